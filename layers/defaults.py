@@ -1,0 +1,69 @@
+"""Defaults and column names, declared once for the whole project.
+
+Other packages (``riskmodel``, ``patrols``, the app) import their column
+names and shared defaults from here rather than repeating string literals.
+"""
+
+from __future__ import annotations
+
+# --- park manifest -------------------------------------------------------
+MANIFEST_NAME = "park.toml"
+DEFAULT_CELL_SIZE_M = 500.0
+MIN_CELL_SIZE_M = 100.0
+MAX_CELL_SIZE_M = 2000.0
+
+# --- column names of the normalised layers --------------------------------
+COL_GEOMETRY = "geometry"
+COL_TIME = "time"  # tz-aware UTC datetime64
+COL_TYPE = "type"  # normalised incident type, one of INCIDENT_TYPES
+COL_NAME = "name"  # posts, features
+COL_ITEM = "item"  # seizures: what was seized
+COL_QUANTITY = "quantity"  # seizures: how much (float)
+COL_UNIT = "unit"  # seizures: unit of the quantity
+COL_TRACK = "track_id"  # GPS tracks: one id per patrol track
+COL_SEGMENT = "segment_id"  # GPS tracks: piece of a track after cleaning
+COL_SOURCE_FILE = "source_file"  # file a row came from
+COL_SOURCE_ROW = "source_row"  # 1-based row (record) number in that file
+
+INCIDENT_TYPES = (
+    "snare",
+    "elephant_carcass",
+    "rhino_carcass",
+    "poacher_camp",
+    "arrest",
+    "seizure",
+)
+# Types that mark a poaching attack on wildlife (default label of the risk model).
+ATTACK_TYPES = ("snare", "elephant_carcass", "rhino_carcass", "poacher_camp")
+
+# --- time ----------------------------------------------------------------
+PERIOD_FREQ = "MS"  # pandas offset alias: calendar months
+
+# --- GPS track cleaning ----------------------------------------------------
+TRACK_MAX_GAP_S = 30 * 60  # split a track where fixes are further apart in time
+TRACK_MAX_SPEED_KMH = 80.0  # a step faster than this is impossible (spike or gap)
+TRACK_MIN_POINTS = 2
+
+# --- detection model shared by the risk model and the planner ---------------
+# An attack (snare line, carcass, camp) is found when a patrol passes within
+# half the sweep width of it.  For an attack placed at random in a cell of area
+# A km2, e km walked in that cell in the same period find it with probability
+# 1 - exp(-DETECTION_SWEEP_KM * e / A)  (see ``detection_probability``).
+DETECTION_SWEEP_KM = 0.15
+
+# --- patrols -------------------------------------------------------------
+FOOT_SPEED_KMH = 4.0  # Tobler's flat-ground walking speed is about 5 km/h
+VEHICLE_SPEED_KMH = 25.0
+DEFAULT_PATROL_KM = 20.0
+DEFAULT_TEAMS_PER_POST = 2
+
+
+def detection_probability(effort_km, cell_area_km2: float, sweep_km: float = DETECTION_SWEEP_KM):
+    """Probability that ``effort_km`` of patrol in a cell finds an attack there.
+
+    Works element-wise on numpy arrays.  ``cell_area_km2`` is the area of one
+    grid cell (0.25 for a 500 m grid).
+    """
+    import numpy as np
+
+    return 1.0 - np.exp(-sweep_km * np.asarray(effort_km, dtype=float) / cell_area_km2)

@@ -1,0 +1,1 @@
+"""Ranger patrol planning: travel cost, orienteering routes, month plans and field files."""

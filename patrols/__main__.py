@@ -1,0 +1,5 @@
+"""``python -m patrols``."""
+
+from .cli import main
+
+raise SystemExit(main())

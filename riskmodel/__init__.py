@@ -1,0 +1,1 @@
+"""Poaching-risk models: training table, estimators, validation and outputs."""

@@ -1,0 +1,5 @@
+"""``python -m riskmodel``."""
+
+from .cli import main
+
+raise SystemExit(main())
