@@ -57,7 +57,12 @@ class Grid:
         if mask.shape != self.shape:
             raise GridError(f"mask has shape {mask.shape}, expected the grid's {self.shape}")
         object.__setattr__(self, "mask", mask)
-        if abs(self.transform.a + self.transform.e) > 1e-9 * abs(self.transform.a) or self.transform.b or self.transform.d:
+        if (
+            self.transform.a <= 0
+            or abs(self.transform.a + self.transform.e) > 1e-9 * abs(self.transform.a)
+            or self.transform.b
+            or self.transform.d
+        ):
             raise GridError("the grid transform must be north-up with square cells")
 
     # --- construction ---------------------------------------------------
@@ -211,5 +216,7 @@ class Grid:
             data = src.read(masked=True)
             names = [d or f"band_{i + 1}" for i, d in enumerate(src.descriptions)]
             mask = ~np.ma.getmaskarray(data).all(axis=0)
-            grid = cls(transform=src.transform, shape=(src.height, src.width), crs=CRS.from_user_input(src.crs), mask=mask)
+            grid = cls(
+                transform=src.transform, shape=(src.height, src.width), crs=CRS.from_user_input(src.crs), mask=mask
+            )
         return grid, np.ma.filled(data.astype(np.float32), np.nan), names

@@ -1,0 +1,404 @@
+"""The park manifest: ``park.toml`` parsed into a :class:`Manifest`, or drafted for a folder.
+
+A park is a folder holding a ``park.toml`` that names its layers by role::
+
+    [park]
+    name = "Demo Park"
+    cell_size_m = 500
+    [layers]
+    boundary = "boundary.geojson"
+    incidents = "incidents.csv"
+    [layers.features]
+    roads = "roads.zip"
+    [layers.rasters]
+    landcover = { path = "landcover.tif", categorical = true }
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "park.toml").write_text('[park]\\nname = "P"\\n[layers]\\nboundary = "b.geojson"\\n')
+>>> m = read_manifest(folder)
+>>> m.name, m.cell_size_m, m.layers["boundary"].name
+('P', 500.0, 'b.geojson')
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .defaults import DEFAULT_CELL_SIZE_M, MANIFEST_NAME, MAX_CELL_SIZE_M, MIN_CELL_SIZE_M
+from .errors import ManifestError
+
+ROLES = ("boundary", "incidents", "patrols", "posts")
+REQUIRED_ROLES = ("boundary",)
+COLUMN_KEYS = ("time", "type", "lon", "lat", "x", "y", "wkt", "name", "track", "item", "quantity", "unit")
+COLUMN_OPTIONS = ("date_format", "crs", "timezone", "layer")
+
+
+@dataclass(frozen=True)
+class RasterLayer:
+    """A raster layer of the park: its name, file and whether its values are classes."""
+
+    name: str
+    path: Path
+    categorical: bool = False
+
+
+@dataclass
+class Manifest:
+    """A parsed ``park.toml``.
+
+    Parameters
+    ----------
+    folder : Path
+        The park folder; relative layer paths are resolved against it.
+    name : str
+        The park's name.
+    cell_size_m : float
+        Side of an analysis-grid cell in metres.
+    crs : str or None
+        The metric CRS asked for in ``[park] crs``; ``None`` picks the UTM zone.
+    layers : dict of str to Path
+        Files by role (``boundary``, ``incidents``, ``patrols``, ``posts``).
+    features : dict of str to Path
+        Feature layers (roads, rivers, villages...) by name.
+    rasters : dict of str to RasterLayer
+        Raster layers by name, with their categorical flag.
+    columns : dict of str to dict
+        Column mappings and reading options per role or feature name
+        (``time``, ``type``, ``lon``, ``lat``, ``x``, ``y``, ``wkt``, ``date_format``, ``crs``...).
+    path : Path
+        The manifest file itself.
+    """
+
+    folder: Path
+    name: str
+    cell_size_m: float = DEFAULT_CELL_SIZE_M
+    crs: str | None = None
+    layers: dict[str, Path] = field(default_factory=dict)
+    features: dict[str, Path] = field(default_factory=dict)
+    rasters: dict[str, RasterLayer] = field(default_factory=dict)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    path: Path | None = None
+
+    def all_files(self) -> dict[str, Path]:
+        """Every file named by the manifest, keyed by role or layer name."""
+        files = dict(self.layers)
+        files.update(self.features)
+        files.update({name: r.path for name, r in self.rasters.items()})
+        return files
+
+    def missing_files(self) -> dict[str, Path]:
+        """Files named by the manifest that do not exist, keyed by role or layer name."""
+        return {name: path for name, path in self.all_files().items() if not path.exists()}
+
+
+# --- reading ---------------------------------------------------------------
+def _toml_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> ManifestError:
+    line = getattr(exc, "lineno", None)
+    if line is None:
+        m = re.search(r"line (\d+)", str(exc))
+        line = int(m.group(1)) if m else None
+    msg = getattr(exc, "msg", str(exc))
+    where = f"{path}, line {line}" if line else str(path)
+    shown = ""
+    if line and 0 < line <= len(text.splitlines()):
+        shown = f": {text.splitlines()[line - 1].strip()!r}"
+    return ManifestError(
+        f"{where}{shown}: not valid TOML ({msg}). Fix: put text values in double quotes "
+        '(name = "My Park"), write one key = value per line, and name tables in square '
+        "brackets ([layers]); see the README's park.toml example"
+    )
+
+
+def _path_entry(folder: Path, manifest_path: Path, where: str, value) -> Path:
+    if isinstance(value, dict):
+        value = value.get("path")
+    if not isinstance(value, str) or not value.strip():
+        raise ManifestError(
+            f'{manifest_path}: {where} must be a file name in quotes, e.g. {where.split(".")[-1]} = "file.geojson"'
+        )
+    path = Path(value.strip()).expanduser()
+    return path if path.is_absolute() else folder / path
+
+
+def read_manifest(folder: str | Path) -> Manifest:
+    """Read and validate ``folder/park.toml``.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A park folder, or the ``park.toml`` file itself.
+
+    Returns
+    -------
+    Manifest
+
+    Raises
+    ------
+    ManifestError
+        When the file is missing, is not valid TOML (the message names the
+        line), or names something impossible (an unknown role, a cell size
+        out of range).  Missing layer files are not an error here: see
+        :meth:`Manifest.missing_files`.
+    """
+    folder = Path(folder)
+    path = folder if folder.is_file() else folder / MANIFEST_NAME
+    folder = path.parent
+    if not path.exists():
+        hint = "" if folder.exists() else f" (the folder {folder} does not exist either)"
+        raise ManifestError(
+            f"{path}: no park manifest found{hint}. Fix: run `python -m layers init {folder}` to draft one, "
+            "then check the roles it guessed"
+        )
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"{path}: not a UTF-8 text file ({exc}). Fix: save park.toml as UTF-8 text") from exc
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot be read ({exc.strerror or exc}). Fix: check the file permissions") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _toml_error(path, text, exc) from exc
+
+    park = data.get("park", {})
+    if not isinstance(park, dict):
+        raise ManifestError(f"{path}: [park] must be a table. Fix: start the file with a [park] line")
+    name = str(park.get("name") or folder.resolve().name)
+    cell = park.get("cell_size_m", DEFAULT_CELL_SIZE_M)
+    if isinstance(cell, bool) or not isinstance(cell, int | float):
+        raise ManifestError(f"{path}: [park] cell_size_m = {cell!r} is not a number. Fix: write e.g. cell_size_m = 500")
+    cell = float(cell)
+    if not MIN_CELL_SIZE_M <= cell <= MAX_CELL_SIZE_M:
+        raise ManifestError(
+            f"{path}: [park] cell_size_m = {cell:g} m is outside {MIN_CELL_SIZE_M:g}-{MAX_CELL_SIZE_M:g} m. "
+            "Fix: pick a cell size in that range (500 m is a good start)"
+        )
+    crs = park.get("crs")
+    if crs is not None and not isinstance(crs, str | int):
+        raise ManifestError(f'{path}: [park] crs must be text such as "EPSG:32736"')
+    crs = None if crs is None else (f"EPSG:{crs}" if isinstance(crs, int) else crs)
+
+    layers_tbl = data.get("layers")
+    if not isinstance(layers_tbl, dict):
+        raise ManifestError(f'{path}: no [layers] table. Fix: add [layers] with at least boundary = "boundary.geojson"')
+    layers: dict[str, Path] = {}
+    features: dict[str, Path] = {}
+    rasters: dict[str, RasterLayer] = {}
+    for key, value in layers_tbl.items():
+        if key == "features":
+            if not isinstance(value, dict):
+                raise ManifestError(f'{path}: [layers.features] must be a table of name = "file" lines')
+            for fname, fvalue in value.items():
+                features[fname] = _path_entry(folder, path, f"layers.features.{fname}", fvalue)
+        elif key == "rasters":
+            if not isinstance(value, dict):
+                raise ManifestError(f'{path}: [layers.rasters] must be a table of name = "file.tif" lines')
+            for rname, rvalue in value.items():
+                categorical = bool(rvalue.get("categorical", False)) if isinstance(rvalue, dict) else False
+                rasters[rname] = RasterLayer(
+                    rname, _path_entry(folder, path, f"layers.rasters.{rname}", rvalue), categorical
+                )
+        elif key in ROLES:
+            layers[key] = _path_entry(folder, path, f"layers.{key}", value)
+        else:
+            raise ManifestError(
+                f"{path}: unknown layer role {key!r} in [layers] (known: {', '.join(ROLES)}). "
+                f"Fix: put feature layers under [layers.features] and rasters under [layers.rasters]"
+            )
+    for role in REQUIRED_ROLES:
+        if role not in layers:
+            raise ManifestError(
+                f'{path}: [layers] names no {role}. Fix: add {role} = "your_{role}_file" under [layers]; '
+                "the park boundary is required"
+            )
+
+    columns: dict[str, dict[str, str]] = {}
+    for key, value in (data.get("columns") or {}).items():
+        if not isinstance(value, dict):
+            raise ManifestError(f'{path}: [columns.{key}] must be a table, e.g. time = "date"')
+        unknown = set(value) - set(COLUMN_KEYS) - set(COLUMN_OPTIONS)
+        if unknown:
+            raise ManifestError(
+                f"{path}: [columns.{key}] has unknown keys {sorted(unknown)}. "
+                f"Fix: use only {', '.join(COLUMN_KEYS + COLUMN_OPTIONS)}"
+            )
+        columns[key] = {k: str(v) for k, v in value.items()}
+    return Manifest(folder, name, cell, crs, layers, features, rasters, columns, path)
+
+
+# --- drafting ---------------------------------------------------------------
+VECTOR_EXTENSIONS = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml", ".kmz", ".gpx", ".csv", ".fgb")
+RASTER_EXTENSIONS = (".tif", ".tiff", ".img", ".vrt", ".asc")
+_BOUNDARY_WORDS = ("boundary", "park", "border", "limit", "outline", "area", "extent")
+_POST_WORDS = ("post", "camp", "station", "ranger", "base", "outpost", "picket")
+_INCIDENT_WORDS = ("incident", "event", "observation", "record", "snare", "carcass", "poach")
+_TIME_WORDS = ("time", "date", "datetime", "timestamp", "when")
+_TYPE_NAMES = ("type", "category", "incident", "incidenttype", "eventtype", "kind", "class", "observation")
+_TRACK_WORDS = ("track", "patrol", "gps", "traj", "fixes", "collar")
+
+
+def _key(name: str) -> str:
+    key = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_").lower()
+    return key or "layer"
+
+
+def _has(words, names) -> bool:
+    names = [n.lower() for n in names]
+    return any(any(w in n for w in words) for n in names)
+
+
+def _has_type_column(names) -> bool:
+    normed = [re.sub(r"[^a-z0-9]", "", n.lower()) for n in names]
+    return any(n in _TYPE_NAMES or n.endswith(("type", "category")) for n in normed)
+
+
+def _candidate_files(folder: Path, depth: int = 3) -> list[Path]:
+    """Layer files in ``folder`` and its subfolders (not ``truth/`` nor hidden ones)."""
+    found = []
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if len(rel.parts) > depth or any(part.startswith(".") or part == "truth" for part in rel.parts):
+            continue
+        if p.is_file() and p.suffix.lower() in VECTOR_EXTENSIONS + RASTER_EXTENSIONS:
+            found.append(p)
+    return found
+
+
+def _describe_vector(path: Path) -> tuple[str, list[str], int] | None:
+    """``(geometry kind, field names, feature count)`` or ``None`` when unreadable."""
+    from .readers import read_vector
+
+    try:
+        gdf = read_vector(path, role="patrols" if path.suffix.lower() == ".gpx" else None, max_rows=200)
+    except Exception:
+        return None
+    kinds = set(gdf.geometry.geom_type.dropna().unique()) if len(gdf) else set()
+    if kinds and kinds <= {"Polygon", "MultiPolygon"}:
+        kind = "polygon"
+    elif kinds and kinds <= {"Point", "MultiPoint"}:
+        kind = "point"
+    elif kinds and kinds <= {"LineString", "MultiLineString", "LinearRing"}:
+        kind = "line"
+    else:
+        kind = "mixed" if kinds else "empty"
+    return kind, [c for c in gdf.columns if c != "geometry"], len(gdf)
+
+
+def _raster_categorical(path: Path) -> bool | None:
+    import numpy as np
+    import rasterio
+
+    try:
+        with rasterio.open(path) as src:
+            if not np.issubdtype(np.dtype(src.dtypes[0]), np.integer):
+                return False
+            scale = max(1, max(src.height, src.width) // 256)
+            data = src.read(1, masked=True, out_shape=(max(1, src.height // scale), max(1, src.width // scale)))
+            values = np.unique(np.ma.compressed(data))
+            return len(values) <= 32
+    except Exception:
+        return None
+
+
+def draft_manifest(folder: str | Path) -> str:
+    """Draft the text of a ``park.toml`` for a folder of layer files.
+
+    Roles are guessed from file names and geometry types: the polygon layer
+    named like a boundary (else the first polygon layer) is the boundary;
+    points with a time and a type column are incidents; GPX files (or points
+    with a time and a track column) are patrols; points named like posts,
+    camps or stations are posts; other vectors are features; rasters are
+    rasters, categorical when integer-valued with few distinct values.
+    Files that cannot be read are listed in comments.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ManifestError(f"{folder}: not a folder. Fix: give the folder that holds the park's layer files")
+    files = _candidate_files(folder)
+    roles: dict[str, Path] = {}
+    polygons: list[Path] = []
+    features: dict[str, Path] = {}
+    rasters: dict[str, tuple[Path, bool]] = {}
+    skipped: list[str] = []
+    for p in files:
+        stem = p.stem.lower()
+        if p.suffix.lower() in RASTER_EXTENSIONS:
+            cat = _raster_categorical(p)
+            if cat is None:
+                skipped.append(f"{p.name} (unreadable raster)")
+            else:
+                rasters[_key(p.stem)] = (p, cat)
+            continue
+        desc = _describe_vector(p)
+        if desc is None:
+            skipped.append(f"{p.name} (not a readable layer)")
+            continue
+        kind, cols, _ = desc
+        has_time = _has(_TIME_WORDS, cols)
+        if p.suffix.lower() == ".gpx" and has_time and "patrols" not in roles:
+            roles["patrols"] = p
+        elif kind == "polygon":
+            polygons.append(p)
+        elif kind == "point" and has_time and _has_type_column(cols) and "incidents" not in roles:
+            roles["incidents"] = p
+        elif (
+            kind == "point"
+            and has_time
+            and (_has(("track", "patrol"), cols) or any(w in stem for w in _TRACK_WORDS))
+            and "patrols" not in roles
+        ):
+            roles["patrols"] = p
+        elif kind == "point" and any(w in stem for w in _POST_WORDS) and "posts" not in roles:
+            roles["posts"] = p
+        elif kind == "point" and any(w in stem for w in _INCIDENT_WORDS) and "incidents" not in roles:
+            roles["incidents"] = p
+        else:
+            features[_key(p.stem)] = p
+    if polygons:
+        named = [p for p in polygons if any(w in p.stem.lower() for w in _BOUNDARY_WORDS)]
+        roles["boundary"] = (named or polygons)[0]
+        for p in polygons:
+            if p != roles["boundary"]:
+                features[_key(p.stem)] = p
+
+    def q(p: Path) -> str:
+        return json.dumps(p.relative_to(folder).as_posix())
+
+    lines = [
+        f"# Draft park manifest for {folder.resolve().name}: check every role before use.",
+        "# Roles were guessed from file names and geometry types.",
+        "[park]",
+        f"name = {json.dumps(folder.resolve().name.replace('_', ' ').replace('-', ' ').title())}",
+        f"cell_size_m = {DEFAULT_CELL_SIZE_M:g}  # metres, {MIN_CELL_SIZE_M:g}-{MAX_CELL_SIZE_M:g}",
+        '# crs = "EPSG:32736"  # optional metric CRS; default: UTM zone of the boundary',
+        "",
+        "[layers]",
+    ]
+    for role in ROLES:
+        if role in roles:
+            lines.append(f"{role} = {q(roles[role])}")
+        else:
+            lines.append(f'# {role} = "?"  # no file looked like the {role}')
+    lines += ["", "[layers.features]"]
+    lines += [f"{name} = {q(p)}" for name, p in features.items()]
+    lines += ["", "[layers.rasters]"]
+    for name, (p, cat) in rasters.items():
+        lines.append(f"{name} = {{ path = {q(p)}, categorical = true }}" if cat else f"{name} = {q(p)}")
+    if "incidents" in roles:
+        lines += [
+            "",
+            "# [columns.incidents]  # say which columns mean what if the guesses are wrong",
+            '# time = "date"',
+            '# type = "category"',
+            '# date_format = "%d/%m/%Y"',
+        ]
+    if skipped:
+        lines += ["", "# Files not used (could not be read):"] + [f"#   {s}" for s in skipped]
+    return "\n".join(lines) + "\n"
