@@ -235,6 +235,7 @@ def read_manifest(folder: str | Path) -> Manifest:
 
 # --- drafting ---------------------------------------------------------------
 VECTOR_EXTENSIONS = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml", ".kmz", ".gpx", ".csv", ".fgb")
+EXPORT_EXTENSIONS = (".xml", ".parquet", ".geoparquet")  # field-system exports, kept when layers.importers knows them
 RASTER_EXTENSIONS = (".tif", ".tiff", ".img", ".vrt", ".asc")
 _BOUNDARY_WORDS = ("boundary", "park", "border", "limit", "outline", "area", "extent")
 _POST_WORDS = ("post", "camp", "station", "ranger", "base", "outpost", "picket")
@@ -268,7 +269,21 @@ def _candidate_files(folder: Path, depth: int = 3) -> list[Path]:
             continue
         if p.is_file() and p.suffix.lower() in VECTOR_EXTENSIONS + RASTER_EXTENSIONS:
             found.append(p)
+        elif p.is_file() and p.suffix.lower() in EXPORT_EXTENSIONS and _field_export(p):  # SMART XML, Parquet
+            found.append(p)
     return found
+
+
+def _field_export(path: Path) -> str | None:
+    """The field-system format of a file (``"smart-xml"``, ``"earthranger-csv"``, ``"parquet"``) or ``None``."""
+    from .importers import detect
+
+    return detect(path)
+
+
+def _is_track_file(path: Path) -> bool:
+    """GPX files and SMART patrol XML exports hold patrol tracks."""
+    return path.suffix.lower() == ".gpx" or (path.suffix.lower() == ".xml" and _field_export(path) == "smart-xml")
 
 
 def _describe_vector(path: Path) -> tuple[str, list[str], int] | None:
@@ -276,7 +291,7 @@ def _describe_vector(path: Path) -> tuple[str, list[str], int] | None:
     from .readers import read_vector
 
     try:
-        gdf = read_vector(path, role="patrols" if path.suffix.lower() == ".gpx" else None, max_rows=200)
+        gdf = read_vector(path, role="patrols" if _is_track_file(path) else None, max_rows=200)
     except Exception:
         return None
     kinds = set(gdf.geometry.geom_type.dropna().unique()) if len(gdf) else set()
@@ -342,7 +357,7 @@ def draft_manifest(folder: str | Path) -> str:
             continue
         kind, cols, _ = desc
         has_time = _has(_TIME_WORDS, cols)
-        if p.suffix.lower() == ".gpx" and has_time and "patrols" not in roles:
+        if _is_track_file(p) and has_time and "patrols" not in roles:
             roles["patrols"] = p
         elif kind == "polygon":
             polygons.append(p)

@@ -507,6 +507,15 @@ def read_vector(
     columns = dict(columns or {})
     layer_name = layer_name or role or path.stem
     kind = _check_file(path)
+    # --- field-system exports (SMART XML, EarthRanger CSV, Parquet): see layers.importers ---
+    from .importers import detect as detect_export
+    from .importers import read as read_export
+
+    if detect_export(path) is not None:
+        gdf = read_export(path, role, report=report, layer_name=layer_name, max_rows=max_rows)
+        gdf.attrs["read_notes"] = []
+        return gdf
+    # --- end of field-system exports ---
     if kind == "tiff":
         raise LayerReadError(
             f"{path}: this is a raster (GeoTIFF), not a vector layer. Fix: list it under [layers.rasters] in park.toml"
