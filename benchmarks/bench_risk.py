@@ -1,0 +1,122 @@
+"""Risk-model benchmark: quality against the hidden truth per poacher behaviour, and speed at scale.
+
+1. For every behaviour the demo generator offers, a demo park is generated in
+   a temporary folder; every model is fitted up to a cut-off date and scored
+   on the next three months against the true attacks (found or not).  The
+   recommended model's AUC and top-10 %-area capture are printed as shares
+   of the Bayes limit (the true intensity's scores), with the KDE hot-spot
+   baseline beside them.  Targets: AUC >= 0.95 and capture >= 0.85 of the limit.
+2. Fit and predict time and peak memory of the recommended model on a
+   5,000 km2 park at 250 m with 36 months (arrays simulated in memory).
+   Targets: fit < 60 s, predict < 5 s.
+
+Run: ``.venv/bin/python benchmarks/bench_risk.py [--behaviours a,b] [--skip-demo] [--skip-scale]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from affine import Affine
+
+from layers.defaults import ATTACK_TYPES
+from layers.grid import Grid
+from riskmodel import surface as S
+from riskmodel.simulate import simulate_park
+
+CUT_OFF = "2026-07-31"  # the demo parks end in October 2026
+HORIZON = 3
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def bench_behaviours(behaviours, seed: int) -> bool:
+    import shapely.ops  # noqa: F401  (the demo landscape uses shapely.ops without importing it)
+
+    from layers.demo import generate_demo_park
+    from layers.park import load_park
+
+    print(f"Quality against the true attacks, trained up to {CUT_OFF}, scored on the next {HORIZON} months")
+    print(f"{'behaviour':13s} {'AUC/limit':>10s} {'capture/limit':>14s} {'KDE AUC/limit':>14s} {'KDE capture/limit':>18s} "
+          f"{'limit AUC':>10s} {'limit capture':>14s}")  # fmt: skip
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        for b in behaviours:
+            folder = generate_demo_park(Path(tmp) / b, seed=seed, behaviour=b)
+            arr = S.park_arrays(load_park(folder), ATTACK_TYPES)
+            ev = S.evaluate(None, CUT_OFF, HORIZON, arrays=arr, explain=False).to_dict()
+            r, k, lim = (
+                ev["ratio_to_bayes_limit"]["effort-aware"],
+                ev["ratio_to_bayes_limit"]["kde"],
+                ev["truth"]["bayes_limit"],
+            )
+            passed = r["auc"] >= 0.95 and r["capture_top10pct"] >= 0.85
+            ok &= passed
+            print(
+                f"{b:13s} {r['auc'] * 100:9.1f}% {r['capture_top10pct'] * 100:13.1f}% {k['auc'] * 100:13.1f}% "
+                f"{k['capture_top10pct'] * 100:17.1f}% {lim['auc']:10.3f} {lim['capture_top10pct'] * 100:13.1f}%"
+                f"  {'ok' if passed else 'BELOW TARGET'}",
+                flush=True,
+            )
+    return ok
+
+
+def bench_scale(area_km2: float = 5000.0, cell_m: float = 250.0, months: int = 36) -> bool:
+    side = int(round(np.sqrt(area_km2 * 1e6) / cell_m))
+    sim = simulate_park(rows=side, cols=side, months=months, cell_size_m=cell_m, seed=1,
+                        attacks_per_month=area_km2 * 0.9 / 12, patrol_km_per_month=3000.0)  # fmt: skip
+    rng = np.random.default_rng(0)
+    extra = rng.normal(size=(11, side, side)).astype(np.float32)  # a real park has ~14 covariates
+    covs = np.concatenate([sim.covariates, extra])
+    names = sim.names + [f"cov{i}" for i in range(len(extra))]
+    grid = Grid(
+        transform=Affine(cell_m, 0, 300000, 0, -cell_m, 8000000), shape=sim.mask.shape, crs="EPSG:32736", mask=sim.mask
+    )
+    arr = S.ParkArrays(grid=grid, covariates=covs, names=names, km=sim.km, counts=sim.found,
+                       periods=sim.periods, types=ATTACK_TYPES)  # fmt: skip
+    area = grid.n_cells * grid.cell_area_km2
+    before = peak_rss_mb()
+    t0 = time.perf_counter()
+    risk, _, _, table, _, meta = S.fit_predict(arr, months, 1)
+    total = time.perf_counter() - t0
+    fit_s = total - meta["predict_s"]  # table building + fitting
+    print(
+        f"\nScale: {area:,.0f} km2 at {cell_m:g} m ({grid.n_cells:,} cells), {months} months, {len(table):,} training rows"
+    )
+    print(f"  fit (table + model): {fit_s:.1f} s (target < 60 s)")
+    print(f"  predict (one month): {meta['predict_s']:.2f} s (target < 5 s)")
+    print(f"  peak memory: {peak_rss_mb():,.0f} MB (process; {before:,.0f} MB before the fit)")
+    return fit_s < 60 and meta["predict_s"] < 5
+
+
+def main() -> int:
+    from layers.demo.poachers import BEHAVIOURS
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--behaviours", default=",".join(BEHAVIOURS), help="comma-separated behaviours")
+    p.add_argument("--seed", type=int, default=3)
+    p.add_argument("--skip-demo", action="store_true")
+    p.add_argument("--skip-scale", action="store_true")
+    args = p.parse_args()
+    ok = True
+    if not args.skip_scale:
+        ok &= bench_scale()
+    if not args.skip_demo:
+        ok &= bench_behaviours([b for b in args.behaviours.split(",") if b], args.seed)
+    print("\nall targets met" if ok else "\nsome targets not met (see above)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

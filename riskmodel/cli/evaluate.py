@@ -1,0 +1,60 @@
+"""``python -m riskmodel evaluate PARK --train-until DATE [--horizon-months N] [--json]``."""
+
+from __future__ import annotations
+
+import argparse
+
+from layers.defaults import ATTACK_TYPES
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("evaluate", help="temporal hold-out scores of every model and baseline")
+    p.add_argument("park", help="park folder (holding park.toml)")
+    p.add_argument("--train-until", required=True, metavar="YYYY-MM-DD", help="last day of training data")
+    p.add_argument("--horizon-months", type=int, default=3, metavar="N", help="months scored after it (default 3)")
+    p.add_argument("--types", default=",".join(ATTACK_TYPES), help="comma-separated incident types that count")
+    p.add_argument("--cell-size", type=float, default=None, help="grid cell size in metres (default: the manifest's)")
+    p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    return p
+
+
+def _fmt(v, pct=False) -> str:
+    if v is None or v != v:
+        return "   n/a"
+    return f"{v * 100:5.1f}%" if pct else f"{v:6.3f}"
+
+
+def run(args) -> int:
+    from layers.park import load_park
+
+    from ..surface import evaluate
+    from ._common import parse_types, progress_printer
+
+    types = parse_types(args.types)  # before the (slow) load
+    park = load_park(args.park, cell_size=args.cell_size)
+    ev = evaluate(park, args.train_until, args.horizon_months, types=types, progress=progress_printer())
+    if args.json:
+        print(ev.to_json())
+        return 0
+    d = ev.to_dict()
+    print(f"Park {d['park']}: trained up to {d['train_until']}, scored on {', '.join(d['horizon'])}")
+    for title, block in (("found incidents", d["found"]), ("true attacks (found or not)", d["truth"])):
+        if not block:
+            continue
+        print(f"\nAgainst {title}:")
+        print(f"  {'model':14s} {'AUC':>6s} {'top-10% capture':>16s} {'PAI':>6s} {'L&L':>6s}")
+        print(f"  {'':14s} {'(0-1)':>6s} {'(% of incidents)':>16s} {'(x)':>6s} {'(x)':>6s}")
+        for name, m in block.items():
+            print(
+                f"  {name:14s} {_fmt(m['auc'])} {_fmt(m['capture_top10pct'], True):>16s} "
+                f"{_fmt(m['pai_top10pct'])} {_fmt(m['ll_top10pct'])}"
+            )
+    if d["ratio_to_bayes_limit"]:
+        print("\nShare of the Bayes limit (model score / true intensity's score, %):")
+        for name, r in d["ratio_to_bayes_limit"].items():
+            print(f"  {name:14s} AUC {_fmt(r['auc'], True)}   top-10% capture {_fmt(r['capture_top10pct'], True)}")
+    if d["importance"]:
+        print("\nMost important features (increase in Poisson deviance per row when shuffled):")
+        for r in d["importance"][:8]:
+            print(f"  {r['feature']:28s} {r['importance']:.4f}")
+    return 0

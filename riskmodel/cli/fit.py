@@ -1,0 +1,54 @@
+"""``python -m riskmodel fit PARK --train-until DATE --horizon-months N --out risk.tif [--model NAME]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from layers.defaults import ATTACK_TYPES, INCIDENT_TYPES
+
+from ..models import MODELS, RECOMMENDED
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("fit", help="fit a risk model and write the risk, uncertainty and class rasters")
+    p.add_argument("park", help="park folder (holding park.toml)")
+    p.add_argument("--train-until", required=True, metavar="YYYY-MM-DD", help="last day of training data")
+    p.add_argument("--horizon-months", type=int, default=1, metavar="N", help="months the map covers (default 1)")
+    p.add_argument(
+        "--out", required=True, help="risk GeoTIFF to write; <stem>_uncertainty.tif and <stem>_classes.tif go beside it"
+    )
+    p.add_argument("--model", default=RECOMMENDED, choices=list(MODELS), help=f"model (default {RECOMMENDED})")
+    p.add_argument(
+        "--types",
+        default=",".join(ATTACK_TYPES),
+        help=f"comma-separated incident types that count (of {', '.join(INCIDENT_TYPES)})",
+    )
+    p.add_argument("--cell-size", type=float, default=None, help="grid cell size in metres (default: the manifest's)")
+    return p
+
+
+def run(args) -> int:
+    from layers.park import load_park
+
+    from ..surface import fit_risk
+    from ._common import parse_types, progress_printer
+
+    types = parse_types(args.types)  # before the (slow) load
+    park = load_park(args.park, cell_size=args.cell_size)
+    surface = fit_risk(
+        park,
+        args.train_until,
+        args.horizon_months,
+        model=args.model,
+        types=types,
+        progress=progress_printer(),
+    )
+    paths = surface.write(args.out)
+    start, end = surface.period_range
+    inside = surface.risk[surface.grid.mask]
+    print(f"risk of at least one attack per cell, {start} to {end} ({args.model} model):", file=sys.stderr)
+    print(f"  mean {inside.mean():.3f}, max {inside.max():.3f} (probability per {surface.grid.cell_size:g} m cell)")
+    for path in paths:
+        print(f"  wrote {path}")
+    return 0

@@ -1,0 +1,469 @@
+"""Risk surfaces of a park and their validation on the months after a cut-off date.
+
+:func:`fit_risk` fits one model on every period up to ``train_until`` and
+maps, for the ``horizon_months`` that follow, the probability that each cell
+is attacked at least once, ``1 - exp(-sum_t lambda_t)``, its uncertainty
+(spread of the bootstrap ensemble) and risk classes (1 = top 5 %, 2 = top
+10 %, 3 = top 25 % of the park's area, 4 = the rest).
+
+:func:`evaluate` does the temporal hold-out for every model side by side:
+scores against the incidents found in the following months and, for a demo
+park with a ``truth/`` folder, against every true attack, with the true
+intensity's scores as the Bayes limit.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from layers.defaults import ATTACK_TYPES
+
+from . import metrics
+from .errors import NotEnoughDataError, RiskModelError, TruthError
+from .models import MODELS, RECOMMENDED, EffortAwareRisk
+from .table import COL_X, COL_Y, MIN_HISTORY, build_table, forecast_rows
+
+Progress = Callable[[float, str], None] | None
+CLASS_CUTS = (0.05, 0.10, 0.25)  # top shares of the park's area of classes 1, 2, 3
+MIN_TRAIN_PERIODS = MIN_HISTORY + 3
+OUTPUT_SMOOTH_KM = 0.75  # Gaussian sigma (km) smoothing the effort-aware intensity map (cell-level noise)
+CLASS_NAMES = {1: "top 5 % of area", 2: "top 5-10 %", 3: "top 10-25 %", 4: "rest of the park"}
+
+
+@dataclass
+class ParkArrays:
+    """What the risk models need from a park, as arrays on its grid."""
+
+    grid: object
+    covariates: np.ndarray  # (F, rows, cols)
+    names: list[str]
+    km: np.ndarray  # (T, rows, cols)
+    counts: np.ndarray  # (T, rows, cols) incidents of the chosen types
+    periods: pd.PeriodIndex
+    types: tuple[str, ...]
+    folder: Path | None = None
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self.grid.mask
+
+    @property
+    def cell_size_m(self) -> float:
+        return float(self.grid.cell_size)
+
+    def n_train(self, train_until) -> int:
+        """Number of complete periods ending on or before ``train_until``."""
+        cut = pd.Timestamp(train_until)
+        cut = cut.tz_convert(None) if cut.tzinfo else cut
+        ends = self.periods.end_time.normalize()
+        return int((ends <= cut.normalize()).sum())
+
+
+@dataclass
+class RiskSurface:
+    """A fitted risk map for the months after a cut-off date.
+
+    Attributes
+    ----------
+    grid : layers.grid.Grid
+    risk : numpy.ndarray
+        float32 (rows, cols): probability that the cell is attacked at least
+        once in the horizon (NaN outside the park).
+    uncertainty : numpy.ndarray
+        float32 (rows, cols): standard deviation of that probability across
+        the ensemble (NaN where the model has no ensemble).
+    classes : numpy.ndarray
+        uint8 (rows, cols): 1 = top 5 %, 2 = top 10 %, 3 = top 25 % of the
+        park's area, 4 = the rest, 0 outside the park.
+    model : str
+    periods : pandas.PeriodIndex
+        The horizon's periods.
+    meta : dict
+        Training periods, model settings, timings.
+    """
+
+    grid: object
+    risk: np.ndarray
+    uncertainty: np.ndarray
+    classes: np.ndarray
+    model: str
+    periods: pd.PeriodIndex
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def period_range(self) -> tuple[str, str]:
+        return str(self.periods[0]), str(self.periods[-1])
+
+    def write(self, path) -> list[Path]:
+        """Write ``path`` (risk), ``<stem>_uncertainty.tif`` and ``<stem>_classes.tif`` as COGs."""
+        path = Path(path)
+        if path.suffix.lower() not in (".tif", ".tiff"):
+            path = path.with_suffix(".tif")
+        stem = path.with_suffix("")
+        label = f"{self.period_range[0]}..{self.period_range[1]}"
+        out = [
+            self.grid.write_geotiff(path, self.risk, names=[f"P(attacked) {label}"], cog=True),
+            self.grid.write_geotiff(
+                Path(f"{stem}_uncertainty.tif"), self.uncertainty, names=[f"sd of P(attacked) {label}"], cog=True
+            ),
+            self.grid.write_geotiff(
+                Path(f"{stem}_classes.tif"),
+                np.where(self.classes > 0, self.classes, np.nan),
+                names=["risk class (1 = top 5 %, 2 = top 10 %, 3 = top 25 % of area, 4 = rest)"],
+                nodata=0,
+                cog=True,
+            ),
+        ]
+        meta = {"model": self.model, "periods": list(self.period_range), **self.meta}
+        Path(f"{stem}.json").write_text(json.dumps(meta, indent=2, default=str))
+        return [*out, Path(f"{stem}.json")]
+
+
+def risk_classes(risk: np.ndarray, mask: np.ndarray, cuts=CLASS_CUTS) -> np.ndarray:
+    """Classes 1..len(cuts)+1 by rank of ``risk`` among in-park cells (0 outside)."""
+    out = np.zeros(risk.shape, np.uint8)
+    vals = np.where(np.isfinite(risk), risk, -np.inf)[mask]
+    n = vals.size
+    order = np.argsort(-vals, kind="stable")
+    rank = np.empty(n, np.int64)
+    rank[order] = np.arange(n)
+    cls = np.full(n, len(cuts) + 1, np.uint8)
+    for i, c in reversed(list(enumerate(cuts, start=1))):
+        cls[rank < int(round(c * n))] = i
+    out[mask] = cls
+    return out
+
+
+def park_arrays(park, types=ATTACK_TYPES, progress: Progress = None) -> ParkArrays:
+    """Covariates, monthly effort and incident counts of ``park`` (a Park or a folder)."""
+    from layers.covariates import compute_covariates
+    from layers.effort import compute_effort
+    from layers.park import load_park
+
+    if isinstance(park, (str, Path)):
+        park = load_park(park, progress=_sub(progress, 0.0, 0.2))
+    cov = compute_covariates(park, progress=_sub(progress, 0.2, 0.35))
+    eff = compute_effort(park, freq="M", progress=_sub(progress, 0.35, 0.5))
+    counts = eff.counts(list(types))
+    return ParkArrays(
+        grid=park.grid,
+        covariates=cov.data,
+        names=list(cov.names),
+        km=eff.km,
+        counts=counts,
+        periods=eff.periods,
+        types=tuple(types),
+        folder=Path(park.folder),
+    )
+
+
+def _sub(progress: Progress, lo: float, hi: float) -> Progress:
+    if progress is None:
+        return None
+    return lambda f, msg: progress(lo + (hi - lo) * float(f), msg)
+
+
+def smooth_on_mask(values: np.ndarray, mask: np.ndarray, sigma_km: float, cell_size_m: float) -> np.ndarray:
+    """Gaussian mean of per-cell ``values`` (..., n_cells in mask order) over in-park neighbours."""
+    from scipy.ndimage import gaussian_filter
+
+    sigma = sigma_km * 1000.0 / cell_size_m
+    if sigma <= 0:
+        return values
+    m = mask.astype(np.float64)
+    norm = gaussian_filter(m, sigma, mode="constant")[mask]
+    out = np.empty_like(values, dtype=np.float64)
+    flat = values.reshape(-1, values.shape[-1])
+    for i, v in enumerate(flat):
+        g = np.zeros(mask.shape)
+        g[mask] = v
+        out.reshape(-1, values.shape[-1])[i] = gaussian_filter(g, sigma, mode="constant")[mask] / np.maximum(norm, 1e-9)
+    return out
+
+
+def _new_model(name: str, random_state: int = 0, settings: dict | None = None):
+    if name not in MODELS:
+        raise RiskModelError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    est = MODELS[name]() if name == "kde" else MODELS[name](random_state=random_state)
+    try:
+        return est.set_params(**(settings or {}))
+    except ValueError as exc:
+        raise RiskModelError(f"bad settings for the {name} model: {exc}") from exc
+
+
+def _kde_rows(arr: ParkArrays, n_train: int):
+    """Coordinates and finds of every in-park cell and training period (for the KDE)."""
+    rr, cc = np.nonzero(arr.mask)
+    cs = arr.cell_size_m / 1000.0
+    xy = pd.DataFrame({COL_X: (cc + 0.5) * cs, COL_Y: -(rr + 0.5) * cs}).astype(np.float32)
+    y = arr.counts[:n_train][:, rr, cc].sum(axis=0).astype(float)
+    return xy, y, n_train
+
+
+def fit_predict(
+    arr: ParkArrays,
+    n_train: int,
+    horizon: int,
+    model: str = RECOMMENDED,
+    random_state: int = 0,
+    settings: dict | None = None,
+):
+    """Fit ``model`` on the first ``n_train`` periods; per-cell results for the next ``horizon`` periods.
+
+    Returns ``(risk, uncertainty, estimator, table, forecast, meta)``, risk and
+    uncertainty as (rows, cols) arrays (NaN outside the park).
+    """
+    if n_train < MIN_TRAIN_PERIODS:
+        first = arr.periods[0] if len(arr.periods) else "?"
+        raise NotEnoughDataError(
+            f"only {n_train} complete months of data up to the cut-off date (data start {first}); "
+            f"the model needs at least {MIN_TRAIN_PERIODS}: choose a later --train-until"
+        )
+    rr, cc = np.nonzero(arr.mask)
+    n = len(rr)
+    kw = dict(cell_size_m=arr.cell_size_m)
+    sl = slice(0, n_train)
+    est = _new_model(model, random_state, settings)
+    meta: dict = {"model": model, "train_periods": [str(arr.periods[0]), str(arr.periods[n_train - 1])]}
+    t0 = time.perf_counter()
+    table = fc = None
+    unc = np.full(n, np.nan)
+    if model == "kde":
+        xy, y, n_periods = _kde_rows(arr, n_train)
+        est.fit(xy, y)
+        lam = est.predict(xy) * (arr.cell_size_m / 1000.0) ** 2 * n_periods  # per cell, whole training span
+        lam = lam / n_periods * horizon
+        risk = 1 - np.exp(-lam)
+        meta["fit_s"] = time.perf_counter() - t0
+    else:
+        args = (arr.covariates, arr.names, arr.km[sl], arr.counts[sl], arr.mask, arr.periods[sl])
+        table = build_table(*args, **kw)
+        fc = forecast_rows(*args, horizon=horizon, **kw)
+        if model == "effort-aware":
+            if not (table.X["coverage"] > 0).any():
+                raise NotEnoughDataError(
+                    f"no patrol effort in the {n_train} training months: the effort-aware model needs GPS tracks "
+                    "(layers.patrols in park.toml) overlapping the incident records; or use --model kde"
+                )
+            est.fit(table.X, table.y, groups=table.cell)
+            meta["fit_s"] = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            members = est.predict_members(fc.X).reshape(len(est.members_), horizon, n).sum(axis=1)
+            members = smooth_on_mask(members, arr.mask, OUTPUT_SMOOTH_KM, arr.cell_size_m)
+            risk = 1 - np.exp(-members.mean(axis=0))
+            unc = (1 - np.exp(-members)).std(axis=0)
+            meta["predict_s"] = time.perf_counter() - t1
+            meta["sweep_km"] = float(est.sweep_km_)
+            meta["sweep_profile"] = {f"{k:g}": v for k, v in est.profile_.items()}
+            meta["output_smoothing_km"] = OUTPUT_SMOOTH_KM
+        else:
+            est.fit(table.X, table.found)
+            meta["fit_s"] = time.perf_counter() - t0
+            p = est.predict_proba(fc.X)[:, list(est.classes_).index(1)] if 1 in est.classes_ else np.zeros(len(fc))
+            risk = 1 - np.prod(1 - p.reshape(horizon, n), axis=0)
+    shape = arr.mask.shape
+    risk_grid = np.full(shape, np.nan, np.float32)
+    risk_grid[rr, cc] = risk
+    unc_grid = np.full(shape, np.nan, np.float32)
+    unc_grid[rr, cc] = unc
+    return risk_grid, unc_grid, est, table, fc, meta
+
+
+def fit_risk(
+    park,
+    train_until,
+    horizon_months: int,
+    model: str = RECOMMENDED,
+    types=ATTACK_TYPES,
+    progress: Progress = None,
+    arrays: ParkArrays | None = None,
+    settings: dict | None = None,
+) -> RiskSurface:
+    """Fit ``model`` on the periods up to ``train_until``; map the risk of the next ``horizon_months``.
+
+    Parameters
+    ----------
+    park : layers.park.Park or path
+        The park (or its folder).
+    train_until : date-like
+        Last day of training data; complete months up to it are used.
+    horizon_months : int
+        Months after the last training month the map covers.
+    model : str
+        ``"effort-aware"`` (recommended), ``"effort-blind"`` or ``"kde"``.
+    types : iterable of str
+        Incident types that count as attacks.
+    progress : callable, optional
+    arrays : ParkArrays, optional
+        Precomputed park arrays (skip the covariates and effort).
+    settings : dict, optional
+        Estimator parameters overriding the defaults (e.g. ``{"n_members": 8}``).
+
+    Returns
+    -------
+    RiskSurface
+    """
+    if int(horizon_months) < 1:
+        raise RiskModelError(f"--horizon-months must be at least 1, got {horizon_months}")
+    arr = arrays or park_arrays(park, types, progress)
+    n_train = arr.n_train(train_until)
+    if progress:
+        progress(0.5, f"fitting the {model} model on {n_train} months")
+    risk, unc, _, _, _, meta = fit_predict(arr, n_train, int(horizon_months), model, settings=settings)
+    horizon = pd.period_range(arr.periods[n_train - 1] + 1, periods=int(horizon_months), freq="M")
+    meta["types"] = list(arr.types)
+    if progress:
+        progress(1.0, "risk surface ready")
+    return RiskSurface(
+        grid=arr.grid,
+        risk=risk,
+        uncertainty=unc,
+        classes=risk_classes(risk, arr.mask),
+        model=model,
+        periods=horizon,
+        meta=meta,
+    )
+
+
+@dataclass
+class Evaluation:
+    """Temporal hold-out scores of every model (and the Bayes limit where the truth is known)."""
+
+    park: str
+    train_until: str
+    periods: list[str]
+    found: dict  # model -> metrics against found incidents
+    truth: dict | None  # model (and "bayes_limit") -> metrics against true attacks
+    ratios: dict | None  # model -> {"auc": model/limit, "capture_top10pct": model/limit}
+    importance: list  # permutation importance of the recommended model
+    partial_dependence: dict
+    meta: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return _clean(
+            {
+                "park": self.park,
+                "train_until": self.train_until,
+                "horizon": self.periods,
+                "units": {
+                    "auc": "probability (0-1)",
+                    "capture_top10pct": "share of incidents in the top 10 % of area (0-1)",
+                    "pai_top10pct": "capture / area share (ratio)",
+                    "ll_top10pct": "recall^2 / share flagged (ratio)",
+                    "calibration": "predicted and observed probability of at least one incident per cell",
+                    "importance": "increase in Poisson deviance per row when the feature is shuffled",
+                    "partial_dependence": "expected attacks per cell and month",
+                },
+                "found": self.found,
+                "truth": self.truth,
+                "ratio_to_bayes_limit": self.ratios,
+                "importance": self.importance,
+                "partial_dependence": self.partial_dependence,
+                "meta": self.meta,
+            }
+        )
+
+    def to_json(self, indent: int = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+
+def _clean(obj):
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        return None if not np.isfinite(obj) else float(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+def evaluate(
+    park,
+    train_until,
+    horizon_months: int = 3,
+    progress: Progress = None,
+    types=ATTACK_TYPES,
+    models=tuple(MODELS),
+    arrays: ParkArrays | None = None,
+    explain: bool = True,
+    settings: dict | None = None,
+) -> Evaluation:
+    """Fit every model up to ``train_until`` and score each on the next ``horizon_months``.
+
+    Scores against the incidents found in those months and, when the park
+    folder has a ``truth/`` folder, against every true attack, with the true
+    intensity's scores as the Bayes limit and the ratios model / limit.
+    ``settings`` maps a model name to estimator parameters overriding its
+    defaults; ``explain`` adds permutation importance and partial dependence
+    of the recommended model.
+    """
+    from .explain import partial_dependence, permutation_importance
+    from .truth import has_truth, read_truth
+
+    arr = arrays or park_arrays(park, types, progress)
+    n_train = arr.n_train(train_until)
+    T = len(arr.periods)
+    h = min(int(horizon_months), T - n_train)
+    if h < 1:
+        raise NotEnoughDataError(
+            f"no complete month of data after {pd.Timestamp(train_until).date()} to score on "
+            f"(data end {arr.periods[-1]}): choose an earlier --train-until"
+        )
+    horizon = arr.periods[n_train : n_train + h]
+    mask = arr.mask
+    found = arr.counts[n_train : n_train + h].sum(axis=0).astype(np.float32)
+    truth, truth_problem = None, None
+    if arr.folder is not None and has_truth(arr.folder):
+        try:
+            truth = read_truth(arr.folder, arr.grid)
+        except TruthError as exc:  # scores against found incidents still stand
+            truth_problem = str(exc)
+    if truth is not None:
+        attacks = truth.attack_counts(horizon, mask.shape, arr.types)
+        limit = 1 - np.exp(-truth.intensity_sum(horizon))
+    res_found, res_truth, ratios, meta = {}, {}, {}, {"types": list(arr.types), "models": {}}
+    if truth_problem:
+        meta["truth_not_scored"] = truth_problem
+    importance, pdp = [], {}
+    for i, name in enumerate(models):
+        if progress:
+            progress(0.5 + 0.45 * i / len(models), f"fitting and scoring {name}")
+        risk, _, est, table, _, m = fit_predict(arr, n_train, h, name, settings=(settings or {}).get(name))
+        meta["models"][name] = m
+        res_found[name] = metrics.score_all(risk[mask], found[mask], prob=risk[mask])
+        if truth is not None:
+            res_truth[name] = metrics.score_all(risk[mask], attacks[mask], prob=risk[mask])
+        if name == RECOMMENDED and explain and isinstance(est, EffortAwareRisk):
+            importance = permutation_importance(est, table)
+            pdp = partial_dependence(est, table, [r["feature"] for r in importance[:3]])
+    if truth is not None:
+        res_truth["bayes_limit"] = metrics.score_all(limit[mask], attacks[mask], prob=limit[mask])
+        lim = res_truth["bayes_limit"]
+        for name in models:
+            r = res_truth[name]
+            ratios[name] = {
+                k: (r[k] / lim[k] if lim[k] else float("nan")) for k in ("auc", "capture_top10pct", "ll_top10pct")
+            }
+        meta["behaviour"] = truth.behaviour
+    if progress:
+        progress(1.0, "evaluation done")
+    return Evaluation(
+        park=str(arr.folder) if arr.folder else "",
+        train_until=str(pd.Timestamp(train_until).date()),
+        periods=[str(p) for p in horizon],
+        found=res_found,
+        truth=res_truth or None,
+        ratios=ratios or None,
+        importance=importance,
+        partial_dependence=pdp,
+        meta=meta,
+    )

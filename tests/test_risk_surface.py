@@ -1,0 +1,154 @@
+"""Risk surfaces, their COG outputs, the hold-out evaluation and the truth reader."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from affine import Affine
+
+from layers.defaults import ATTACK_TYPES
+from layers.grid import Grid
+from riskmodel import surface as S
+from riskmodel.errors import NotEnoughDataError, TruthError
+from riskmodel.simulate import simulate_park
+from riskmodel.truth import read_truth
+
+CRS = "EPSG:32736"
+
+
+def _write_truth(folder, grid, sim):
+    truth = folder / "truth"
+    truth.mkdir(parents=True)
+    labels = [str(p) for p in sim.periods]
+    (truth / "truth.json").write_text(
+        json.dumps({"behaviour": "road-avoiding", "periods": labels, "crs": grid.crs.to_wkt(), "cell_size_m": 500})
+    )
+    grid.write_geotiff(truth / "intensity.tif", sim.intensity, names=labels)
+    t, r, c = np.nonzero(sim.attacks)
+    n = sim.attacks[t, r, c]
+    t, r, c = np.repeat(t, n), np.repeat(r, n), np.repeat(c, n)
+    x, y = grid.xy(r, c)
+    times = sim.periods[t].start_time + pd.Timedelta(days=10)
+    pd.DataFrame({"attack_id": np.arange(len(t)), "time": times.strftime("%Y-%m-%dT%H:%M:%SZ"), "x": x, "y": y,
+                  "type": "snare", "found": False}).to_csv(truth / "attacks.csv", index=False)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def arrays(tmp_path_factory):
+    sim = simulate_park(rows=24, cols=30, months=18, seed=2, attacks_per_month=120)
+    grid = Grid(transform=Affine(500, 0, 300000, 0, -500, 8000000), shape=sim.mask.shape, crs=CRS, mask=sim.mask)
+    folder = tmp_path_factory.mktemp("park")
+    _write_truth(folder, grid, sim)
+    arr = S.ParkArrays(
+        grid=grid, covariates=sim.covariates, names=sim.names, km=sim.km, counts=sim.found,
+        periods=sim.periods, types=ATTACK_TYPES, folder=folder,
+    )  # fmt: skip
+    return arr, sim
+
+
+def test_n_train_counts_complete_months(arrays):
+    arr, _ = arrays
+    assert arr.n_train("2023-06-30") == 6
+    assert arr.n_train("2023-07-15") == 6
+    assert arr.n_train("2023-07-31") == 7
+
+
+def test_fit_risk_and_write(arrays, tmp_path):
+    arr, sim = arrays
+    surf = S.fit_risk(None, "2024-03-31", 3, arrays=arr)
+    inside = surf.risk[sim.mask]
+    assert np.isfinite(inside).all() and (inside > 0).all() and (inside < 1).all()
+    assert np.isnan(surf.risk[~sim.mask]).all()
+    assert surf.period_range == ("2024-04", "2024-06")
+    assert np.isfinite(surf.uncertainty[sim.mask]).all()
+    # classes: shares of the park's area
+    n = sim.mask.sum()
+    shares = [(surf.classes[sim.mask] == k).sum() / n for k in (1, 2, 3, 4)]
+    np.testing.assert_allclose(shares, [0.05, 0.05, 0.15, 0.75], atol=1.5 / n)
+    assert (surf.classes[~sim.mask] == 0).all()
+    # class 1 holds the riskiest cells
+    assert inside[surf.classes[sim.mask] == 1].min() >= inside[surf.classes[sim.mask] == 4].max()
+    paths = surf.write(tmp_path / "risk.tif")
+    names = sorted(p.name for p in paths)
+    assert names == ["risk.json", "risk.tif", "risk_classes.tif", "risk_uncertainty.tif"]
+    with rasterio.open(tmp_path / "risk.tif") as src:
+        assert src.crs.to_epsg() == 32736
+        assert src.nodata == -9999
+        data = src.read(1, masked=True)
+        assert data.mask[~sim.mask].all() and not data.mask[sim.mask].any()
+        np.testing.assert_allclose(data.data[sim.mask], inside, rtol=1e-6)
+    with rasterio.open(tmp_path / "risk_classes.tif") as src:
+        assert src.read(1)[~sim.mask].tolist() == [0] * int((~sim.mask).sum())
+
+
+def test_risk_classes_known_answer():
+    risk = np.arange(20, dtype=float).reshape(4, 5)
+    mask = np.ones((4, 5), bool)
+    cls = S.risk_classes(risk, mask)
+    assert cls.ravel()[::-1].tolist() == [1] + [2] + [3] * 3 + [4] * 15
+
+
+def test_truth_reader(arrays):
+    arr, sim = arrays
+    truth = read_truth(arr.folder, arr.grid)
+    assert truth.behaviour == "road-avoiding"
+    p = sim.periods[5:8]
+    np.testing.assert_allclose(truth.intensity_sum(p), sim.intensity[5:8].sum(0), rtol=1e-5)
+    np.testing.assert_array_equal(truth.attack_counts(p, sim.mask.shape), sim.attacks[5:8].sum(0))
+    assert truth.attack_counts(p, sim.mask.shape, types=("arrest",)).sum() == 0
+    other = Grid(transform=Affine(250, 0, 300000, 0, -250, 8000000), shape=(48, 60), crs=CRS)
+    with pytest.raises(TruthError, match="does not match"):
+        read_truth(arr.folder, other)
+
+
+def test_evaluate_against_truth(arrays):
+    arr, _ = arrays
+    fast = {"n_members": 2, "max_iter": 60}
+    ev = S.evaluate(
+        None, "2024-03-31", 3, arrays=arr, settings={"effort-aware": fast, "effort-blind": {"max_iter": 30}}
+    )
+    d = json.loads(ev.to_json())
+    assert d["horizon"] == ["2024-04", "2024-05", "2024-06"]
+    assert set(d["found"]) == {"effort-aware", "effort-blind", "kde"}
+    assert set(d["truth"]) == {"effort-aware", "effort-blind", "kde", "bayes_limit"}
+    lim = d["truth"]["bayes_limit"]
+    assert 0.5 < lim["auc"] <= 1
+    ratio = d["ratio_to_bayes_limit"]["effort-aware"]
+    assert ratio["auc"] == pytest.approx(d["truth"]["effort-aware"]["auc"] / lim["auc"])
+    # with patrols kept near the road, the effort-aware model ranks the truth best
+    assert d["truth"]["effort-aware"]["auc"] > max(d["truth"]["kde"]["auc"], d["truth"]["effort-blind"]["auc"])
+    assert len(d["truth"]["effort-aware"]["calibration"]) == 10
+    assert d["importance"] and {"feature", "importance"} <= set(d["importance"][0])
+    assert d["partial_dependence"]
+
+
+def test_not_enough_data(arrays):
+    arr, _ = arrays
+    with pytest.raises(NotEnoughDataError, match="choose a later"):
+        S.fit_risk(None, "2023-03-31", 1, arrays=arr)
+    with pytest.raises(NotEnoughDataError, match="choose an earlier"):
+        S.evaluate(None, "2024-06-30", 3, arrays=arr)
+
+
+def test_cli_reports_errors_without_traceback(tmp_path, capsys):
+    from riskmodel.cli import main
+
+    code = main(["fit", str(tmp_path / "nowhere"), "--train-until", "2024-01-31", "--out", str(tmp_path / "r.tif")])
+    assert code == 2
+    assert "error:" in capsys.readouterr().err
+    code = main(["evaluate", str(tmp_path), "--train-until", "2024-01-31", "--types", "snare,unicorn"])
+    assert code == 2
+    assert "unicorn" in capsys.readouterr().err
+
+
+def test_no_effort_is_a_clear_error(arrays):
+    arr, _ = arrays
+    blind = S.ParkArrays(**{**arr.__dict__, "km": np.zeros_like(arr.km), "folder": None})
+    with pytest.raises(NotEnoughDataError, match="no patrol effort"):
+        S.fit_risk(None, "2024-03-31", 1, arrays=blind)
+    # the hot-spot baseline needs no effort
+    assert np.isfinite(S.fit_risk(None, "2024-03-31", 1, model="kde", arrays=blind).risk[arr.mask]).all()
