@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import geopandas as gpd
@@ -14,6 +13,7 @@ from affine import Affine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon, box
+from shared_data import SHARED_DATA
 
 from layers.covariates import (
     Covariates,
@@ -284,7 +284,7 @@ def test_distance_to_lines_within_an_eighth_of_a_cell(vertices, cell):
     assert np.all(d <= exact + cell / 8 + 1e-2)
 
 
-HABITAT = Path("/work/shared/data/parks/w-niger/w_np_habitat_30m.tif")
+HABITAT = SHARED_DATA / "parks/w-niger/w_np_habitat_30m.tif"
 
 
 @pytest.mark.skipif(not HABITAT.exists(), reason=f"real habitat raster not found at {HABITAT} (shared data missing)")

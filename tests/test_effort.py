@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import geopandas as gpd
@@ -13,6 +12,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon, box
+from shared_data import SHARED_DATA
 
 from layers.defaults import COL_SEGMENT, COL_SOURCE_FILE, COL_TIME, COL_TRACK, COL_TYPE
 from layers.effort import Effort, clean_tracks, compute_effort, incident_counts, period_freq, split_steps
@@ -309,7 +309,7 @@ def test_no_tracks_gives_zero_effort_or_asks_for_periods():
         compute_effort(park)
 
 
-SMART = Path("/work/shared/data/smart/mara_triangle_smart_patrol_tracks_2024-01.parquet")
+SMART = SHARED_DATA / "smart/mara_triangle_smart_patrol_tracks_2024-01.parquet"
 
 
 @pytest.mark.skipif(not SMART.exists(), reason=f"real SMART tracks not found at {SMART} (shared data folder missing)")

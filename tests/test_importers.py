@@ -14,6 +14,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, MultiLineString, box
+from shared_data import SHARED_DATA
 
 from layers.checks import normalise_types
 from layers.defaults import COL_SOURCE_FILE, COL_SOURCE_ROW, COL_TIME, COL_TRACK, COL_TYPE
@@ -26,7 +27,7 @@ from layers.park import load_park
 from layers.readers import read_vector
 from layers.report import ERROR, WARNING, LoadReport
 
-DATA = Path("/work/shared/data")
+DATA = SHARED_DATA
 SMART_XML = DATA / "smart" / "SMART_000006_001.xml"
 SMART_PARQUET = DATA / "smart" / "mara_triangle_smart_patrol_tracks_2024-01.parquet"
 ER_CSV = DATA / "earthranger" / "mara_elephant_sighting_events.csv"

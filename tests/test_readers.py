@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import parkfiles as pf
 import pytest
 import shapely
+from shared_data import SHARED_DATA
 
 from layers import readers
 from layers.defaults import COL_SOURCE_FILE, COL_SOURCE_ROW
@@ -240,10 +240,12 @@ def test_point_wkb_fast_path_matches_shapely():
     assert shapely.get_type_id(readers._points_from_wkb(mixed)).tolist() == [0, 3]
 
 
-SHARED = Path("/work/shared/data/parks")
+SHARED = SHARED_DATA / "parks"
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared real-data folder /work/shared/data is not on this machine")
+@pytest.mark.skipif(
+    not SHARED.is_dir(), reason="the shared real-data folder ../shared/data is not beside the repository"
+)
 def test_real_park_files():
     kruger = read_vector(SHARED / "kruger/waterholes/waterpoints_zambatis_2011.shp")
     assert len(kruger) == 514 and kruger.crs.to_epsg() == 32736
