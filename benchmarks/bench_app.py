@@ -1,0 +1,133 @@
+"""Dashboard speed in a headless Chromium: cold start to an interactive map, and filter redraw.
+
+Targets: the map page is interactive within 5 s of a cold start, and a filter
+change redraws the map within 1 s.  Runs on ``data/demo`` (``make demo``)
+or the folder given with ``--park``; every non-localhost request is refused.
+
+    .venv/bin/python benchmarks/bench_app.py [--park DIR] [--docs docs]
+
+``--docs DIR`` also walks through every page (fit, plan, download) and saves
+the screenshots ``map.png``, ``risk.png``, ``risk-validation.png``, ``plans.png`` and ``data.png`` in DIR.
+
+"Cold start" is a new server process opening the park for the first session;
+the first start after the park's files (or the library) change also reads
+every file, and is reported apart ("first start").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+
+from test_browser import app_server, leaflet_frame, offline_page, wait_idle, walkthrough  # noqa: E402
+
+COLD_TARGET_S = 5.0
+REDRAW_TARGET_S = 1.0
+
+
+def time_to_map(pw, url: str) -> float:
+    with offline_page(pw) as page:
+        t0 = time.monotonic()
+        page.goto(url)
+        leaflet_frame(page, timeout=120)
+        elapsed = time.monotonic() - t0
+        assert not page.blocked, page.blocked
+    return elapsed
+
+
+def layers_text(page) -> str:
+    """Text of the layer control: its incident counts follow the filters."""
+    frame = leaflet_frame(page)
+    el = frame.query_selector(".leaflet-control-layers-overlays")
+    return el.inner_text() if el else ""
+
+
+def redraw_times(pw, url: str, repeats: int = 4) -> list[float]:
+    """Toggle 'One month at a time' and time until the map shows the new incidents."""
+    out = []
+    with offline_page(pw) as page:
+        page.goto(url)
+        leaflet_frame(page, timeout=120)
+        wait_idle(page)
+        for _ in range(repeats):
+            before = layers_text(page)
+            t0 = time.monotonic()
+            page.get_by_text("One month at a time").click()
+            deadline = t0 + 30
+            while time.monotonic() < deadline:
+                try:
+                    if layers_text(page) != before:
+                        break
+                except Exception:
+                    pass
+                page.wait_for_timeout(20)
+            else:
+                raise AssertionError("the map did not change after the filter change")
+            out.append(time.monotonic() - t0)
+            wait_idle(page)
+        assert not page.blocked, page.blocked
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--park", default=str(ROOT / "data" / "demo"))
+    parser.add_argument("--docs", default=None, help="save screenshots of every page in this folder")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    park = Path(args.park)
+    if not (park / "park.toml").is_file():
+        print(f"no park in {park}: run `make demo` first", file=sys.stderr)
+        return 2
+    cache = Path(tempfile.mkdtemp(prefix="bench-app-cache-"))
+    os.environ["PARK_CACHE_DIR"] = str(cache)
+    results = {}
+    try:
+        with sync_playwright() as pw:
+            t0 = time.monotonic()
+            with app_server(park) as url:
+                results["server_start_s"] = time.monotonic() - t0
+                results["first_start_s"] = time_to_map(pw, url)
+            with app_server(park) as url:
+                results["cold_start_s"] = time_to_map(pw, url)
+                redraws = redraw_times(pw, url)
+            if args.docs:
+                with app_server(park, Path(cache) / "parks") as url, offline_page(pw) as page:
+                    shots = Path(cache) / "shots"
+                    walkthrough(page, url, shots, days=1, teams=2)
+                    assert not page.blocked, page.blocked
+                    docs = Path(args.docs)
+                    docs.mkdir(parents=True, exist_ok=True)
+                    for name in ("map", "risk", "risk-validation", "plans", "data"):
+                        shutil.copy(shots / f"{name}.png", docs / f"{name}.png")
+                    print(f"screenshots saved in {docs}/")
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    median = statistics.median(redraws)
+    print(f"park: {park}")
+    print(f"server start (process to health check): {results['server_start_s']:.2f} s")
+    print(f"first start (reads every file): {results['first_start_s']:.2f} s to an interactive map")
+    cold = results["cold_start_s"]
+    print(f"cold start (new server, cached park): {cold:.2f} s to an interactive map (target < {COLD_TARGET_S:.0f} s)")
+    print(
+        f"filter redraw: median {median:.2f} s, max {max(redraws):.2f} s over {len(redraws)} changes "
+        f"(target < {REDRAW_TARGET_S:.0f} s)"
+    )
+    ok = cold < COLD_TARGET_S and median < REDRAW_TARGET_S
+    print("targets met" if ok else "targets NOT met")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

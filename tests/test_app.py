@@ -1,0 +1,288 @@
+"""The dashboard without a browser: every page through AppTest, and the folium maps as objects."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+TIMEOUT = 120
+
+
+@pytest.fixture(scope="module")
+def small_park(tmp_path_factory) -> Path:
+    """A 150 km2 demo park with 12 months of data (built once for the module)."""
+    from layers.demo import generate_demo_park
+
+    return Path(generate_demo_park(tmp_path_factory.mktemp("park") / "small", area_km2=150, months=12, seed=1))
+
+
+@pytest.fixture(scope="module")
+def park(small_park):
+    from layers.park import load_park
+
+    return load_park(small_park)
+
+
+@pytest.fixture
+def app_env(small_park, tmp_path, monkeypatch):
+    monkeypatch.setenv("PARK_DIR", str(small_park))
+    monkeypatch.setenv("PARKS_DIR", str(tmp_path / "parks"))
+    monkeypatch.setenv("PARK_CACHE_DIR", str(tmp_path / "cache"))
+    return small_park
+
+
+def metric(at: AppTest, label: str) -> str:
+    for m in at.metric:
+        if m.label == label:
+            return m.value
+    raise AssertionError(f"no metric {label!r}; have {[m.label for m in at.metric]}")
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+# --- park map page ------------------------------------------------------------------------
+def test_map_page_summary_and_filters(app_env, park):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    no_exception(at)
+    assert not at.error
+    assert int(metric(at, "Incidents (count)").replace(",", "")) == len(park.incidents)
+    km_all = float(metric(at, "Patrolled (km)").replace(",", ""))
+    assert km_all > 0
+
+    # one incident type only: the count is that type's
+    types = at.multiselect(key="map_types")
+    one = types.value[0]
+    types.set_value([one]).run()
+    no_exception(at)
+    expected = int((park.incidents["type"].astype(str) == one).sum())
+    assert int(metric(at, "Incidents (count)").replace(",", "")) == expected
+    table = at.dataframe[0].value
+    assert list(table["type"]) == [one.replace("_", " ")]
+
+    # one month at a time: fewer km than the whole period, incidents of that month only
+    at.toggle(key="map_one_month").set_value(True).run()
+    no_exception(at)
+    month = at.select_slider(key="map_month").value
+    p = pd.Period(month, "M")
+    t = park.incidents["time"].dt.tz_convert(None).dt.to_period("M")
+    expected = int(((park.incidents["type"].astype(str) == one) & (t == p)).sum())
+    assert int(metric(at, "Incidents (count)").replace(",", "")) == expected
+    assert float(metric(at, "Patrolled (km)").replace(",", "")) < km_all
+
+    # GPS tracks of the month drawn on request (the map page loads the fixes only then)
+    at.checkbox(key="map_tracks").check().run()
+    no_exception(at)
+    assert not at.error
+
+
+def test_bad_park_folder_shows_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("PARK_DIR", str(tmp_path / "nowhere"))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    no_exception(at)
+    assert at.error and "does not exist" in at.error[0].value
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "park.toml").write_text('[park]\nname = "Bad"\n[layers]\nboundary = "missing.geojson"\n')
+    monkeypatch.setenv("PARK_DIR", str(bad))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    no_exception(at)
+    assert at.error, "a park whose boundary file is missing must show st.error"
+    assert "missing.geojson" in at.error[0].value
+
+
+# --- risk and plans ------------------------------------------------------------------------
+def test_risk_then_plan(app_env, park):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("ui/page_risk.py").run()
+    no_exception(at)
+    assert at.info, "before fitting, the page says what to do"
+    at.number_input(key="risk_horizon").set_value(2)
+    at.button(key="risk_fit").click().run()
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    risk = at.session_state["risk"]
+    assert risk["settings"]["horizon"] == 2 and len(risk["surface"].periods) == 2
+    assert any(m.label == "Highest cell risk (probability)" for m in at.metric)
+
+    at.switch_page("ui/page_plans.py").run()
+    no_exception(at)
+    at.number_input(key="plan_days").set_value(1)
+    at.number_input(key="plan_teams").set_value(1)
+    at.slider(key="plan_km").set_value(10.0)
+    at.button(key="plan_go").click().run()
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    plan = at.session_state["plan"]["plan"]
+    posts = at.multiselect(key="plan_posts").value
+    assert len(plan.patrols) == len(posts)
+    table = at.dataframe[0].value
+    assert len(table) == len(plan.patrols)
+    assert (table["distance (km)"] <= 10.0 + 1e-6).all()
+    downloads = at.get("download_button")
+    assert len(downloads) == 5, "GPX, KML, PDF, CSV of the chosen patrol and the plan zip"
+
+    # fewer posts give fewer patrols
+    at.multiselect(key="plan_posts").set_value(posts[:1])
+    at.button(key="plan_go").click().run()
+    no_exception(at)
+    assert len(at.session_state["plan"]["plan"].patrols) == 1
+
+
+# --- park data --------------------------------------------------------------------------------
+def test_data_page_report_and_switch(app_env, tmp_path):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("ui/page_data.py").run()
+    no_exception(at)
+    assert at.success and "Loaded" in at.success[0].value
+    layers = at.dataframe[0].value
+    assert "boundary" in set(layers["layer"])
+
+    at.text_input(key="data_park_path").set_value(str(tmp_path / "nope")).run()
+    no_exception(at)
+    assert at.error and "does not exist" in at.error[0].value
+
+
+def test_create_park_from_uploads(app_env, small_park, tmp_path):
+    from ui import common
+
+    files = {p.name: p.read_bytes() for p in small_park.iterdir() if p.is_file() and p.name != "park.toml"}
+    folder, text = common.create_park("My Park", files)
+    assert folder.parent == tmp_path / "parks" and folder.name == "my-park"
+    assert (folder / "park.toml").read_text() == text
+    assert 'name = "My Park"' in text and "boundary" in text
+    assert sorted(p.name for p in folder.iterdir() if p.name != "park.toml") == sorted(files)
+    # the same name never overwrites: a second folder is made
+    folder2, _ = common.create_park("My Park", {"park.toml": b"[park]\n"})
+    assert folder2.name == "my-park-2"
+    assert (folder2 / "park.toml").read_bytes() == b"[park]\n"  # the upload is kept
+    assert (folder2 / "park.draft.toml").exists()
+
+
+# --- maps as objects ------------------------------------------------------------------------------
+def test_park_map_layers_legend_and_offline_assets(park):
+    from ui import maps
+
+    over = maps.grid_overlay(
+        "Risk of attack", np.random.default_rng(0).random(park.grid.shape), park.grid, "inferno_r", "probability"
+    )
+    m = maps.park_map(park, incidents=park.incidents, overlays=[over])
+    html = maps.map_html(m)
+    # every script and stylesheet is served by the app
+    links = maps.asset_links(m)
+    assert links and all(u.startswith("/app/static/") for u in links)
+    for url in links:
+        assert (ROOT / "static" / url.removeprefix("/app/static/")).is_file(), url
+    for src in re.findall(r'(?:src|href)="([^"]+)"', html):
+        assert src.startswith("/app/static/"), src
+    # online tiles exist but are off
+    assert "tile.openstreetmap.org" in html
+    names = {getattr(c, "layer_name", None) for c in m._children.values()}
+    assert "Park boundary" in names and "Risk of attack" in names
+    present = set(park.incidents["type"].astype(str))
+    for t in present:
+        assert any(n and n.startswith(f"Incidents: {t.replace('_', ' ')}") for n in names), t
+    legend = next(c for c in m._children.values() if isinstance(c, maps.Legend))
+    assert "probability" in legend.html and "Ranger post" in legend.html
+    for t in present:
+        assert t.replace("_", " ") in legend.html
+
+
+def test_online_tiles_are_off_by_default(park):
+    import folium
+
+    from ui import maps
+
+    m = maps.park_map(park)
+    tiles = [c for c in m._children.values() if isinstance(c, folium.TileLayer)]
+    assert len(tiles) == 2 and all(not t.show for t in tiles)
+
+
+def test_localize_refuses_unknown_assets():
+    import folium
+
+    from ui import maps
+
+    class Strange(folium.MacroElement):
+        default_js = [("strange", "https://example.org/strange.js")]
+
+    m = maps.base_map()
+    Strange().add_to(m)
+    with pytest.raises(ValueError, match="strange.js"):
+        maps.localize(m)
+
+
+def test_incident_popup_has_date_type_and_details():
+    from ui import maps
+
+    row = {
+        "time": pd.Timestamp("2025-03-04 05:06", tz="UTC"),
+        "type": "seizure",
+        "type_raw": "Ivory seizure",
+        "item": "ivory",
+        "quantity": 12.5,
+        "unit": "kg",
+        "source_file": "incidents.csv",
+        "source_row": 7,
+    }
+    text = maps.incident_popup(row)
+    assert "2025-03-04 05:06 UTC" in text and "seizure" in text and "ivory 12.5 kg" in text and "row 7" in text
+
+
+def test_hillshade_known_answers():
+    from ui import maps
+
+    flat = maps.hillshade(np.zeros((4, 5)), 10.0)
+    assert np.allclose(flat, np.sin(np.radians(45.0)))
+    # a slope facing the light (north-west) is brighter than one facing away
+    rising_east = np.tile(np.arange(5.0), (4, 1)) * 10.0
+    west_facing = maps.hillshade(rising_east, 10.0)  # rises to the east: faces west, toward the light
+    east_facing = maps.hillshade(rising_east[:, ::-1], 10.0)
+    assert west_facing.mean() > east_facing.mean()
+    z = np.ones((3, 3))
+    z[1, 1] = np.nan
+    assert np.isnan(maps.hillshade(z, 10.0)[1, 1])
+
+
+def test_overlay_bounds_cover_the_park(park):
+    from ui import maps
+
+    ov = maps.grid_overlay("x", np.ones(park.grid.shape), park.grid, "viridis", "unit")
+    (s, w), (n, e) = ov.bounds
+    (ps, pw), (pn, pe) = maps.park_bounds(park)
+    assert s <= ps + 1e-6 and w <= pw + 1e-6 and n >= pn - 1e-6 and e >= pe - 1e-6
+    assert ov.url.startswith("data:image/png;base64,")
+
+
+def test_capture_curve_known_answer():
+    from ui import riskview
+
+    score = np.array([[4.0, 3.0], [2.0, 1.0]])
+    outcome = np.array([[1, 0], [1, 0]])
+    curve = riskview.capture_curve(score, outcome, np.ones((2, 2), bool))
+    assert list(curve["share of incidents captured (%)"]) == [50.0, 50.0, 100.0, 100.0]
+    assert list(curve["share of park area (%)"]) == [25.0, 50.0, 75.0, 100.0]
+
+
+def test_validation_table_from_an_evaluation():
+    from ui import riskview
+
+    ev = {
+        "found": {"effort-aware": {"auc": 0.8, "capture_top10pct": 0.4}, "kde": {"auc": 0.6, "capture_top10pct": 0.2}},
+        "truth": {"effort-aware": {"auc": 0.85}, "kde": {"auc": 0.55}, "bayes_limit": {"auc": 0.9}},
+        "ratio_to_bayes_limit": {"effort-aware": {"auc": 0.85 / 0.9, "capture_top10pct": 0.9}},
+    }
+    t = riskview.validation_table(ev)
+    assert list(t["model"]) == ["effort-aware", "kde", "Bayes limit (true intensity)"]
+    assert t.loc[0, "vs found incidents: captured in top 10 % of area (%)"] == pytest.approx(40.0)
+    assert t.loc[2, "vs true attacks: AUC (0-1)"] == 0.9
+    assert t.loc[0, "AUC / Bayes limit (ratio)"] == pytest.approx(0.85 / 0.9, abs=1e-3)

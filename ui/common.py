@@ -1,0 +1,426 @@
+"""What every page shares: the chosen park folder, cached loaders, errors, the map widget.
+
+Caching lives here (never in the library): a park is loaded once per folder
+and content stamp (``st.cache_resource``, it holds GeoDataFrames), and the
+arrays and images derived from it are cached beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import pickle
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
+PARK_ENV = "PARK_DIR"  # environment variable naming the park folder to open first
+DEFAULT_PARK = ROOT / "data" / "demo"
+PARKS_ENV = "PARKS_DIR"  # environment variable: where parks made from uploads are saved
+PARKS_ROOT = ROOT / "data" / "parks"  # ...by default
+MAP_HEIGHT = 600
+
+
+# --- the library, as far as it exists ----------------------------------------
+def optional(module: str, name: str):
+    """``module.name`` if that part of the library is installed, else ``None``."""
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return None
+    return getattr(mod, name, None)
+
+
+def library_errors() -> tuple[type[BaseException], ...]:
+    """The root exceptions of the three library packages."""
+    from layers.errors import LayersError
+    from patrols.errors import PatrolsError
+    from riskmodel.errors import RiskModelError
+
+    return (LayersError, RiskModelError, PatrolsError)
+
+
+def show_error(exc: BaseException, what: str = "") -> None:
+    """A library error as a clear message (never a traceback)."""
+    prefix = f"{what}: " if what else ""
+    st.error(f"{prefix}{exc}")
+
+
+def not_available(feature: str, needs: str) -> None:
+    """Say that a feature is missing because part of the library is not installed."""
+    st.info(f"{feature} is not available in this installation (it needs `{needs}`).")
+
+
+def run_library(call: Callable, what: str):
+    """Run a library call; show its error (library or unexpected) and return ``None`` on failure."""
+    try:
+        return call()
+    except library_errors() as exc:
+        show_error(exc, what)
+    except Exception as exc:  # a bug must not reach the user as a traceback
+        st.error(f"{what}: unexpected {type(exc).__name__}: {exc}. Please report it with the park folder.")
+    return None
+
+
+# --- the chosen park ---------------------------------------------------------------
+def park_dir() -> str:
+    """The park folder the user is looking at (session, else ``$PARK_DIR``, else the demo)."""
+    if "park_dir" not in st.session_state:
+        st.session_state["park_dir"] = os.environ.get(PARK_ENV) or str(DEFAULT_PARK)
+    return st.session_state["park_dir"]
+
+
+def set_park_dir(folder: str | Path) -> None:
+    """Switch the app to another park folder (forgets the risk surface and plan of the old one)."""
+    folder = str(folder)
+    if st.session_state.get("park_dir") != folder:
+        st.session_state["park_dir"] = folder
+        for key in ("risk", "plan"):
+            st.session_state.pop(key, None)
+
+
+def parks_root() -> Path:
+    """Folder holding the parks made from uploads (``$PARKS_DIR`` or ``data/parks``)."""
+    return Path(os.environ.get(PARKS_ENV) or PARKS_ROOT)
+
+
+def new_park_folder(name: str) -> Path:
+    """A new, empty folder ``<parks root>/<slug>`` (``-2``, ``-3``... when taken): nothing is overwritten."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "park"
+    root = parks_root()
+    folder, n = root / slug, 2
+    while folder.exists():
+        folder, n = root / f"{slug}-{n}", n + 1
+    folder.mkdir(parents=True)
+    return folder
+
+
+def create_park(name: str, files: dict[str, bytes]) -> tuple[Path, str | None]:
+    """Save uploaded files in a new park folder and draft its ``park.toml``.
+
+    Returns the folder and the drafted manifest text (``None`` when the
+    library cannot draft one).  An uploaded ``park.toml`` is kept as it is and
+    the draft goes to ``park.draft.toml``; raises the library's errors.
+    """
+    folder = new_park_folder(name)
+    for fname, data in files.items():
+        (folder / Path(fname).name).write_bytes(data)
+    draft = optional("layers.manifest", "draft_manifest")
+    if draft is None:
+        return folder, None
+    text = draft(folder)
+    text = re.sub(r"(?m)^name\s*=.*$", lambda _m: f"name = {json.dumps(name.strip())}", text, count=1)
+    target = folder / ("park.draft.toml" if (folder / "park.toml").exists() else "park.toml")
+    target.write_text(text, encoding="utf-8")
+    return folder, text
+
+
+def stamp(folder: str | Path) -> str:
+    """A cache key that changes when any file of the park folder changes."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return "missing"
+    parts = []
+    for p in sorted(folder.iterdir()):
+        if p.is_file():
+            s = p.stat()
+            parts.append(f"{p.name}:{s.st_size}:{int(s.st_mtime_ns)}")
+    return "|".join(parts)
+
+
+CACHE_ENV = "PARK_CACHE_DIR"  # where loaded parks are kept between server starts
+
+
+def cache_dir() -> Path:
+    """Folder of the on-disk cache (``$PARK_CACHE_DIR`` or the system's temporary folder)."""
+    return Path(os.environ.get(CACHE_ENV) or Path(tempfile.gettempdir()) / "rhino-patrol-cache")
+
+
+def _library_stamp() -> str:
+    """Changes whenever the library's code changes, so stale cached objects are not reused."""
+    parts = []
+    for pkg in ("layers", "riskmodel", "patrols"):
+        for f in sorted((ROOT / pkg).rglob("*.py")):
+            parts.append(f"{f.name}:{f.stat().st_mtime_ns}")
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
+
+
+def disk_cached(kind: str, folder: str, folder_stamp: str, compute: Callable):
+    """``compute()``, kept on disk between server starts, keyed by the park's files and the library's code.
+
+    A cold start of the app then unpickles the park instead of reading every
+    file again.  Any failure of the cache itself falls back to computing.
+    """
+    where = hashlib.sha1(str(Path(folder).resolve()).encode()).hexdigest()[:16]
+    key = hashlib.sha1(f"{folder_stamp}|{_library_stamp()}".encode()).hexdigest()[:16]
+    path = cache_dir() / f"{kind}-{where}-{key}.pickle"
+    if path.is_file():
+        try:
+            with path.open("rb") as fh:
+                return pickle.load(fh)
+        except Exception:
+            path.unlink(missing_ok=True)
+    value = compute()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+        for stale in path.parent.glob(f"{kind}-{where}-*.pickle"):  # older versions of the same park
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    except Exception:
+        pass
+    return value
+
+
+@st.cache_resource(show_spinner="Loading the park...", max_entries=4)
+def _load_park(folder: str, _stamp: str):
+    from layers.park import load_park
+
+    return disk_cached("park", folder, _stamp, lambda: load_park(folder))
+
+
+def load_park(folder: str | None = None):
+    """The loaded park (cached), raising the library's errors."""
+    folder = str(folder or park_dir())
+    return _load_park(folder, stamp(folder))
+
+
+@dataclass
+class ParkView:
+    """What the map page draws of a park: everything but the GPS fixes (small, quick to load)."""
+
+    folder: Path
+    name: str
+    crs: object
+    boundary: object
+    posts: object
+    incidents: object
+    features: dict
+    rasters: dict
+    grid: object
+    months: list
+    n_fixes: int
+
+
+def _view_of(park) -> ParkView:
+    return ParkView(
+        folder=park.folder,
+        name=park.name,
+        crs=park.crs,
+        boundary=park.boundary,
+        posts=park.posts,
+        incidents=park.incidents,
+        features=dict(park.features),
+        rasters=dict(park.rasters),
+        grid=park.grid,
+        months=park_months(park),
+        n_fixes=len(park.tracks),
+    )
+
+
+@st.cache_resource(show_spinner="Loading the park...", max_entries=4)
+def _park_view(folder: str, _stamp: str) -> ParkView:
+    return disk_cached("view", folder, _stamp, lambda: _view_of(_load_park(folder, _stamp)))
+
+
+def require_park(light: bool = False):
+    """The current park, or show why it cannot be loaded and stop the page.
+
+    With ``light=True`` a :class:`ParkView` without the GPS fixes is returned,
+    which a cold start loads much faster than the whole park.
+    """
+    folder = park_dir()
+    if optional("layers.park", "load_park") is None:
+        not_available("Loading a park", "layers.park.load_park")
+        st.stop()
+    if not Path(folder).is_dir():
+        st.error(
+            f"Park folder {folder!r} does not exist. Build the demo park with `make demo`, "
+            "or choose another folder on the Park data page.",
+        )
+        st.stop()
+    try:
+        return _park_view(folder, stamp(folder)) if light else load_park(folder)
+    except library_errors() as exc:
+        show_error(exc, f"The park in {folder} cannot be loaded")
+        report = getattr(exc, "report", None)
+        if report is not None:
+            with st.expander("Load report"):
+                st.code(report.to_text())
+        st.stop()
+
+
+@st.cache_resource(show_spinner="Computing patrol effort...", max_entries=4)
+def _effort(folder: str, _stamp: str):
+    from layers.effort import compute_effort
+
+    return disk_cached("effort", folder, _stamp, lambda: compute_effort(_load_park(folder, _stamp)))
+
+
+def effort(folder: str | None = None):
+    """Monthly patrol effort of the park (cached), or ``None`` where the library lacks it."""
+    if optional("layers.effort", "compute_effort") is None:
+        return None
+    folder = str(folder or park_dir())
+    return _effort(folder, stamp(folder))
+
+
+@st.cache_resource(show_spinner="Drawing the relief...", max_entries=8)
+def _raster_overlays(folder: str, _stamp: str):
+    return disk_cached("overlays", folder, _stamp, lambda: _draw_rasters(_load_park(folder, _stamp)))
+
+
+def _draw_rasters(park) -> list:
+    from ui import maps
+
+    out = []
+    rasters = getattr(park, "rasters", {}) or {}
+    dem = rasters.get("dem") or rasters.get("elevation")
+    if dem is not None:
+        try:
+            out.append(maps.hillshade_overlay(dem.path))
+        except Exception:  # a bad DEM only loses the relief; the load report says why
+            pass
+    for name, layer in rasters.items():
+        try:
+            out.append(
+                maps.raster_file_overlay(
+                    maps.RASTER_TITLES.get(name.lower(), name.replace("_", " ").capitalize()),
+                    layer.path,
+                    units=maps.RASTER_UNITS.get(name.lower()),
+                    cmap=maps.RASTER_CMAPS.get(name.lower()),
+                    categorical=bool(layer.categorical),
+                    max_size=600,
+                )
+            )
+        except Exception:
+            continue
+    return out
+
+
+def raster_overlays(folder: str | None = None):
+    """Hillshade (shown) and every park raster (hidden) as map overlays, cached."""
+    folder = str(folder or park_dir())
+    return _raster_overlays(folder, stamp(folder))
+
+
+def park_months(park) -> list:
+    """Every calendar month covered by the park's incidents and tracks (``pd.Period``)."""
+    import pandas as pd
+
+    times = []
+    for gdf in (getattr(park, "incidents", None), getattr(park, "tracks", None)):
+        if gdf is not None and len(gdf) and "time" in gdf:
+            t = gdf["time"].dropna()
+            if len(t):
+                times += [t.min(), t.max()]
+    if not times:
+        return []
+    lo, hi = min(times), max(times)
+    return list(pd.period_range(lo.tz_convert(None).to_period("M"), hi.tz_convert(None).to_period("M"), freq="M"))
+
+
+def session_risk(park):
+    """The risk surface fitted on this park in this session, or ``None``."""
+    r = st.session_state.get("risk")
+    if r and r.get("park") == str(park.folder):
+        return r
+    return None
+
+
+def session_plan(park):
+    """The patrol plan made on this park in this session, or ``None``."""
+    p = st.session_state.get("plan")
+    if p and p.get("park") == str(park.folder):
+        return p
+    return None
+
+
+def risk_overlays(surface, show_risk: bool = True) -> list:
+    """Risk, uncertainty and class overlays of a risk surface (the risk shown)."""
+    from ui import maps
+
+    grid = surface.grid
+    out = [
+        maps.grid_overlay(
+            "Risk of attack",
+            surface.risk,
+            grid,
+            "inferno_r",
+            "probability of at least one attack per cell in the horizon",
+            vmin=0.0,
+            show=show_risk,
+        )
+    ]
+    unc = getattr(surface, "uncertainty", None)
+    if unc is not None:
+        out.append(
+            maps.grid_overlay(
+                "Risk uncertainty", unc, grid, "Blues", "standard deviation of the probability", vmin=0.0, show=False
+            )
+        )
+    classes = getattr(surface, "classes", None)
+    if classes is not None:
+        out.append(
+            maps.grid_overlay(
+                "Risk classes",
+                np.asarray(classes, dtype=float),
+                grid,
+                "RdYlGn",
+                "class 1 = top 5 % of area ... 4 = rest",
+                vmin=1.0,
+                vmax=4.0,
+                categorical=True,
+                show=False,
+            )
+        )
+    return out
+
+
+def progress_callback(bar) -> Callable[[float, str], None]:
+    """A library ``progress(fraction, message)`` callable driving a ``st.progress`` bar."""
+
+    def progress(fraction: float, message: str = "") -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=message or None)
+
+    return progress
+
+
+def show_map(base, key: str, layers=None, height: int = MAP_HEIGHT) -> None:
+    """Draw a base map and the layers that follow the filters, without reruns on pan or zoom.
+
+    The base map (built by :func:`ui.maps.park_base_map`) keeps the same
+    script while filters change, so the browser only swaps ``layers``
+    instead of redrawing the whole map.
+    """
+    from streamlit_folium import st_folium
+
+    from ui import maps
+
+    st_folium(
+        base,
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=[],
+        feature_group_to_add=list(layers) if layers else None,
+        layer_control=maps.layer_control(),
+    )
+
+
+def effort_scale_max(effort) -> float:
+    """A fixed top of the effort colour scale: the 95th percentile of km per cell and month."""
+    km = np.asarray(effort.km)
+    positive = km[km > 0]
+    return float(np.percentile(positive, 95)) if positive.size else 1.0

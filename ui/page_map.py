@@ -1,0 +1,118 @@
+"""Park map: every layer of the park, incidents filtered by period and type, summary figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ui import common, maps
+
+st.title("Park map")
+park = common.require_park(light=True)
+st.caption(
+    f"{park.name} · folder `{park.folder}` · CRS {park.crs.to_string() if hasattr(park.crs, 'to_string') else park.crs}"
+)
+
+incidents = park.incidents
+months = park.months
+present = [t for t in maps.INCIDENT_COLOURS if len(incidents) and t in set(incidents["type"].astype(str))]
+
+with st.sidebar:
+    st.header("Filters")
+    types = st.multiselect(
+        "Incident types", present, default=present, format_func=lambda t: t.replace("_", " "), key="map_types"
+    )
+    if months:
+        labels = [str(p) for p in months]
+        one_month = st.toggle("One month at a time", value=False, key="map_one_month")
+        if one_month:
+            month = st.select_slider("Month", options=labels, value=labels[-1], key="map_month")
+            period = (month, month)
+        else:
+            period = st.select_slider(
+                "Period (months)", options=labels, value=(labels[0], labels[-1]), key="map_period"
+            )
+    else:
+        period = None
+    show_tracks = st.checkbox("Draw GPS tracks of the period (slower)", value=False, key="map_tracks")
+
+# --- filter -------------------------------------------------------------------------
+if period is not None:
+    p0, p1 = pd.Period(period[0], "M"), pd.Period(period[1], "M")
+    t0 = p0.start_time.tz_localize("UTC")
+    t1 = p1.end_time.tz_localize("UTC")
+else:
+    p0 = p1 = t0 = t1 = None
+
+sel = incidents
+if len(sel):
+    sel = sel[sel["type"].astype(str).isin(types)]
+    if t0 is not None:
+        sel = sel[(sel["time"] >= t0) & (sel["time"] <= t1)]
+
+effort = common.effort(str(park.folder))
+km_total = None
+filtered_overlays = []
+effort_scale = []
+if effort is not None and period is not None:
+    periods = pd.PeriodIndex(effort.periods).asfreq("M")
+    in_range = np.asarray((periods >= p0) & (periods <= p1))
+    n_months = max(int(in_range.sum()), 1)
+    km_cells = np.asarray(effort.km)[in_range].sum(axis=0) if in_range.any() else np.zeros(park.grid.shape)
+    km_total = float(np.nansum(km_cells))
+    units = f"km walked per {park.grid.cell_size:.0f} m cell and month, mean of the period"
+    vmax = common.effort_scale_max(effort)
+    effort_scale = [maps.ScaleEntry("Patrol effort", units, maps.ramp("Greens"), 0.0, vmax, False)]
+    if km_total > 0:
+        mean = km_cells / n_months
+        filtered_overlays.append(
+            maps.grid_overlay(
+                "Patrol effort",
+                np.where(mean > 0, mean, np.nan),
+                park.grid,
+                "Greens",
+                units,
+                vmin=0.0,
+                vmax=vmax,
+                show=False,
+            )
+        )
+
+overlays = list(common.raster_overlays(str(park.folder)))
+risk = common.session_risk(park)
+if risk is not None:
+    overlays += common.risk_overlays(risk["surface"], show_risk=False)
+plan = common.session_plan(park)
+
+tracks = None
+if show_tracks and park.n_fixes and t0 is not None:
+    fixes = common.load_park(str(park.folder)).tracks
+    tracks = fixes[(fixes["time"] >= t0) & (fixes["time"] <= t1)]
+
+base = maps.park_base_map(
+    park, overlays, plan=plan["plan"] if plan else None, incident_types=present, extra_scales=effort_scale
+)
+layers = maps.filter_layers(sel, filtered_overlays, tracks)
+
+left, right = st.columns([5, 2])
+with left:
+    common.show_map(base, key="park_map", layers=layers)
+with right:
+    label = f"{period[0]} to {period[1]}" if period else "all dates"
+    st.subheader("Filtered period")
+    st.caption(label)
+    st.metric("Incidents (count)", f"{len(sel):,}")
+    if km_total is not None:
+        st.metric("Patrolled (km)", f"{km_total:,.0f}")
+        cpue = 100.0 * len(sel) / km_total if km_total > 0 else float("nan")
+        st.metric("CPUE (incidents per 100 km)", f"{cpue:.1f}" if np.isfinite(cpue) else "n/a: no patrols")
+    else:
+        common.not_available("Km patrolled and CPUE", "layers.effort.compute_effort")
+    counts = sel["type"].astype(str).value_counts() if len(sel) else pd.Series(dtype=int)
+    table = pd.DataFrame(
+        {"type": [t.replace("_", " ") for t in types], "incidents (count)": [int(counts.get(t, 0)) for t in types]}
+    )
+    if km_total:
+        table["per 100 km"] = (100.0 * table["incidents (count)"] / km_total).round(2)
+    st.dataframe(table, hide_index=True, width="stretch")

@@ -1,0 +1,150 @@
+"""Risk: fit a model up to a cut-off date, see the risk map, compare models, download."""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from layers.defaults import ATTACK_TYPES
+from ui import common, maps, riskview
+
+st.title("Risk")
+park = common.require_park()
+if common.optional("riskmodel.surface", "fit_risk") is None:
+    common.not_available("Fitting a risk surface", "riskmodel.surface.fit_risk")
+    st.stop()
+
+defaults = riskview.default_settings(park)
+months = common.park_months(park)
+with st.sidebar:
+    st.header("Model")
+    names = riskview.models()
+    model = st.selectbox(
+        "Model",
+        names,
+        format_func=lambda n: riskview.MODEL_LABELS.get(n, n),
+        key="risk_model",
+        help=riskview.MODEL_HELP,
+    )
+    lo = months[1].start_time.date() if len(months) > 1 else None
+    hi = months[-1].end_time.date() if months else None
+    train_until = st.date_input(
+        "Training cut-off (last day used to fit)",
+        value=defaults["train_until"],
+        min_value=lo,
+        max_value=hi,
+        key="risk_cutoff",
+    )
+    horizon = st.number_input("Horizon (months after the cut-off)", 1, 12, defaults["horizon"], key="risk_horizon")
+    go = st.button("Fit the risk model", type="primary", key="risk_fit")
+
+if go:
+    bar = st.progress(0.0, text="Starting...")
+    common.run_library(
+        lambda: riskview.fit(park, model, train_until, int(horizon), progress=common.progress_callback(bar)),
+        "The risk model could not be fitted",
+    )
+    bar.empty()
+
+current = common.session_risk(park)
+if current is None:
+    st.info("Choose a model, a cut-off date and a horizon, then press **Fit the risk model**.")
+    st.stop()
+
+surface = current["surface"]
+s = current["settings"]
+grid = surface.grid
+risk = np.where(grid.mask, np.asarray(surface.risk, dtype=float), np.nan)
+st.caption(
+    f"Model **{riskview.MODEL_LABELS.get(s['model'], s['model'])}**, trained on data up to {s['train_until']}, "
+    f"risk for the {s['horizon']} months after it."
+)
+classes = np.asarray(surface.classes)[grid.mask]
+c = st.columns(4)
+c[0].metric("Mean risk per cell (probability)", f"{np.nanmean(risk):.3f}")
+c[1].metric("Highest cell risk (probability)", f"{np.nanmax(risk):.3f}")
+c[2].metric("Top-5 % class (km²)", f"{(classes == 1).sum() * grid.cell_area_km2:,.0f}")
+c[3].metric("Expected attacked cells (cells)", f"{np.nansum(risk):,.1f}")
+
+# incidents found in the horizon: what the map should have predicted
+cut = pd.Timestamp(s["train_until"]).tz_localize("UTC") + pd.Timedelta(days=1)
+end = cut + pd.DateOffset(months=int(s["horizon"]))
+held = park.incidents
+if len(held):
+    held = held[(held["time"] >= cut) & (held["time"] < end) & held["type"].astype(str).isin(ATTACK_TYPES)]
+
+tab_map, tab_val, tab_dl = st.tabs(["Risk map", "Validation", "Downloads"], key="risk_tab")
+with tab_map:
+    overlays = list(common.raster_overlays(str(park.folder))) + common.risk_overlays(surface)
+    base = maps.park_base_map(park, overlays, incident_types=[t for t in ATTACK_TYPES], show_features=False)
+    common.show_map(base, key="risk_map", layers=maps.filter_layers(held))
+    st.caption(
+        f"Markers: the {len(held)} attack incidents found in the horizon ({cut.date()} to {(end - pd.Timedelta(days=1)).date()}). "
+        "Layers: risk, its uncertainty and classes (1 = top 5 % of the park's area, 2 = top 10 %, 3 = top 25 %, 4 = the rest)."
+    )
+
+with tab_val:
+    effort = common.effort(str(park.folder))
+    if effort is not None and len(held):
+        periods = pd.PeriodIndex(effort.periods).asfreq("M")
+        p0 = pd.Period(cut.tz_convert(None), "M")
+        inside = np.asarray((periods >= p0) & (periods < p0 + int(s["horizon"])))
+        outcome = np.asarray(effort.counts(list(ATTACK_TYPES)))[inside].sum(axis=0)
+        curve = riskview.capture_curve(risk, outcome, grid.mask)
+        curve = curve.rename(columns={"share of incidents captured (%)": "this model (%)"})
+        curve["chance (%)"] = curve["share of park area (%)"]
+        st.markdown("**Capture curve**: share of the held-out attack incidents in the riskiest share of the park")
+        st.line_chart(curve, x="share of park area (%)", y=["this model (%)", "chance (%)"], height=280)
+    if common.optional("riskmodel.surface", "evaluate") is None:
+        common.not_available("Model comparison", "riskmodel.surface.evaluate")
+    elif st.button("Compare every model and baseline on the held-out months", key="risk_eval"):
+        bar = st.progress(0.0, text="Evaluating...")
+        result = common.run_library(
+            lambda: riskview.evaluate(park, s["train_until"], s["horizon"], progress=common.progress_callback(bar)),
+            "The models could not be evaluated",
+        )
+        bar.empty()
+        if result is not None:
+            current["evaluation"] = result
+    evaluation = current.get("evaluation")
+    if evaluation:
+        riskview.show_evaluation(evaluation, model=s["model"])
+
+with tab_dl:
+    files = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        common.run_library(lambda: surface.write(Path(tmp) / "risk.tif"), "The rasters could not be written")
+        for p in Path(tmp).rglob("*"):
+            if p.is_file():
+                files[p.name] = p.read_bytes()
+    if files:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in files.items():
+                zf.writestr(name, data)
+        st.download_button(
+            f"Risk rasters (zip of {len(files)} GeoTIFF files)",
+            buf.getvalue(),
+            file_name="risk-rasters.zip",
+            mime="application/zip",
+            on_click="ignore",
+            key="dl_risk_zip",
+        )
+        for name, data in files.items():
+            st.download_button(name, data, file_name=name, on_click="ignore", key=f"dl_{name}")
+    metrics = {"settings": s, "evaluation": current.get("evaluation")}
+    st.download_button(
+        "Metrics (JSON)",
+        json.dumps(metrics, indent=2, default=str),
+        file_name="risk-metrics.json",
+        mime="application/json",
+        on_click="ignore",
+        key="dl_risk_metrics",
+    )

@@ -1,0 +1,193 @@
+"""Risk surfaces for the pages: default settings, cached fitting and evaluation, charts.
+
+The fitted surface of the session is kept in ``st.session_state["risk"]`` as
+``{"park": folder, "surface": RiskSurface, "settings": {...}}`` so the map and
+plan pages can draw and use it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ui import common
+
+DEFAULT_HORIZON = 3
+MODEL_LABELS = {
+    "effort-aware": "Effort-aware (recommended)",
+    "effort-blind": "Effort-blind classifier (baseline)",
+    "kde": "KDE hot-spots (baseline)",
+}
+MODEL_HELP = (
+    "Effort-aware: a find needs both an attack and a detection, whose probability grows with the km walked, "
+    "so cells nobody patrolled are not taken as safe. Effort-blind: a classifier of where incidents were found. "
+    "KDE hot-spots: a smoothed map of past incidents, what most parks use today."
+)
+
+
+def models() -> list[str]:
+    """Model names ``fit_risk`` accepts, the recommended one first."""
+    names = common.optional("riskmodel.models", "MODELS")
+    recommended = common.optional("riskmodel.models", "RECOMMENDED") or "effort-aware"
+    names = list(names) if names else list(MODEL_LABELS)
+    return sorted(names, key=lambda n: n != recommended)
+
+
+def default_settings(park, horizon: int = DEFAULT_HORIZON) -> dict:
+    """A cut-off that leaves ``horizon`` months of data after it to validate on."""
+    months = common.park_months(park)
+    if len(months) > horizon + 1:
+        cutoff = months[-1 - horizon].end_time.date()
+    elif months:
+        cutoff = months[-1].end_time.date()
+    else:
+        cutoff = pd.Timestamp.today().date()
+    return {"train_until": cutoff, "horizon": horizon, "model": models()[0]}
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _fit(folder: str, _stamp: str, model: str, train_until: str, horizon: int, _progress=None):
+    from riskmodel.surface import fit_risk
+
+    park = common.load_park(folder)
+    return fit_risk(park, train_until, horizon, model=model, progress=_progress)
+
+
+def fit(park, model: str, train_until, horizon: int, progress=None) -> dict:
+    """Fit (or reuse) a risk surface and keep it as the session's risk."""
+    folder = str(park.folder)
+    surface = _fit(folder, common.stamp(folder), model, str(train_until), int(horizon), _progress=progress)
+    entry = {
+        "park": folder,
+        "surface": surface,
+        "settings": {"model": model, "train_until": str(train_until), "horizon": int(horizon)},
+    }
+    st.session_state["risk"] = entry
+    return entry
+
+
+def fit_default(park, progress=None) -> dict:
+    """Fit the recommended model with the default settings."""
+    s = default_settings(park)
+    return fit(park, s["model"], s["train_until"], s["horizon"], progress)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _evaluate(folder: str, _stamp: str, train_until: str, horizon: int, _progress=None) -> dict:
+    from riskmodel.surface import evaluate
+
+    park = common.load_park(folder)
+    return evaluate(park, train_until, horizon, progress=_progress).to_dict()
+
+
+def evaluate(park, train_until, horizon: int, progress=None) -> dict:
+    """Metrics of every model and baseline on the held-out months (cached), as a dict."""
+    folder = str(park.folder)
+    return _evaluate(folder, common.stamp(folder), str(train_until), int(horizon), _progress=progress)
+
+
+def capture_curve(score: np.ndarray, outcome: np.ndarray, mask: np.ndarray) -> pd.DataFrame:
+    """Share of incidents found in the riskiest share of the park's area (one row per cell)."""
+    s = np.asarray(score, dtype=float)[mask]
+    o = np.asarray(outcome, dtype=float)[mask]
+    ok = np.isfinite(s)
+    s, o = s[ok], o[ok]
+    order = np.argsort(-s, kind="stable")
+    total = o.sum()
+    area = np.arange(1, len(s) + 1) / max(len(s), 1)
+    found = np.cumsum(o[order]) / total if total > 0 else np.zeros(len(s))
+    idx = np.unique(np.linspace(0, len(s) - 1, min(len(s), 200)).astype(int))
+    return pd.DataFrame(
+        {"share of park area (%)": 100 * area[idx], "share of incidents captured (%)": 100 * found[idx]}
+    )
+
+
+METRIC_COLUMNS = {
+    "auc": "AUC (0-1)",
+    "capture_top10pct": "captured in top 10 % of area (%)",
+    "pai_top10pct": "PAI top 10 % (ratio)",
+    "ll_top10pct": "L&L top 10 % (ratio)",
+}
+ROW_LABELS = {"bayes_limit": "Bayes limit (true intensity)"}
+
+
+def validation_table(evaluation: dict) -> pd.DataFrame:
+    """One row per model (and the Bayes limit): scores against found incidents and, where known, true attacks."""
+    rows = []
+    found = evaluation.get("found") or {}
+    truth = evaluation.get("truth") or {}
+    ratios = evaluation.get("ratio_to_bayes_limit") or {}
+    for name in list(found) + [n for n in truth if n not in found]:
+        row = {"model": ROW_LABELS.get(name, name)}
+        for source, scores in (("found incidents", found.get(name)), ("true attacks", truth.get(name))):
+            if not scores:
+                continue
+            for key, label in METRIC_COLUMNS.items():
+                v = scores.get(key)
+                if v is not None and key == "capture_top10pct":
+                    v = 100.0 * v
+                row[f"vs {source}: {label}"] = v
+        r = ratios.get(name)
+        if r:
+            row["AUC / Bayes limit (ratio)"] = r.get("auc")
+            row["capture / Bayes limit (ratio)"] = r.get("capture_top10pct")
+        rows.append(row)
+    return pd.DataFrame(rows).round(3)
+
+
+def calibration_frame(evaluation: dict, model: str) -> tuple[pd.DataFrame, str]:
+    """Predicted against observed probability by bin, against the truth where known."""
+    source = "truth" if (evaluation.get("truth") or {}).get(model) else "found"
+    bins = ((evaluation.get(source) or {}).get(model) or {}).get("calibration") or []
+    frame = pd.DataFrame(bins)
+    if len(frame):
+        frame = frame.rename(
+            columns={"predicted": "predicted probability", "observed": "observed share of cells (probability)"}
+        )
+    return frame, "true attacks" if source == "truth" else "found incidents"
+
+
+def show_evaluation(evaluation: dict, model: str | None = None) -> None:
+    """The validation table, calibration and feature effects of an evaluation dict."""
+    st.markdown(
+        f"**Validation** on the held-out months {', '.join(evaluation.get('horizon', []))} "
+        f"(trained on data up to {evaluation.get('train_until')})"
+    )
+    table = validation_table(evaluation)
+    st.dataframe(table, hide_index=True, width="stretch")
+    if not evaluation.get("truth"):
+        st.caption(
+            "This park has no hidden truth: models are scored against the incidents found, which depend on where rangers walked."
+        )
+    else:
+        st.caption(
+            "The demo park's hidden truth scores every model against all attacks, found or not; the Bayes limit is the true intensity."
+        )
+    model = model or next(iter(evaluation.get("found") or {}), None)
+    left, right = st.columns(2)
+    with left:
+        frame, against = calibration_frame(evaluation, model) if model else (pd.DataFrame(), "")
+        if len(frame):
+            st.markdown(f"**Calibration** of {model} against {against} (10 bins of cells)")
+            frame["perfect calibration"] = frame["predicted probability"]
+            st.line_chart(
+                frame,
+                x="predicted probability",
+                y=["observed share of cells (probability)", "perfect calibration"],
+                height=260,
+            )
+    with right:
+        imp = pd.DataFrame(evaluation.get("importance") or [])
+        if len(imp):
+            st.markdown("**Feature importance** (increase in Poisson deviance per row when shuffled)")
+            st.bar_chart(imp.set_index("feature")["importance"].head(12), height=260, horizontal=True)
+    pdp = evaluation.get("partial_dependence") or {}
+    if pdp:
+        st.markdown("**Feature effects** (partial dependence: expected attacks per cell and month)")
+        cols = st.columns(len(pdp))
+        for col, (feature, d) in zip(cols, pdp.items()):
+            with col:
+                frame = pd.DataFrame({feature: d["values"], "attacks per cell and month": d["attacks_per_cell_month"]})
+                st.caption(feature)
+                st.line_chart(frame, x=feature, y="attacks per cell and month", height=200)
