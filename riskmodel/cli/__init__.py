@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         modules[name] = module
     args = parser.parse_args(argv)
     try:
-        return int(modules[args.command].run(args) or 0)
+        return int(modules[args.command.replace("-", "_")].run(args) or 0)
     except (RiskModelError, LayersError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

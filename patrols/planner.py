@@ -1,0 +1,554 @@
+"""Patrol plans: routes from the ranger posts over a period, with saturating reward.
+
+One core (:class:`Planner`) plans a period patrol by patrol: for each day,
+post and team it scores candidate waypoints by the reward still to be
+collected, asks its strategy for a route over them within the budget,
+expands the route into the cells walked, and adds that effort to the plan's
+coverage, so later patrols go elsewhere.  A cell's covered value is
+``reward * detection_probability(km walked there in the plan)``
+(:func:`layers.defaults.detection_probability`): walking a cell twice earns less.
+
+Strategies differ only in how they pick a route over the candidates:
+
+- :class:`GreedyPlanner`: cheapest-ratio insertion, then 2-opt;
+- :class:`OrienteeringPlanner` (default): the orienteering heuristic :func:`patrols.op.solve_op`;
+- :class:`RandomisedPlanner`: a mixed strategy over good routes (perturbed
+  rewards) whose expected reward stays within a stated share of the best.
+
+:func:`plan_patrols` is the entry point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+import numpy as np
+
+from layers.defaults import (
+    COL_NAME,
+    DEFAULT_PATROL_KM,
+    DEFAULT_TEAMS_PER_POST,
+    DETECTION_SWEEP_KM,
+    detection_probability,
+)
+
+from .cost import CostSurface, travel_cost_for_park
+from .errors import PatrolsError
+from .graph import PostGraph
+from .route import Patrol, Plan, Waypoint
+
+Progress = Callable[[float, str], None] | None
+
+
+# --------------------------------------------------------------------------- route kernels
+
+
+def route_length(dist: np.ndarray, stops) -> float:
+    """Length of the closed route ``0 -> stops -> 0`` over ``dist``."""
+    seq = [0, *stops, 0]
+    return float(sum(dist[a, b] for a, b in zip(seq[:-1], seq[1:])))
+
+
+def greedy_route(dist: np.ndarray, scores: np.ndarray, budget: float) -> list[int]:
+    """Closed route from node 0 by cheapest-ratio insertion, shortened by 2-opt after each insertion.
+
+    Returns the visited nodes in order, without node 0.
+    """
+    n = len(scores)
+    route: list[int] = []
+    free = set(range(1, n))
+    length = 0.0
+    while free:
+        seq = [0, *route, 0]
+        best = None
+        for v in free:
+            if scores[v] <= 0:
+                continue
+            extra = dist[seq[:-1], v] + dist[v, seq[1:]] - dist[seq[:-1], seq[1:]]
+            i = int(np.argmin(extra))
+            if length + extra[i] > budget + 1e-9:
+                continue
+            ratio = scores[v] / max(extra[i], 1e-9)
+            if best is None or ratio > best[0]:
+                best = (ratio, v, i, extra[i])
+        if best is None:
+            break
+        _, v, i, _ = best
+        route.insert(i, v)
+        free.discard(v)
+        route = _two_opt(dist, route)
+        length = route_length(dist, route)
+    return route
+
+
+def _two_opt(dist: np.ndarray, route: list[int]) -> list[int]:
+    improved = True
+    while improved and len(route) > 2:
+        improved = False
+        seq = [0, *route, 0]
+        for i in range(1, len(seq) - 2):
+            for j in range(i + 1, len(seq) - 1):
+                new = seq[:i] + seq[i : j + 1][::-1] + seq[j + 1 :]
+                if route_length(dist, new[1:-1]) < route_length(dist, seq[1:-1]) - 1e-9:
+                    seq = new
+                    improved = True
+        route = seq[1:-1]
+    return route
+
+
+# --------------------------------------------------------------------------- the core
+
+
+class Planner:
+    """Plans a period of patrols over a cost surface; subclasses choose each route.
+
+    Parameters
+    ----------
+    candidates : int
+        Candidate waypoints per patrol (local maxima of the remaining reward).
+    spacing : int
+        Spacing of candidates, in cells (one candidate at most per block of that side).
+    path_bias : float in [0, 1)
+        Draws the legs between waypoints through cells still worth
+        patrolling (0: least-time legs).
+    op_stall : int
+        A route search stops after this many rounds without improvement
+        (plans are reproducible for a given seed).
+    op_time_s : float
+        Safety time limit of one route search, in seconds.
+    """
+
+    name = "base"
+
+    def __init__(
+        self,
+        candidates: int = 60,
+        spacing: int = 3,
+        path_bias: float = 0.8,
+        op_stall: int = 10,
+        op_time_s: float = 1.0,
+    ):
+        self.candidates = candidates
+        self.path_bias = path_bias
+        self.spacing = spacing
+        self.op_stall = op_stall
+        self.op_time_s = op_time_s
+
+    # --- the strategy hook --------------------------------------------------
+    def choose(self, dist: np.ndarray, scores: np.ndarray, budget: float, rng: np.random.Generator) -> list[int]:
+        """Visited candidate indices (1-based, node 0 is the post) of a closed route within ``budget``."""
+        raise NotImplementedError
+
+    # --- planning -----------------------------------------------------------
+    def plan(
+        self,
+        cost: CostSurface,
+        reward: np.ndarray,
+        posts: dict[str, tuple[float, float]],
+        start: dt.date,
+        days: int,
+        teams: int = DEFAULT_TEAMS_PER_POST,
+        budget: float = DEFAULT_PATROL_KM,
+        unit: str = "km",
+        seed: int = 0,
+        park_name: str = "",
+        sweep_km: float = DETECTION_SWEEP_KM,
+        progress: Progress = None,
+        patrol_days: int = 1,
+    ) -> Plan:
+        """Plan ``days`` days of ``teams`` patrols from each post; see :func:`plan_patrols`.
+
+        ``budget`` is per day; a patrol lasts ``patrol_days`` days (camping
+        out between them) with ``budget * patrol_days`` in all.
+        """
+        grid = cost.grid
+        reward = np.asarray(reward, dtype=float)
+        if reward.shape != grid.shape:
+            raise PatrolsError(
+                f"the reward raster has shape {reward.shape}, the park grid {grid.shape}; "
+                "resample it onto the park grid first (the plan command does this for a GeoTIFF)"
+            )
+        reward = np.nan_to_num(reward, nan=0.0)
+        reward = np.clip(reward, 0.0, None)
+        area = grid.cell_area_km2
+        rate = sweep_km / area  # detection: 1 - exp(-rate * km)
+        pass_km = grid.cell_size / 1000.0
+        p_pass = float(detection_probability(pass_km, area, sweep_km))
+        rng = np.random.default_rng(seed)
+        graphs: dict[tuple[str, int], PostGraph] = {}
+        effort = np.zeros(grid.shape)
+        patrols: list[Patrol] = []
+        starts = list(range(0, days, patrol_days))
+        total = len(starts) * len(posts) * teams
+        done = 0
+        for day in starts:
+            date = start + dt.timedelta(days=day)
+            n_days = min(patrol_days, days - day)
+            for name, xy in posts.items():
+                if (name, n_days) not in graphs:
+                    graphs[name, n_days] = PostGraph(cost, name, xy, budget * n_days, unit)
+                graph = graphs[name, n_days]
+                for team in range(1, teams + 1):
+                    remaining = reward * np.exp(-rate * effort)
+                    if team == 1:  # legs are drawn once per post and day, shared by its teams
+                        graph.set_value(remaining, self.path_bias)
+                    cells, scores = graph.candidates(remaining * p_pass, self.candidates, self.spacing)
+                    nodes = np.vstack([np.asarray(graph.cell)[None], cells])
+                    dist = graph.distances(cells)
+                    order = self.choose(dist, np.concatenate([[0.0], scores]), graph.budget, rng) if len(cells) else []
+                    patrol, km_cells = self._patrol(graph, nodes, order, scores, date, team, cost, n_days)
+                    before = detection_probability(effort, area, sweep_km)
+                    effort += km_cells
+                    gain = reward * (detection_probability(effort, area, sweep_km) - before)
+                    patrol.expected_risk = float(gain.sum())
+                    patrols.append(patrol)
+                    done += 1
+                    if progress is not None:
+                        progress(done / total, f"planned {patrol.patrol_id}")
+        plan = Plan(park=park_name, start=start, days=days, patrols=patrols)
+        plan.total_risk = float((reward * detection_probability(effort, area, sweep_km)).sum())
+        plan.best_risk = plan.total_risk
+        plan.settings["strategy"] = self.name
+        return plan
+
+    def _patrol(self, graph: PostGraph, nodes, order, scores, date, team, cost, n_days=1) -> tuple[Patrol, np.ndarray]:
+        """Build the :class:`Patrol` of a route, and the km it walks in each cell."""
+        grid = cost.grid
+        cells, metres, seconds = graph.expand(nodes, order)
+        cx, cy = grid.xy(cells[:, 0], cells[:, 1])
+        xy = np.column_stack([cx, cy])
+        post = np.asarray(graph.xy)[None]
+        path_xy = np.vstack([post, xy, post])
+        elevation = None
+        if cost.elevation is not None:
+            elev = cost.elevation[cells[:, 0], cells[:, 1]].astype(float)
+            elevation = np.concatenate([[elev[0]], elev, [elev[-1]]])
+        waypoints = [Waypoint(name=graph.name, x=graph.xy[0], y=graph.xy[1], kind="post", note="start and end")]
+        for k, i in enumerate(order, start=1):
+            wx, wy = grid.xy(*nodes[int(i)])
+            waypoints.append(
+                Waypoint(
+                    name=f"WP{k:02d}",
+                    x=float(wx),
+                    y=float(wy),
+                    kind="waypoint",
+                    note=f"turning point {k}, reward {scores[int(i) - 1]:.3g}",
+                )
+            )
+        if n_days > 1:
+            waypoints += _camps(path_xy, n_days)
+        patrol = Patrol(
+            patrol_id=f"{date:%Y%m%d}-{_slug(graph.name)}-T{team}",
+            post=graph.name,
+            team=team,
+            date=date,
+            kind=cost.kind,
+            path_xy=path_xy,
+            crs=grid.crs,
+            waypoints=waypoints,
+            cells=cells,
+            elevation_m=elevation,
+            length_km=(metres + 2 * graph.lead_m) / 1000.0,
+            hours=(seconds + 2 * graph.lead_s) / 3600.0,
+        )
+        return patrol, patrol_effort(patrol, grid)
+
+
+def patrol_effort(patrol: Patrol, grid) -> np.ndarray:
+    """km a patrol walks in each cell of ``grid``: each leg of ``path_xy`` counts half in the cell of either end."""
+    xy = np.asarray(patrol.path_xy, dtype=float)
+    km = np.zeros(grid.shape)
+    if len(xy) < 2:
+        return km
+    rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
+    step = np.hypot(*np.diff(xy, axis=0).T) / 1000.0
+    for r, c in ((rows[:-1], cols[:-1]), (rows[1:], cols[1:])):
+        on = r >= 0
+        np.add.at(km, (r[on], c[on]), step[on] / 2)
+    return km
+
+
+def plan_effort(plan: Plan, grid) -> np.ndarray:
+    """km walked per cell by every patrol of a plan: ``(rows, cols)``."""
+    total = np.zeros(grid.shape)
+    for patrol in plan.patrols:
+        total += patrol_effort(patrol, grid)
+    return total
+
+
+def _camps(path_xy: np.ndarray, n_days: int) -> list[Waypoint]:
+    """Camps splitting a multi-day route into days of equal length (at the nearest vertex)."""
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(path_xy, axis=0).T))])
+    camps = []
+    for d in range(1, n_days):
+        i = max(0, int(np.searchsorted(along, along[-1] * d / n_days, side="right")) - 1)
+        camps.append(
+            Waypoint(
+                name=f"Camp {d}",
+                x=float(path_xy[i, 0]),
+                y=float(path_xy[i, 1]),
+                kind="camp",
+                note=f"end of day {d}, {along[i] / 1000:.1f} km from the start",
+            )
+        )
+    return camps
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_") or "post"
+
+
+# --------------------------------------------------------------------------- strategies
+
+
+class GreedyPlanner(Planner):
+    """Routes by cheapest-ratio insertion and 2-opt: fast, a baseline."""
+
+    name = "greedy"
+
+    def choose(self, dist, scores, budget, rng):
+        return greedy_route(dist, scores, budget)
+
+
+class OrienteeringPlanner(Planner):
+    """Routes by the orienteering heuristic (:func:`patrols.op.solve_op`): the default."""
+
+    name = "orienteering"
+
+    def choose(self, dist, scores, budget, rng):
+        try:
+            from .op import solve_op
+        except ImportError:  # the orienteering module is optional for the planner
+            return greedy_route(dist, scores, budget)
+        seed = int(rng.integers(2**31))
+        sol = solve_op(
+            dist,
+            scores,
+            budget,
+            start=0,
+            end=None,
+            seed=seed,
+            time_limit=self.op_time_s,
+            stall=self.op_stall,
+            max_iter=3 * self.op_stall,
+        )
+        return [v for v in sol.route if v != 0]
+
+
+class RandomisedPlanner(Planner):
+    """A mixed strategy over good routes: each route is the best one under randomly perturbed rewards.
+
+    Rewards are multiplied by log-normal noise (spread grows with
+    ``randomness``) and a share ``randomness / 2`` of candidates is hidden;
+    a perturbed route is kept only when it collects, under the true
+    rewards, at least ``1 - randomness / 2`` of what the best route would
+    (else the best route is used), so a cell's coverage becomes a
+    probability while the expected reward stays within that share.
+
+    Parameters
+    ----------
+    randomness : float in [0, 1]
+    base : Planner, optional
+        The strategy that finds the best route (default :class:`OrienteeringPlanner`).
+    tries : int
+        Perturbed routes tried before falling back to the best one.
+    """
+
+    name = "randomised"
+
+    def __init__(self, randomness: float = 0.5, base: Planner | None = None, tries: int = 4, **kwargs):
+        super().__init__(**kwargs)
+        if not 0.0 <= randomness <= 1.0:
+            raise PatrolsError(f"randomness must be between 0 and 1, got {randomness:g}")
+        self.randomness = float(randomness)
+        self.base = base or OrienteeringPlanner(**kwargs)
+        self.tries = tries
+
+    @property
+    def target_share(self) -> float:
+        """Least share of the best route's reward a randomised route must keep."""
+        return 1.0 - 0.5 * self.randomness
+
+    def choose(self, dist, scores, budget, rng):
+        best = self.base.choose(dist, scores, budget, rng)
+        best_value = float(scores[best].sum()) if best else 0.0
+        if self.randomness <= 0 or best_value <= 0:
+            return best
+        sigma = 1.5 * self.randomness
+        for _ in range(self.tries):
+            noisy = scores * rng.lognormal(0.0, sigma, size=len(scores))
+            noisy[rng.random(len(scores)) < self.randomness / 2] = 0.0
+            noisy[0] = 0.0
+            route = self.base.choose(dist, noisy, budget, rng)
+            if route and float(scores[route].sum()) >= self.target_share * best_value:
+                return route
+        return best
+
+
+STRATEGIES = {cls.name: cls for cls in (GreedyPlanner, OrienteeringPlanner)}
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def plan_patrols(
+    park,
+    reward: np.ndarray,
+    start,
+    days: int,
+    posts: list[str] | None = None,
+    teams: int = DEFAULT_TEAMS_PER_POST,
+    km: float = DEFAULT_PATROL_KM,
+    kind: str = "foot",
+    randomness: float = 0.0,
+    seed: int = 0,
+    progress: Progress = None,
+    *,
+    hours: float | None = None,
+    strategy: str = "orienteering",
+    cost: CostSurface | None = None,
+    sweep_km: float = DETECTION_SWEEP_KM,
+    patrol_days: int = 1,
+) -> Plan:
+    """Plan the patrols of a period from the park's posts.
+
+    Parameters
+    ----------
+    park : layers.park.Park
+        Needs ``grid``, ``posts`` (points with ``COL_NAME``), ``name``; and
+        ``features``/``rasters`` for the travel cost unless ``cost`` is given.
+    reward : (R, C) array
+        Value of covering each cell: a risk surface or any raster on the grid.
+    start : datetime.date or str
+        First day of the plan (``YYYY-MM-DD``).
+    days : int
+        Days planned; every team patrols once a day (or once every ``patrol_days``).
+    posts : list of str, optional
+        Names of the posts to plan from (all by default).
+    teams : int
+        Teams per post.
+    km : float
+        Largest length of one patrol (or of each day of a multi-day patrol), in km, out and back.
+    kind : {"foot", "vehicle"}
+    randomness : float in [0, 1]
+        0 gives the best plan; above 0 a mixed strategy over good routes whose
+        expected reward stays at least ``1 - randomness / 2`` of the best plan's
+        (the share reached is ``plan.settings["share_of_best"]``).
+    seed : int
+    progress : callable, optional
+        ``progress(fraction, message)``.
+    hours : float, optional
+        Budget each patrol in hours of travel instead of km.
+    strategy : {"orienteering", "greedy"}
+    cost : CostSurface, optional
+        Travel cost to use (built from the park when omitted).
+    sweep_km : float
+        Sweep width of the detection model, in km.
+    patrol_days : int
+        Days each patrol lasts, camping out between them (1: day patrols).
+        Longer patrols reach ground further from the posts; camps are
+        waypoints of kind ``"camp"``.
+
+    Returns
+    -------
+    Plan
+        ``total_risk`` is the reward covered by the whole plan (after
+        saturation), ``best_risk`` the same for the deterministic plan.
+    """
+    if days < 1 or teams < 1 or patrol_days < 1:
+        raise PatrolsError(
+            f"days, teams and patrol days must be at least 1 (got {days} days, {teams} teams per post, "
+            f"{patrol_days} days per patrol)"
+        )
+    if hours is None and km <= 0 or hours is not None and hours <= 0:
+        raise PatrolsError("the patrol budget (km or hours) must be positive")
+    if strategy not in STRATEGIES:
+        raise PatrolsError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+    if not 0.0 <= randomness <= 1.0:
+        raise PatrolsError(f"randomness must be between 0 and 1, got {randomness:g}")
+    start = dt.date.fromisoformat(start) if isinstance(start, str) else start
+    if isinstance(start, dt.datetime):
+        start = start.date()
+    post_xy = _post_locations(park, posts)
+    if cost is None:
+        cost = travel_cost_for_park(park, kind)
+    elif cost.kind != kind:
+        kind = cost.kind
+    unit, budget = ("hours", float(hours)) if hours is not None else ("km", float(km))
+    name = str(getattr(park, "name", "") or "")
+    common = dict(
+        cost=cost,
+        reward=reward,
+        posts=post_xy,
+        start=start,
+        days=int(days),
+        teams=int(teams),
+        budget=budget,
+        unit=unit,
+        park_name=name,
+        sweep_km=sweep_km,
+        patrol_days=int(patrol_days),
+    )
+    base_cls = STRATEGIES[strategy]
+
+    def report(lo, hi):
+        if progress is None:
+            return None
+        return lambda f, msg: progress(lo + (hi - lo) * f, msg)
+
+    best = base_cls().plan(seed=seed, progress=report(0.0, 0.5 if randomness > 0 else 1.0), **common)
+    plan = best
+    share = 1.0
+    used = 0.0
+    if randomness > 0:
+        target = 1.0 - 0.5 * randomness
+        r = randomness
+        for attempt in range(3):
+            planner = RandomisedPlanner(randomness=r, base=base_cls())
+            lo = 0.5 + 0.5 * attempt / 3
+            trial = planner.plan(seed=seed + 1 + attempt, progress=report(lo, lo + 0.5 / 3), **common)
+            trial_share = trial.total_risk / best.total_risk if best.total_risk > 0 else 1.0
+            if trial_share >= target - 1e-9:
+                plan, share, used = trial, trial_share, r
+                break
+            r /= 2
+        plan.best_risk = best.total_risk
+        plan.settings["target_share"] = target
+    plan.settings.update(
+        {
+            "posts": list(post_xy),
+            "teams": int(teams),
+            "days": int(days),
+            "km": None if hours is not None else float(km),
+            "hours": None if hours is None else float(hours),
+            "patrol_days": int(patrol_days),
+            "kind": kind,
+            "randomness": float(randomness),
+            "randomness_used": used,
+            "share_of_best": share,
+            "seed": int(seed),
+            "strategy": strategy if randomness == 0 or used == 0 else f"randomised {strategy}",
+            "cell_size_m": cost.grid.cell_size,
+            "sweep_km": sweep_km,
+        }
+    )
+    if progress is not None:
+        progress(1.0, f"planned {len(plan.patrols)} patrols")
+    return plan
+
+
+def _post_locations(park, names: list[str] | None) -> dict[str, tuple[float, float]]:
+    """``{name: (x, y)}`` of the chosen posts, in the park CRS."""
+    gdf = getattr(park, "posts", None)
+    if gdf is None or len(gdf) == 0:
+        raise PatrolsError("the park has no ranger posts; add a posts layer to park.toml ([layers] posts = ...)")
+    all_names = [str(n) for n in gdf[COL_NAME]]
+    points = {str(n): (float(g.x), float(g.y)) for n, g in zip(gdf[COL_NAME], gdf.geometry.centroid)}
+    if not names:
+        return points
+    missing = [n for n in names if n not in points]
+    if missing:
+        raise PatrolsError(f"unknown post(s) {', '.join(missing)}; the park's posts are {', '.join(all_names)}")
+    return {n: points[n] for n in names}
