@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_data import SHARED_DATA
 
 from patrols.cli import main as cli_main
 from patrols.errors import InstanceFormatError, PatrolsError, UnreachableError
 from patrols.op import OPSolution, read_op_instance, route_length, solve_op, solve_op_exact
 
-BENCH = Path(__file__).resolve().parents[2] / "shared" / "data" / "op-benchmarks"
+BENCH = SHARED_DATA / "op-benchmarks"
 
 
 def euclid(xy: np.ndarray) -> np.ndarray:
