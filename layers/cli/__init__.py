@@ -1,6 +1,7 @@
 """Command-line interface of :mod:`layers`: one module per subcommand.
 
 Each subcommand module exposes ``add_parser(subparsers)`` and ``run(args) -> int``.
+:func:`dispatch` is shared by the ``riskmodel`` and ``patrols`` command lines.
 """
 
 from __future__ import annotations
@@ -14,17 +15,38 @@ from ..errors import LayersError
 SUBCOMMANDS = ("check", "init", "demo")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m layers", description=__doc__.splitlines()[0])
+def dispatch(
+    prog: str,
+    description: str,
+    package: str,
+    subcommands: tuple[str, ...],
+    errors: tuple[type[BaseException], ...],
+    argv: list[str] | None = None,
+) -> int:
+    """Parse ``argv`` and run the chosen subcommand of ``package``.
+
+    Subcommand modules live in ``package`` under the names in ``subcommands``;
+    a hyphenated command (``solve-op``) runs the module with underscores
+    (``solve_op``).  An error of one of the ``errors`` types is printed as
+    ``error: <message>`` and gives exit code 2, without a traceback.
+    """
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     sub = parser.add_subparsers(dest="command", required=True)
     modules = {}
-    for name in SUBCOMMANDS:
-        module = importlib.import_module(f"{__name__}.{name}")
+    for name in subcommands:
+        module = importlib.import_module(f"{package}.{name}")
         module.add_parser(sub)
         modules[name] = module
     args = parser.parse_args(argv)
     try:
         return int(modules[args.command.replace("-", "_")].run(args) or 0)
-    except LayersError as exc:
+    except errors as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m layers``: check, draft and generate park folders."""
+    return dispatch(
+        "python -m layers", "Check, draft and generate park folders.", __name__, SUBCOMMANDS, (LayersError,), argv
+    )

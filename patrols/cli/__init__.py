@@ -5,10 +5,7 @@ Each subcommand module exposes ``add_parser(subparsers)`` and ``run(args) -> int
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import sys
-
+from layers.cli import dispatch
 from layers.errors import LayersError
 
 from ..errors import PatrolsError
@@ -17,16 +14,12 @@ SUBCOMMANDS = ("solve_op", "plan")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m patrols", description="Plan ranger patrols and export them.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    modules = {}
-    for name in SUBCOMMANDS:
-        module = importlib.import_module(f"{__name__}.{name}")
-        module.add_parser(sub)
-        modules[name] = module
-    args = parser.parse_args(argv)
-    try:
-        return int(modules[args.command.replace("-", "_")].run(args) or 0)
-    except (PatrolsError, LayersError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    """``python -m patrols``: plan ranger patrols and export them."""
+    return dispatch(
+        "python -m patrols",
+        "Plan ranger patrols and export them.",
+        __name__,
+        SUBCOMMANDS,
+        (PatrolsError, LayersError),
+        argv,
+    )
