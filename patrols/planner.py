@@ -226,11 +226,13 @@ class Planner:
             elev = cost.elevation[cells[:, 0], cells[:, 1]].astype(float)
             elevation = np.concatenate([[elev[0]], elev, [elev[-1]]])
         waypoints = [Waypoint(name=graph.name, x=graph.xy[0], y=graph.xy[1], kind="post", note="start and end")]
+        # Names unique across a plan, short enough for GPS units: post code, team, date, number.
+        code = _slug(graph.name).replace("_", "")[:3].upper() or "WP"
         for k, i in enumerate(order, start=1):
             wx, wy = grid.xy(*nodes[int(i)])
             waypoints.append(
                 Waypoint(
-                    name=f"WP{k:02d}",
+                    name=f"{code}{team}-{date:%m%d}-{k:02d}",
                     x=float(wx),
                     y=float(wy),
                     kind="waypoint",
