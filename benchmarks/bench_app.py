@@ -7,11 +7,12 @@ or the folder given with ``--park``; every non-localhost request is refused.
     .venv/bin/python benchmarks/bench_app.py [--park DIR] [--docs docs]
 
 ``--docs DIR`` also walks through every page (fit, plan, download) and saves
-the screenshots ``map.png``, ``risk.png``, ``risk-validation.png``, ``plans.png`` and ``data.png`` in DIR.
+the screenshots ``map.png``, ``risk.png``, ``risk-validation.png``, ``plans.png``, ``plans-files.png`` and ``data.png`` in DIR.
 
-"Cold start" is a new server process opening the park for the first session;
-the first start after the park's files (or the library) change also reads
-every file, and is reported apart ("first start").
+"Cold start" is a new server process opening the park for the first session.
+It is measured twice: first with an empty disk cache (``PARK_CACHE_DIR`` is a
+new empty folder: every file is read, as on the first start after the park's
+files or the library change), then with that cache warm.
 """
 
 from __future__ import annotations
@@ -35,21 +36,25 @@ COLD_TARGET_S = 5.0
 REDRAW_TARGET_S = 1.0
 
 
-def time_to_map(pw, url: str) -> float:
+def time_to_map(pw, url: str) -> tuple[float, float]:
+    """Seconds from opening the app to an interactive map, and to the whole page (km patrolled shown)."""
     with offline_page(pw) as page:
         t0 = time.monotonic()
         page.goto(url)
         leaflet_frame(page, timeout=120)
         elapsed = time.monotonic() - t0
+        page.get_by_text("Patrolled (km)").wait_for(timeout=120_000)
+        wait_idle(page)
+        complete = time.monotonic() - t0
         assert not page.blocked, page.blocked
-    return elapsed
+    return elapsed, complete
 
 
 def layers_text(page) -> str:
     """Text of the layer control: its incident counts follow the filters."""
     frame = leaflet_frame(page)
     el = frame.query_selector(".leaflet-control-layers-overlays")
-    return el.inner_text() if el else ""
+    return (el.text_content() or "") if el else ""
 
 
 def redraw_times(pw, url: str, repeats: int = 4) -> list[float]:
@@ -109,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                     assert not page.blocked, page.blocked
                     docs = Path(args.docs)
                     docs.mkdir(parents=True, exist_ok=True)
-                    for name in ("map", "risk", "risk-validation", "plans", "data"):
+                    for name in ("map", "risk", "risk-validation", "plans", "plans-files", "data"):
                         shutil.copy(shots / f"{name}.png", docs / f"{name}.png")
                     print(f"screenshots saved in {docs}/")
     finally:
@@ -117,13 +122,21 @@ def main(argv: list[str] | None = None) -> int:
     median = statistics.median(redraws)
     print(f"park: {park}")
     print(f"server start (process to health check): {results['server_start_s']:.2f} s")
-    print(f"first start (reads every file): {results['first_start_s']:.2f} s to an interactive map")
-    cold = results["cold_start_s"]
-    print(f"cold start (new server, cached park): {cold:.2f} s to an interactive map (target < {COLD_TARGET_S:.0f} s)")
+    first, first_all = results["first_start_s"]
+    cold, cold_all = results["cold_start_s"]
+    print(
+        f"first-ever cold start (new server, empty disk cache): {first:.2f} s to an interactive map, "
+        f"{first_all:.2f} s until the summary figures are shown (target < {COLD_TARGET_S:.0f} s to the map)"
+    )
+    print(
+        f"cold start (new server, warm disk cache): {cold:.2f} s to an interactive map, "
+        f"{cold_all:.2f} s until the summary figures are shown (target < {COLD_TARGET_S:.0f} s to the map)"
+    )
     print(
         f"filter redraw: median {median:.2f} s, max {max(redraws):.2f} s over {len(redraws)} changes "
         f"(target < {REDRAW_TARGET_S:.0f} s)"
     )
+    cold = max(first, cold)
     ok = cold < COLD_TARGET_S and median < REDRAW_TARGET_S
     print("targets met" if ok else "targets NOT met")
     return 0

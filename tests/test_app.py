@@ -129,13 +129,95 @@ def test_risk_then_plan(app_env, park):
     assert len(table) == len(plan.patrols)
     assert (table["distance (km)"] <= 10.0 + 1e-6).all()
     downloads = at.get("download_button")
-    assert len(downloads) == 5, "GPX, KML, PDF, CSV of the chosen patrol and the plan zip"
+    assert len(downloads) == 4 * len(plan.patrols) + 1, "GPX, KML, PDF, CSV of every patrol and the plan zip"
 
     # fewer posts give fewer patrols
     at.multiselect(key="plan_posts").set_value(posts[:1])
     at.button(key="plan_go").click().run()
     no_exception(at)
     assert len(at.session_state["plan"]["plan"].patrols) == 1
+
+
+def last_day(park):
+    return max(park.incidents["time"].max(), park.tracks["time"].max()).tz_convert("UTC").date()
+
+
+def test_plan_defaults_to_a_forecast_from_the_last_data(app_env, park):
+    last = last_day(park)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("ui/page_plans.py").run()
+    no_exception(at)
+    assert at.date_input(key="plan_start").value == last + pd.Timedelta(days=1)
+    assert at.radio(key="plan_risk_source").options == ["Forecast from all data (recommended)"]
+    assert any(str(last) in i.value for i in at.info), "the page names the forecast's cut-off before planning"
+    at.number_input(key="plan_days").set_value(1)
+    at.number_input(key="plan_teams").set_value(1)
+    at.slider(key="plan_km").set_value(10.0)
+    at.button(key="plan_go").click().run()
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    forecast = at.session_state["forecast"]
+    assert forecast["settings"]["train_until"] == str(last) and forecast["settings"]["horizon"] == 3
+    periods = forecast["surface"].periods
+    assert periods[0] == pd.Period(last, "M") + 1 and len(periods) == 3
+    assert at.session_state["plan"]["risk"]["settings"] == forecast["settings"]
+    assert "risk" not in at.session_state, "the planning forecast does not replace the Risk page's surface"
+    assert any(f"up to **{last}**" in c.value for c in at.caption), [c.value for c in at.caption]
+    assert not at.warning, "the plan's days are inside the forecast's months"
+    # the field files are made on the first download only, not on every rerun
+    at.number_input(key="plan_seed").set_value(3).run()
+    no_exception(at)
+    assert at.session_state["plan"]["files"] == {}
+
+    # a shorter horizon is another forecast, fitted when planning
+    at.number_input(key="plan_horizon").set_value(1).run()
+    no_exception(at)
+    assert any("fitted when you press" in i.value for i in at.info)
+
+
+def test_plan_on_the_risk_page_surface(app_env, park):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("ui/page_risk.py").run()
+    at.button(key="risk_fit").click().run()
+    no_exception(at)
+    risk = at.session_state["risk"]
+    at.switch_page("ui/page_plans.py").run()
+    no_exception(at)
+    source = at.radio(key="plan_risk_source")
+    assert len(source.options) == 2
+    source.set_value("risk page").run()
+    no_exception(at)
+    # the validation surface forecasts months before the park's last data: planning after it is flagged
+    assert at.warning and "outside the months" in at.warning[0].value
+    assert any(f"up to **{risk['settings']['train_until']}**" in c.value for c in at.caption)
+    at.number_input(key="plan_days").set_value(1)
+    at.number_input(key="plan_teams").set_value(1)
+    at.button(key="plan_go").click().run()
+    no_exception(at)
+    assert at.session_state["plan"]["risk"]["settings"] == risk["settings"]
+    assert "forecast" not in at.session_state
+
+
+def test_covers_known_answers():
+    from ui import riskview
+
+    entry = {"surface": type("S", (), {"periods": pd.period_range("2026-11", periods=3, freq="M")})()}
+    assert riskview.covers(entry, pd.Timestamp("2026-11-01").date(), 3)
+    assert riskview.covers(entry, pd.Timestamp("2027-01-29").date(), 3)
+    assert not riskview.covers(entry, pd.Timestamp("2027-01-30").date(), 3)
+    assert not riskview.covers(entry, pd.Timestamp("2026-10-31").date(), 1)
+
+
+def test_view_loads_without_the_gps_tracks(small_park, park):
+    from ui import common
+
+    light = common._load_without_tracks(str(small_park))
+    assert len(light.tracks) == 0 and len(park.tracks) > 0
+    assert len(light.incidents) == len(park.incidents)
+    assert light.grid.shape == park.grid.shape and sorted(light.features) == sorted(park.features)
+    for name, layer in light.rasters.items():
+        assert layer.path.is_file() and layer.path.parent == small_park.resolve(), name
+    assert common.last_data_date(park) == last_day(park)
 
 
 # --- park data --------------------------------------------------------------------------------
@@ -194,7 +276,19 @@ def test_park_map_layers_legend_and_offline_assets(park):
     legend = next(c for c in m._children.values() if isinstance(c, maps.Legend))
     assert "probability" in legend.html and "Ranger post" in legend.html
     for t in present:
-        assert t.replace("_", " ") in legend.html
+        assert t.replace("_", " ") in legend.html.lower()
+
+
+def test_legend_folds_and_routes_take_one_line(park):
+    from ui import maps
+
+    folded = maps.park_base_map(park, legend_open=False)
+    legend = next(c for c in folded._children.values() if isinstance(c, maps.Legend))
+    assert legend.open is False
+    html = maps.map_html(folded)
+    assert "<details" in html and "Legend</summary>" in html
+    opened = next(c for c in maps.park_base_map(park)._children.values() if isinstance(c, maps.Legend))
+    assert opened.open is True
 
 
 def test_online_tiles_are_off_by_default(park):

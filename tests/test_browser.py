@@ -189,8 +189,11 @@ def walkthrough(page, url: str, shots: Path, days: int = 1, teams: int = 1) -> d
     leaflet_frame(page)
     page.wait_for_timeout(800)
     page.screenshot(path=str(shots / "plans.png"))
+    page.get_by_text("Field files").scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots / "plans-files.png"))
     with page.expect_download(timeout=60_000) as info:
-        page.get_by_role("button", name="GPX").click()
+        page.get_by_role("button", name="GPX", exact=True).first.click()
     gpx_path = shots / "patrol.gpx"
     info.value.save_as(gpx_path)
     out["gpx"] = gpx_path
@@ -230,5 +233,5 @@ def test_app_in_a_real_browser_offline(small_park, tmp_path):
     assert abs(first.latitude - last.latitude) < 1e-3 and abs(first.longitude - last.longitude) < 1e-3, (
         "a patrol starts and ends at its post"
     )
-    for name in ("map", "risk", "risk-validation", "plans", "data"):
+    for name in ("map", "risk", "risk-validation", "plans", "plans-files", "data"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

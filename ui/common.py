@@ -7,6 +7,7 @@ arrays and images derived from it are cached beside it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import json
@@ -153,15 +154,21 @@ def _library_stamp() -> str:
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
 
 
+def disk_cache_path(kind: str, folder: str, folder_stamp: str) -> Path:
+    """Where :func:`disk_cached` keeps ``kind`` of this park folder and content stamp."""
+    where = hashlib.sha1(str(Path(folder).resolve()).encode()).hexdigest()[:16]
+    key = hashlib.sha1(f"{folder_stamp}|{_library_stamp()}".encode()).hexdigest()[:16]
+    return cache_dir() / f"{kind}-{where}-{key}.pickle"
+
+
 def disk_cached(kind: str, folder: str, folder_stamp: str, compute: Callable):
     """``compute()``, kept on disk between server starts, keyed by the park's files and the library's code.
 
     A cold start of the app then unpickles the park instead of reading every
     file again.  Any failure of the cache itself falls back to computing.
     """
-    where = hashlib.sha1(str(Path(folder).resolve()).encode()).hexdigest()[:16]
-    key = hashlib.sha1(f"{folder_stamp}|{_library_stamp()}".encode()).hexdigest()[:16]
-    path = cache_dir() / f"{kind}-{where}-{key}.pickle"
+    path = disk_cache_path(kind, folder, folder_stamp)
+    where = path.name.split("-")[-2]
     if path.is_file():
         try:
             with path.open("rb") as fh:
@@ -210,12 +217,12 @@ class ParkView:
     rasters: dict
     grid: object
     months: list
-    n_fixes: int
+    has_tracks: bool
 
 
-def _view_of(park) -> ParkView:
+def _view_of(park, folder: str | Path, has_tracks: bool) -> ParkView:
     return ParkView(
-        folder=park.folder,
+        folder=Path(folder),
         name=park.name,
         crs=park.crs,
         boundary=park.boundary,
@@ -225,13 +232,83 @@ def _view_of(park) -> ParkView:
         rasters=dict(park.rasters),
         grid=park.grid,
         months=park_months(park),
-        n_fixes=len(park.tracks),
+        has_tracks=has_tracks,
     )
+
+
+def _load_without_tracks(folder: str):
+    """The park with every layer but its GPS tracks (the slowest file to read), or ``None``.
+
+    ``layers.park.load_park`` reads every layer the manifest names, so the
+    manifest is copied without its ``patrols`` entry into a temporary folder
+    whose other files link to the park's own.  ``None`` when that cannot be
+    done (the caller then loads the whole park).
+    """
+    import tomllib
+
+    from layers.park import load_park as _library_load
+
+    src = Path(folder)
+    manifest = src / "park.toml"
+    try:
+        text = manifest.read_text(encoding="utf-8")
+        parsed = tomllib.loads(text)
+    except (OSError, ValueError):
+        return None
+    if "patrols" not in (parsed.get("layers") or {}):
+        return _library_load(folder)
+
+    def paths(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                yield from paths(v)
+        elif isinstance(value, str):
+            yield value
+
+    if any(Path(v).is_absolute() or ".." in Path(v).parts for v in paths(parsed["layers"])):
+        return None  # files outside the folder: the links below would not find them
+    lines, section, kept = text.splitlines(), None, []
+    for line in lines:
+        head = re.match(r"^\s*\[([^\]]+)\]", line)
+        if head:
+            section = head.group(1).strip()
+        if section == "layers" and re.match(r"^\s*patrols\s*=", line):
+            continue
+        kept.append(line)
+    light = "\n".join(kept) + "\n"
+    try:
+        expected = {k: v for k, v in parsed.items()}
+        expected["layers"] = {k: v for k, v in parsed["layers"].items() if k != "patrols"}
+        if tomllib.loads(light) != expected:
+            return None
+    except ValueError:
+        return None
+    with tempfile.TemporaryDirectory(prefix="park-view-") as tmp:
+        for p in src.iterdir():
+            if p.name != "park.toml":
+                (Path(tmp) / p.name).symlink_to(p.resolve())
+        (Path(tmp) / "park.toml").write_text(light, encoding="utf-8")
+        park = _library_load(tmp)
+        # the rasters are read later: point them at the park's own files, not the links
+        park.rasters = {name: dataclasses.replace(rl, path=rl.path.resolve()) for name, rl in park.rasters.items()}
+        return park
+
+
+def _build_view(folder: str, _stamp: str) -> ParkView:
+    park = None
+    try:
+        park = _load_without_tracks(folder)
+    except library_errors():
+        park = None  # the whole park's load below reports the problem with the real folder's names
+    if park is None:
+        full = _load_park(folder, _stamp)
+        return _view_of(full, folder, has_tracks=len(full.tracks) > 0)
+    return _view_of(park, folder, has_tracks=True)
 
 
 @st.cache_resource(show_spinner="Loading the park...", max_entries=4)
 def _park_view(folder: str, _stamp: str) -> ParkView:
-    return disk_cached("view", folder, _stamp, lambda: _view_of(_load_park(folder, _stamp)))
+    return disk_cached("view", folder, _stamp, lambda: _build_view(folder, _stamp))
 
 
 def require_park(light: bool = False):
@@ -261,11 +338,19 @@ def require_park(light: bool = False):
         st.stop()
 
 
+@st.cache_resource(show_spinner=False)
+def _ready() -> set:
+    """Keys of the (folder, stamp) pairs whose effort this server process holds."""
+    return set()
+
+
 @st.cache_resource(show_spinner="Computing patrol effort...", max_entries=4)
 def _effort(folder: str, _stamp: str):
     from layers.effort import compute_effort
 
-    return disk_cached("effort", folder, _stamp, lambda: compute_effort(_load_park(folder, _stamp)))
+    value = disk_cached("effort", folder, _stamp, lambda: compute_effort(_load_park(folder, _stamp)))
+    _ready().add((folder, _stamp))
+    return value
 
 
 def effort(folder: str | None = None):
@@ -276,9 +361,24 @@ def effort(folder: str | None = None):
     return _effort(folder, stamp(folder))
 
 
+def effort_if_ready(folder: str | None = None):
+    """The park's effort when it costs nothing to get (held in memory or on disk), else ``None``.
+
+    The map page draws its first paint with this and computes the effort
+    (which reads every GPS fix) only after the map is on screen.
+    """
+    if optional("layers.effort", "compute_effort") is None:
+        return None
+    folder = str(folder or park_dir())
+    key = (folder, stamp(folder))
+    if key in _ready() or disk_cache_path("effort", *key).is_file():
+        return _effort(*key)
+    return None
+
+
 @st.cache_resource(show_spinner="Drawing the relief...", max_entries=8)
 def _raster_overlays(folder: str, _stamp: str):
-    return disk_cached("overlays", folder, _stamp, lambda: _draw_rasters(_load_park(folder, _stamp)))
+    return disk_cached("overlays", folder, _stamp, lambda: _draw_rasters(_park_view(folder, _stamp)))
 
 
 def _draw_rasters(park) -> list:
@@ -313,6 +413,20 @@ def raster_overlays(folder: str | None = None):
     """Hillshade (shown) and every park raster (hidden) as map overlays, cached."""
     folder = str(folder or park_dir())
     return _raster_overlays(folder, stamp(folder))
+
+
+def last_data_date(park):
+    """The day of the park's last incident or GPS fix (``datetime.date``, UTC), or ``None``."""
+    times = []
+    for gdf in (getattr(park, "incidents", None), getattr(park, "tracks", None)):
+        if gdf is not None and len(gdf) and "time" in gdf:
+            t = gdf["time"].dropna()
+            if len(t):
+                times.append(t.max())
+    if not times:
+        return None
+    last = max(times)
+    return (last.tz_convert("UTC") if last.tzinfo else last).date()
 
 
 def park_months(park) -> list:

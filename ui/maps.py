@@ -154,9 +154,11 @@ class Legend(MacroElement):
 var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
 {{ this.get_name() }}.onAdd = function (map) {
     var div = L.DomUtil.create("div", "park-legend");
-    div.innerHTML = {{ this.html|tojson }};
-    div.style.cssText = "background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px;"
-        + "font: 12px/1.35 sans-serif; max-height: 60vh; overflow-y: auto; box-shadow: 0 1px 4px rgba(0,0,0,0.3);";
+    // a <details> element: the legend folds to one line so it never hides the map for long
+    div.innerHTML = "<details" + ({{ this.open|tojson }} ? " open" : "") + "><summary style='cursor:pointer;font-weight:bold'>Legend</summary>" + {{ this.html|tojson }} + "</details>";
+    div.style.cssText = "background: rgba(255,255,255,0.88); padding: 3px 7px; border-radius: 4px;"
+        + "font: 11px/1.3 sans-serif; max-height: 45%; max-width: 300px; overflow-y: auto;"
+        + "box-shadow: 0 1px 4px rgba(0,0,0,0.3);";
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
     return div;
@@ -176,11 +178,12 @@ var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
 """
     )
 
-    def __init__(self, html_text: str, position: str = "bottomleft"):
+    def __init__(self, html_text: str, position: str = "bottomleft", expanded: bool = True):
         super().__init__()
         self._name = "Legend"
         self.html = html_text
         self.position = position
+        self.open = bool(expanded)
 
 
 class Background(MacroElement):
@@ -219,24 +222,32 @@ class ScaleEntry:
 
 
 def legend_html(
-    swatches: Sequence[tuple[str, str, str]] = (), scales: Sequence[ScaleEntry] = (), title: str = "Legend"
+    swatches: Sequence[tuple[str, str, str]] = (), scales: Sequence[ScaleEntry] = (), title: str = ""
 ) -> str:
     """HTML of a legend: ``swatches`` are ``(label, colour, shape)`` with shape
-    ``"dot"``, ``"line"`` or ``"box"``; ``scales`` are colour ramps with units."""
-    parts = [f"<b>{html.escape(title)}</b>"]
+    ``"dot"``, ``"line"``, ``"box"`` or ``"html"`` (``colour`` is then the icon's HTML);
+    ``scales`` are colour ramps with units."""
+    parts = [f"<b>{html.escape(title)}</b>"] if title else []
+    items = []
     for label, colour, shape in swatches:
         if shape == "dot":
             icon = f'<span style="display:inline-block;width:10px;height:10px;border-radius:50%;background:{colour};border:1px solid #333"></span>'
         elif shape == "line":
             icon = f'<span style="display:inline-block;width:16px;height:0;border-top:3px solid {colour};vertical-align:middle"></span>'
+        elif shape == "html":  # ``colour`` is already the icon's HTML
+            icon = colour
         else:
             icon = f'<span style="display:inline-block;width:12px;height:10px;background:{colour};border:1px solid #333"></span>'
-        parts.append(f"<div>{icon} {html.escape(label)}</div>")
+        items.append(f"<div style='white-space:nowrap'>{icon} {html.escape(label)}</div>")
+    if len(items) > 4:  # two columns: half the height over the map
+        parts.append(f"<div style='display:grid;grid-template-columns:auto auto;column-gap:8px'>{''.join(items)}</div>")
+    else:
+        parts += items
     for s in scales:
         gradient = ", ".join(s.colours)
         display = "" if s.shown else "display:none;"
         parts.append(
-            f'<div data-layer="{html.escape(s.title)}" style="margin-top:4px;{display}">'
+            f'<div data-layer="{html.escape(s.title)}" style="margin-top:4px;max-width:230px;{display}">'
             f"{html.escape(s.title)} <i>({html.escape(s.units)})</i>"
             f'<div style="width:150px;height:9px;background:linear-gradient(to right, {gradient});border:1px solid #555"></div>'
             f'<div style="display:flex;justify-content:space-between;width:152px">'
@@ -536,7 +547,7 @@ def add_features(m: folium.Map, features: dict) -> list[tuple[str, str, str]]:
                 folium.CircleMarker(
                     [pt.y, pt.x], radius=4, color=style["color"], fill=True, fill_opacity=0.8, weight=1, tooltip=name
                 ).add_to(group)
-            swatches.append((name.replace("_", " "), style["color"], "dot"))
+            swatches.append((name.replace("_", " ").capitalize(), style["color"], "dot"))
         else:
             st = dict(style)
             folium.GeoJson(
@@ -548,7 +559,7 @@ def add_features(m: folium.Map, features: dict) -> list[tuple[str, str, str]]:
                     "fillOpacity": 0.15,
                 },
             ).add_to(group)
-            swatches.append((name.replace("_", " "), style["color"], "line"))
+            swatches.append((name.replace("_", " ").capitalize(), style["color"], "line"))
         group.add_to(m)
     return swatches
 
@@ -650,7 +661,7 @@ def incident_groups(incidents, types: Iterable[str] | None = None) -> list[foliu
 def incident_swatches(types: Iterable[str]) -> list[tuple[str, str, str]]:
     """Legend entries of incident types."""
     return [
-        (t.replace("_", " ") + " (incident)", INCIDENT_COLOURS.get(t, INCIDENT_COLOURS["other"]), "dot") for t in types
+        (t.replace("_", " ").capitalize(), INCIDENT_COLOURS.get(t, INCIDENT_COLOURS["other"]), "dot") for t in types
     ]
 
 
@@ -689,10 +700,12 @@ def add_routes(m: folium.Map, plan) -> list[tuple[str, str, str]]:
             tooltip=f"{p.patrol_id}: {p.length_km:.1f} km",
             popup=folium.Popup(text, max_width=260),
         ).add_to(group)
-        if i < 8:
-            swatches.append((f"{p.post}, team {p.team}, {p.date} ({p.length_km:.1f} km)", colour, "line"))
-    if len(plan.patrols) > 8:
-        swatches.append((f"... {len(plan.patrols) - 8} more patrols", "#999999", "line"))
+    n = len(plan.patrols)
+    colours = "".join(
+        f'<span style="display:inline-block;width:5px;height:0;border-top:3px solid {c};vertical-align:middle"></span>'
+        for c in ROUTE_COLOURS[: min(n, len(ROUTE_COLOURS))]
+    )
+    swatches.append((f"Planned patrol ({n}; one colour each, see the table)", colours, "html"))
     group.add_to(m)
     return swatches
 
@@ -720,9 +733,9 @@ def track_group(tracks, track_col: str = "track_id", max_tracks: int = 300) -> f
     return group if drawn else None
 
 
-def layer_control() -> folium.LayerControl:
-    """The layer switcher (open, top right)."""
-    return folium.LayerControl(collapsed=False, position="topright")
+def layer_control(collapsed: bool = True) -> folium.LayerControl:
+    """The layer switcher, top right: folded to Leaflet's layers button (hover or tap to open) so it hides no map."""
+    return folium.LayerControl(collapsed=collapsed, position="topright")
 
 
 def park_base_map(
@@ -733,11 +746,13 @@ def park_base_map(
     extra_scales: Sequence[ScaleEntry] = (),
     online_tiles: bool = True,
     show_features: bool = True,
+    legend_open: bool = True,
 ) -> folium.Map:
     """The part of the park map that does not follow the filters, with its legend and no layer control.
 
     ``incident_types`` and ``extra_scales`` only fill the legend, so that it
     stays the same while the filtered layers (:func:`filter_layers`) change.
+    ``legend_open=False`` folds the legend to its title (maps whose routes it would hide).
     """
     m = base_map(park_bounds(park))
     scales = []
@@ -759,7 +774,7 @@ def park_base_map(
         swatches += add_routes(m, plan)
     if online_tiles:
         add_online_tiles(m)
-    Legend(legend_html(swatches, scales)).add_to(m)
+    Legend(legend_html(swatches, scales), expanded=legend_open).add_to(m)
     return localize(m)
 
 

@@ -51,11 +51,11 @@ if len(sel):
     if t0 is not None:
         sel = sel[(sel["time"] >= t0) & (sel["time"] <= t1)]
 
-effort = common.effort(str(park.folder))
-km_total = None
-filtered_overlays = []
-effort_scale = []
-if effort is not None and period is not None:
+
+def effort_of_period(effort):
+    """Km patrolled in the filtered period, its effort overlay and the legend ramp (``None, [], []`` without it)."""
+    if effort is None or period is None:
+        return None, [], []
     periods = pd.PeriodIndex(effort.periods).asfreq("M")
     in_range = np.asarray((periods >= p0) & (periods <= p1))
     n_months = max(int(in_range.sum()), 1)
@@ -63,10 +63,11 @@ if effort is not None and period is not None:
     km_total = float(np.nansum(km_cells))
     units = f"km walked per {park.grid.cell_size:.0f} m cell and month, mean of the period"
     vmax = common.effort_scale_max(effort)
-    effort_scale = [maps.ScaleEntry("Patrol effort", units, maps.ramp("Greens"), 0.0, vmax, False)]
+    scale = [maps.ScaleEntry("Patrol effort", units, maps.ramp("Greens"), 0.0, vmax, True)]
+    layers = []
     if km_total > 0:
         mean = km_cells / n_months
-        filtered_overlays.append(
+        layers.append(
             maps.grid_overlay(
                 "Patrol effort",
                 np.where(mean > 0, mean, np.nan),
@@ -75,9 +76,15 @@ if effort is not None and period is not None:
                 units,
                 vmin=0.0,
                 vmax=vmax,
-                show=False,
+                show=True,  # streamlit-folium adds the filtered layers switched on: the legend shows its ramp
             )
         )
+    return km_total, layers, scale
+
+
+# The effort reads every GPS fix: the first paint uses it only when it is already at hand.
+effort_now = common.effort_if_ready(str(park.folder))
+km_total, filtered_overlays, effort_scale = effort_of_period(effort_now)
 
 overlays = list(common.raster_overlays(str(park.folder)))
 risk = common.session_risk(park)
@@ -86,7 +93,7 @@ if risk is not None:
 plan = common.session_plan(park)
 
 tracks = None
-if show_tracks and park.n_fixes and t0 is not None:
+if show_tracks and park.has_tracks and t0 is not None:
     fixes = common.load_park(str(park.folder)).tracks
     tracks = fixes[(fixes["time"] >= t0) & (fixes["time"] <= t1)]
 
@@ -103,6 +110,11 @@ with right:
     st.subheader("Filtered period")
     st.caption(label)
     st.metric("Incidents (count)", f"{len(sel):,}")
+    if effort_now is None:
+        computed = common.run_library(
+            lambda: common.effort(str(park.folder)), "The patrol effort could not be computed"
+        )
+        km_total = effort_of_period(computed)[0]
     if km_total is not None:
         st.metric("Patrolled (km)", f"{km_total:,.0f}")
         cpue = 100.0 * len(sel) / km_total if km_total > 0 else float("nan")
@@ -116,3 +128,6 @@ with right:
     if km_total:
         table["per 100 km"] = (100.0 * table["incidents (count)"] / km_total).round(2)
     st.dataframe(table, hide_index=True, width="stretch")
+
+if effort_now is None and km_total is not None:
+    st.rerun()  # the effort is now at hand: add its layer to the map

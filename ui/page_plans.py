@@ -1,4 +1,11 @@
-"""Patrol plans: routes from the posts over the risk surface, their figures and field files."""
+"""Patrol plans: routes for the next days from the posts over a risk forecast, their figures and field files.
+
+A ranger plans the period that has not happened yet: by default the risk is a
+forecast of the recommended model trained on every day of data (up to the
+park's last incident or GPS fix) for the months after it, and the plan starts
+the day after that last date.  The surface fitted on the Risk page (often a
+validation cut-off in the past) can be used instead.
+"""
 
 from __future__ import annotations
 
@@ -10,25 +17,47 @@ import streamlit as st
 from layers.defaults import DEFAULT_PATROL_KM, DEFAULT_TEAMS_PER_POST
 from ui import common, maps, riskview
 
+FORECAST = "forecast"
+RISK_PAGE = "risk page"
+ROWS_PER_DAY_PICKER = 16  # above this many patrols the downloads are listed one day at a time
+
 st.title("Patrol plans")
 park = common.require_park()
 plan_patrols = common.optional("patrols.planner", "plan_patrols")
 export = {
     name: common.optional("patrols.export", name)
-    for name in ("gpx_bytes", "kml_bytes", "sheet_pdf_bytes", "waypoints_csv_bytes", "plan_zip_bytes", "plan_summary")
+    for name in ("gpx_bytes", "kml_bytes", "sheet_pdf_bytes", "waypoints_csv_bytes", "plan_zip_bytes")
 }
 
-risk = common.session_risk(park)
+risk_page = common.session_risk(park)
+last_day = common.last_data_date(park)
 posts_all = [str(n) for n in park.posts["name"]] if len(park.posts) else []
 
 with st.sidebar:
+    st.header("Risk to plan on")
+    sources = [FORECAST] + ([RISK_PAGE] if risk_page else [])
+    source = st.radio(
+        "Risk surface",
+        sources,
+        format_func=lambda s: (
+            "Forecast from all data (recommended)"
+            if s == FORECAST
+            else f"The one fitted on the Risk page (cut-off {risk_page['settings']['train_until']})"
+        ),
+        key="plan_risk_source",
+    )
+    if not risk_page:
+        st.caption("Fit a surface on the Risk page to plan on it instead.")
+    horizon = riskview.DEFAULT_HORIZON
+    if source == FORECAST:
+        horizon = st.number_input("Forecast horizon (months)", 1, 12, riskview.DEFAULT_HORIZON, key="plan_horizon")
     st.header("Plan settings")
     posts = st.multiselect("Ranger posts", posts_all, default=posts_all, key="plan_posts")
     teams = st.number_input("Teams per post", 1, 6, DEFAULT_TEAMS_PER_POST, key="plan_teams")
-    default_start = (
-        (pd.Timestamp(risk["settings"]["train_until"]) + pd.Timedelta(days=1)).date() if risk else dt.date.today()
+    default_start = (last_day + dt.timedelta(days=1)) if last_day else dt.date.today()
+    start = st.date_input(
+        "First day", value=default_start, key="plan_start", help="By default the day after the park's last data."
     )
-    start = st.date_input("First day", value=default_start, key="plan_start")
     days = st.number_input("Days", 1, 31, 3, key="plan_days")
     kind = st.radio("Patrol kind", ["foot", "vehicle"], horizontal=True, key="plan_kind")
     km = st.slider(
@@ -43,23 +72,44 @@ if plan_patrols is None:
     common.not_available("Patrol planning", "patrols.planner.plan_patrols")
     st.stop()
 
-if risk is None:
-    st.info(
-        "No risk surface fitted in this session: planning first fits the recommended model with its default "
-        "settings. Fit and compare models on the Risk page.",
+# --- the risk surface used -------------------------------------------------------------------
+if source == FORECAST:
+    chosen = riskview.session_forecast(park, int(horizon))
+    f = riskview.forecast_settings(park, int(horizon))
+    if chosen is None:
+        first = pd.Period(pd.Timestamp(f["train_until"]), "M") + 1
+        st.info(
+            f"Risk used for planning: a forecast of the **{riskview.MODEL_LABELS.get(f['model'], f['model'])}** model "
+            f"trained on all data up to **{f['train_until']}** (the park's last incident or GPS fix), for "
+            f"**{first} to {first + int(horizon) - 1}** ({int(horizon)} months). It is fitted when you press "
+            "**Plan patrols**.",
+        )
+else:
+    chosen = risk_page
+if chosen is not None:
+    st.caption(
+        ("Risk used for planning: " if source == FORECAST else "Risk used for planning (Risk page): ")
+        + riskview.describe(chosen)
+        + "."
     )
+    if not riskview.covers(chosen, start, int(days)):
+        st.warning(
+            f"The plan's days ({start} to {start + dt.timedelta(days=int(days) - 1)}) fall outside the months this "
+            "risk surface forecasts: use the forecast from all data, or change the first day.",
+        )
 
 if st.button("Plan patrols", type="primary", disabled=not posts, key="plan_go"):
     bar = st.progress(0.0, text="Starting...")
-    if risk is None:
-        risk = common.run_library(
-            lambda: riskview.fit_default(park, common.progress_callback(bar)), "The risk model could not be fitted"
+    if chosen is None:
+        chosen = common.run_library(
+            lambda: riskview.fit_forecast(park, int(horizon), common.progress_callback(bar)),
+            "The risk forecast could not be fitted",
         )
-    if risk is not None:
+    if chosen is not None:
         plan = common.run_library(
             lambda: plan_patrols(
                 park,
-                risk["surface"].risk,
+                chosen["surface"].risk,
                 start,
                 int(days),
                 posts=list(posts),
@@ -73,17 +123,26 @@ if st.button("Plan patrols", type="primary", disabled=not posts, key="plan_go"):
             "The plan could not be made",
         )
         if plan is not None:
-            st.session_state["plan"] = {"park": str(park.folder), "plan": plan}
+            st.session_state["plan"] = {"park": str(park.folder), "plan": plan, "risk": chosen, "files": {}}
     bar.empty()
+    if chosen is not None and common.session_plan(park) is not None:
+        st.rerun()  # the caption above names the surface just fitted
 
 current = common.session_plan(park)
 if current is None:
-    overlays = common.risk_overlays(risk["surface"]) if risk else []
-    base = maps.park_base_map(park, list(common.raster_overlays(str(park.folder))) + overlays)
-    common.show_map(base, key="plan_map")
+    overlays = list(common.raster_overlays(str(park.folder)))
+    if chosen is not None:
+        overlays += common.risk_overlays(chosen["surface"])
+    common.show_map(maps.park_base_map(park, overlays, legend_open=False), key="plan_map")
     st.stop()
 
 plan = current["plan"]
+used = current.get("risk") or chosen
+surface = used["surface"] if used else None
+if used is not None and used is not chosen:
+    st.caption(
+        "This plan was made on: " + riskview.describe(used) + ". Press **Plan patrols** to plan on the surface above."
+    )
 summary = plan.summary()
 total_km = float(summary["km"].sum())
 c = st.columns(4)
@@ -94,9 +153,9 @@ if plan.best_risk:
     c[3].metric("Share of the best plan (%)", f"{100 * plan.total_risk / plan.best_risk:.0f}")
 
 overlays = list(common.raster_overlays(str(park.folder)))
-if risk:
-    overlays += common.risk_overlays(risk["surface"])
-common.show_map(maps.park_base_map(park, overlays, plan=plan), key="plan_map", height=520)
+if surface is not None:
+    overlays += common.risk_overlays(surface)
+common.show_map(maps.park_base_map(park, overlays, plan=plan, legend_open=False), key="plan_map", height=520)
 table = summary.drop(columns=["post"], errors="ignore").rename(
     columns={
         "km": "distance (km)",
@@ -106,55 +165,84 @@ table = summary.drop(columns=["post"], errors="ignore").rename(
 )
 st.dataframe(table, hide_index=True, width="stretch")
 
+# --- field files: the bytes are made on the first download and kept with the plan ----------------
 st.subheader("Field files")
-ids = [p.patrol_id for p in plan.patrols]
-if not ids:
+if not plan.patrols:
     st.warning("The plan has no patrol: check the posts and the distance per patrol.")
     st.stop()
-chosen = st.selectbox("Patrol", ids, key="plan_file_patrol")
-patrol = plan.patrols[ids.index(chosen)]
-surface = risk["surface"] if risk else None
-files = [
-    ("GPX", "gpx_bytes", ".gpx", "application/gpx+xml", lambda f: f(patrol)),
-    ("KML", "kml_bytes", ".kml", "application/vnd.google-earth.kml+xml", lambda f: f(patrol)),
-    (
-        "PDF sheet",
-        "sheet_pdf_bytes",
-        "_sheet.pdf",
-        "application/pdf",
-        lambda f: f(
-            patrol,
-            risk=None if surface is None else surface.risk,
-            grid=park.grid,
-            boundary=park.boundary.union_all(),
-            park_name=park.name,
-        ),
-    ),
-    ("CSV waypoints", "waypoints_csv_bytes", "_waypoints.csv", "text/csv", lambda f: f(patrol)),
+files: dict = current.setdefault("files", {})
+risk_array = None if surface is None else surface.risk
+boundary = park.boundary.union_all()
+
+FILES = [
+    ("GPX", "gpx_bytes", ".gpx", "application/gpx+xml"),
+    ("KML", "kml_bytes", ".kml", "application/vnd.google-earth.kml+xml"),
+    ("PDF sheet", "sheet_pdf_bytes", "_sheet.pdf", "application/pdf"),
+    ("CSV", "waypoints_csv_bytes", "_waypoints.csv", "text/csv"),
 ]
-cols = st.columns(len(files) + 1)
-for col, (label, fname, suffix, mime, call) in zip(cols, files):
-    fn = export[fname]
-    if fn is None:
-        col.caption(f"{label}: not available")
-        continue
-    col.download_button(
-        f"{label}",
-        data=lambda fn=fn, call=call: call(fn),
-        file_name=f"{chosen}{suffix}",
-        mime=mime,
-        on_click="ignore",
-        key=f"dl_{fname}_{chosen}",
-    )
+
+
+def patrol_file(fname: str, patrol) -> bytes:
+    """The bytes of one field file of ``patrol``, made once per plan."""
+    key = (fname, patrol.patrol_id)
+    if key not in files:
+        fn = export[fname]
+        if fname == "sheet_pdf_bytes":
+            files[key] = fn(patrol, risk=risk_array, grid=park.grid, boundary=boundary, park_name=park.name)
+        else:
+            files[key] = fn(patrol)
+    return files[key]
+
+
+def plan_zip() -> bytes:
+    if "zip" not in files:
+        files["zip"] = export["plan_zip_bytes"](plan, park=park, risk=surface)
+    return files["zip"]
+
+
+top = st.columns([3, 1])
+top[0].caption(
+    "Each patrol's GPX (GPS units), KML (Google Earth), printable PDF sheet and CSV of waypoints. "
+    "Files are made on the first download and kept with the plan."
+)
 if export["plan_zip_bytes"] is not None:
-    cols[-1].download_button(
+    top[1].download_button(
         "Whole plan (zip)",
-        data=lambda: export["plan_zip_bytes"](plan, park=park, risk=surface),
+        data=plan_zip,
         file_name="plan.zip",
         mime="application/zip",
         on_click="ignore",
         key="dl_plan_zip",
         type="primary",
+        width="stretch",
     )
 else:
-    cols[-1].caption("Plan zip: not available")
+    top[1].caption("Plan zip: not available")
+
+colour = {p.patrol_id: maps.ROUTE_COLOURS[i % len(maps.ROUTE_COLOURS)] for i, p in enumerate(plan.patrols)}
+shown = list(plan.patrols)
+if len(shown) > ROWS_PER_DAY_PICKER:
+    dates = sorted({str(p.date) for p in shown})
+    day = st.selectbox("Day", dates, key="plan_file_day")
+    shown = [p for p in shown if str(p.date) == day]
+for patrol in shown:
+    row = st.columns([3, 1, 1, 1, 1], vertical_alignment="center")
+    row[0].markdown(
+        f"<span style='color:{colour[patrol.patrol_id]};font-size:1.2em'>&#9632;</span> **{patrol.patrol_id}** · "
+        f"{patrol.length_km:.1f} km, {patrol.hours:.1f} h",
+        help=f"{patrol.post}, team {patrol.team}, {patrol.date}",
+        unsafe_allow_html=True,
+    )
+    for col, (label, fname, suffix, mime) in zip(row[1:], FILES):
+        if export[fname] is None:
+            col.caption(f"{label}: not available")
+            continue
+        col.download_button(
+            label,
+            data=lambda fname=fname, patrol=patrol: patrol_file(fname, patrol),
+            file_name=f"{patrol.patrol_id}{suffix}",
+            mime=mime,
+            on_click="ignore",
+            key=f"dl_{fname}_{patrol.patrol_id}",
+            width="stretch",
+        )

@@ -43,6 +43,10 @@ with st.sidebar:
         key="risk_cutoff",
     )
     horizon = st.number_input("Horizon (months after the cut-off)", 1, 12, defaults["horizon"], key="risk_horizon")
+    st.caption(
+        "The default cut-off keeps the last months out of training so the model can be checked on them. "
+        "The Patrol plans page forecasts from all data instead."
+    )
     go = st.button("Fit the risk model", type="primary", key="risk_fit")
 
 if go:

@@ -46,16 +46,46 @@ def default_settings(park, horizon: int = DEFAULT_HORIZON) -> dict:
     return {"train_until": cutoff, "horizon": horizon, "model": models()[0]}
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+MAX_KEPT = 8  # fitted surfaces and evaluations kept per server process
+
+
+@st.cache_resource(show_spinner=False)
+def _kept() -> dict:
+    """Fitted surfaces and evaluations of this server process, by their arguments (oldest first).
+
+    A plain dict rather than ``st.cache_resource`` on the fitting itself: the
+    fit drives a progress bar made outside it, which Streamlit's cache cannot
+    replay on a later hit.
+    """
+    return {}
+
+
+def _remember(key: tuple, compute):
+    kept = _kept()
+    if key not in kept:
+        value = compute()
+        kept[key] = value
+        while len(kept) > MAX_KEPT:
+            kept.pop(next(iter(kept)))
+    return kept[key]
+
+
 def _fit(folder: str, _stamp: str, model: str, train_until: str, horizon: int, _progress=None):
     from riskmodel.surface import fit_risk
 
-    park = common.load_park(folder)
-    return fit_risk(park, train_until, horizon, model=model, progress=_progress)
+    def compute():
+        park = common.load_park(folder)
+        return fit_risk(park, train_until, horizon, model=model, progress=_progress)
+
+    return _remember(("fit", folder, _stamp, model, train_until, horizon), compute)
 
 
-def fit(park, model: str, train_until, horizon: int, progress=None) -> dict:
-    """Fit (or reuse) a risk surface and keep it as the session's risk."""
+def fit(park, model: str, train_until, horizon: int, progress=None, store: str = "risk") -> dict:
+    """Fit (or reuse) a risk surface and keep it in the session under ``store``.
+
+    ``"risk"`` is the Risk page's surface (also drawn on the map page);
+    ``"forecast"`` is the planning forecast of the Patrol plans page.
+    """
     folder = str(park.folder)
     surface = _fit(folder, common.stamp(folder), model, str(train_until), int(horizon), _progress=progress)
     entry = {
@@ -63,8 +93,53 @@ def fit(park, model: str, train_until, horizon: int, progress=None) -> dict:
         "surface": surface,
         "settings": {"model": model, "train_until": str(train_until), "horizon": int(horizon)},
     }
-    st.session_state["risk"] = entry
+    st.session_state[store] = entry
     return entry
+
+
+def forecast_settings(park, horizon: int = DEFAULT_HORIZON) -> dict:
+    """Settings of the planning forecast: the recommended model trained on every day of data.
+
+    The cut-off is the park's last data date (its last incident or GPS fix),
+    so the risk covers the ``horizon`` months after it: the months being planned.
+    """
+    last = common.last_data_date(park) or pd.Timestamp.today().date()
+    return {"train_until": last, "horizon": int(horizon), "model": models()[0]}
+
+
+def fit_forecast(park, horizon: int = DEFAULT_HORIZON, progress=None) -> dict:
+    """Fit (or reuse) the planning forecast and keep it as the session's ``"forecast"``."""
+    s = forecast_settings(park, horizon)
+    return fit(park, s["model"], s["train_until"], s["horizon"], progress, store="forecast")
+
+
+def session_forecast(park, horizon: int):
+    """The planning forecast of this park and horizon fitted in this session, or ``None``."""
+    f = st.session_state.get("forecast")
+    if f and f.get("park") == str(park.folder) and f["settings"]["horizon"] == int(horizon):
+        return f
+    return None
+
+
+def describe(entry: dict) -> str:
+    """One sentence naming a fitted surface's model, training cut-off and horizon months."""
+    s = entry["settings"]
+    periods = getattr(entry["surface"], "periods", None)
+    months = f"{periods[0]} to {periods[-1]}" if periods is not None and len(periods) else f"{s['horizon']} months"
+    return (
+        f"**{MODEL_LABELS.get(s['model'], s['model'])}** model trained on data up to **{s['train_until']}**, "
+        f"risk for **{months}** ({s['horizon']} months after the cut-off)"
+    )
+
+
+def covers(entry: dict, first_day, days: int) -> bool:
+    """Whether the plan's days fall inside the months a fitted surface forecasts."""
+    periods = getattr(entry["surface"], "periods", None)
+    if periods is None or not len(periods):
+        return True
+    first = pd.Period(pd.Timestamp(first_day), "M")
+    last = pd.Period(pd.Timestamp(first_day) + pd.Timedelta(days=int(days) - 1), "M")
+    return first >= periods[0] and last <= periods[-1]
 
 
 def fit_default(park, progress=None) -> dict:
@@ -73,12 +148,14 @@ def fit_default(park, progress=None) -> dict:
     return fit(park, s["model"], s["train_until"], s["horizon"], progress)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def _evaluate(folder: str, _stamp: str, train_until: str, horizon: int, _progress=None) -> dict:
     from riskmodel.surface import evaluate
 
-    park = common.load_park(folder)
-    return evaluate(park, train_until, horizon, progress=_progress).to_dict()
+    def compute():
+        park = common.load_park(folder)
+        return evaluate(park, train_until, horizon, progress=_progress).to_dict()
+
+    return _remember(("evaluate", folder, _stamp, train_until, horizon), compute)
 
 
 def evaluate(park, train_until, horizon: int, progress=None) -> dict:
