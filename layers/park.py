@@ -8,7 +8,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -500,7 +500,10 @@ def _fatal(report: LoadReport, name: str) -> FatalLoadError:
 
 
 def load_park(
-    folder: str | Path, cell_size: float | None = None, progress: Callable[[float, str], None] | None = None
+    folder: str | Path,
+    cell_size: float | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    skip: Collection[str] = (),
 ) -> Park:
     """Read, check and reproject every layer of a park folder, and build its grid.
 
@@ -512,6 +515,10 @@ def load_park(
         Grid cell size in metres; defaults to the manifest's ``cell_size_m``.
     progress : callable, optional
         ``progress(fraction, message)`` called as layers load.
+    skip : collection of str, optional
+        Roles not to read (``"patrols"``, ``"incidents"``, ``"posts"``): they
+        come back empty, with an info line in the report.  A map that does
+        not draw the GPS tracks loads much faster with ``skip=("patrols",)``.
 
     Returns
     -------
@@ -583,6 +590,9 @@ def load_park(
     def layer(role, fn):
         path = manifest.layers.get(role)
         if path is None or role in missing:
+            return None
+        if role in skip:
+            report.add(INFO, role, path.name, "not read (skipped on request)", check="skipped")
             return None
         return fn(path)
 

@@ -25,7 +25,7 @@ from layers.defaults import (
 )
 from layers.errors import FatalLoadError, ManifestError
 from layers.park import Park, RasterLayer, load_park
-from layers.report import ERROR, FATAL, WARNING
+from layers.report import ERROR, FATAL, INFO, WARNING
 
 MINIMAL = '[park]\nname = "Tiny Park"\n[layers]\nboundary = "boundary.geojson"\n{extra}'
 
@@ -60,6 +60,14 @@ def test_full_tiny_park_loads(tiny):
     }
     assert tiny.posts[COL_NAME].tolist() == ["Post 1", "Post 2", "Post 3", "Post 4"]
     assert [s.layer for s in tiny.report.layers][:4] == ["boundary", "incidents", "patrols", "posts"]
+
+
+def test_skipped_layers_come_back_empty_and_are_reported(tiny):
+    light = load_park(tiny.folder, skip=("patrols",))
+    assert len(tiny.tracks) > 0 and len(light.tracks) == 0
+    assert {"track_id", "time"} <= set(light.tracks.columns) and light.tracks.crs == tiny.crs
+    assert len(light.incidents) == len(tiny.incidents) and light.grid.shape == tiny.grid.shape
+    assert "skipped" in checks_of(light.report, INFO) and "skipped" not in checks_of(tiny.report)
 
 
 def test_incidents_are_normalised(tiny):

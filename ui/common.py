@@ -7,7 +7,6 @@ arrays and images derived from it are cached beside it.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import importlib
 import json
@@ -237,73 +236,15 @@ def _view_of(park, folder: str | Path, has_tracks: bool) -> ParkView:
 
 
 def _load_without_tracks(folder: str):
-    """The park with every layer but its GPS tracks (the slowest file to read), or ``None``.
-
-    ``layers.park.load_park`` reads every layer the manifest names, so the
-    manifest is copied without its ``patrols`` entry into a temporary folder
-    whose other files link to the park's own.  ``None`` when that cannot be
-    done (the caller then loads the whole park).
-    """
-    import tomllib
-
+    """The park with every layer but its GPS tracks (the slowest file to read)."""
     from layers.park import load_park as _library_load
 
-    src = Path(folder)
-    manifest = src / "park.toml"
-    try:
-        text = manifest.read_text(encoding="utf-8")
-        parsed = tomllib.loads(text)
-    except (OSError, ValueError):
-        return None
-    if "patrols" not in (parsed.get("layers") or {}):
-        return _library_load(folder)
-
-    def paths(value):
-        if isinstance(value, dict):
-            for v in value.values():
-                yield from paths(v)
-        elif isinstance(value, str):
-            yield value
-
-    if any(Path(v).is_absolute() or ".." in Path(v).parts for v in paths(parsed["layers"])):
-        return None  # files outside the folder: the links below would not find them
-    lines, section, kept = text.splitlines(), None, []
-    for line in lines:
-        head = re.match(r"^\s*\[([^\]]+)\]", line)
-        if head:
-            section = head.group(1).strip()
-        if section == "layers" and re.match(r"^\s*patrols\s*=", line):
-            continue
-        kept.append(line)
-    light = "\n".join(kept) + "\n"
-    try:
-        expected = {k: v for k, v in parsed.items()}
-        expected["layers"] = {k: v for k, v in parsed["layers"].items() if k != "patrols"}
-        if tomllib.loads(light) != expected:
-            return None
-    except ValueError:
-        return None
-    with tempfile.TemporaryDirectory(prefix="park-view-") as tmp:
-        for p in src.iterdir():
-            if p.name != "park.toml":
-                (Path(tmp) / p.name).symlink_to(p.resolve())
-        (Path(tmp) / "park.toml").write_text(light, encoding="utf-8")
-        park = _library_load(tmp)
-        # the rasters are read later: point them at the park's own files, not the links
-        park.rasters = {name: dataclasses.replace(rl, path=rl.path.resolve()) for name, rl in park.rasters.items()}
-        return park
+    return _library_load(folder, skip=("patrols",))
 
 
 def _build_view(folder: str, _stamp: str) -> ParkView:
-    park = None
-    try:
-        park = _load_without_tracks(folder)
-    except library_errors():
-        park = None  # the whole park's load below reports the problem with the real folder's names
-    if park is None:
-        full = _load_park(folder, _stamp)
-        return _view_of(full, folder, has_tracks=len(full.tracks) > 0)
-    return _view_of(park, folder, has_tracks=True)
+    park = _load_without_tracks(folder)
+    return _view_of(park, folder, has_tracks="patrols" in park.manifest.layers)
 
 
 @st.cache_resource(show_spinner="Loading the park...", max_entries=4)
