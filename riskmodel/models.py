@@ -14,7 +14,12 @@
   little effort and no find weighs little and one with no effort not at
   all.  The sweep width ``s`` is chosen by profile likelihood on held-out
   cells over a small grid around the default (parks differ), and a bootstrap
-  over cells gives an ensemble whose spread is the uncertainty.
+  over cells gives an ensemble whose spread is the uncertainty.  Each
+  member's log-intensity is blended with that of a Poisson GLM fitted with
+  the same likelihood on the predictors' quantile ranks (and their squared
+  distance to the median): finds are rare, and the smooth log-linear model
+  extrapolates to the unsearched cells (where the trees only repeat their
+  nearest leaf) while the trees add interactions and local structure.
 
 All three accept a :class:`pandas.DataFrame` (columns named as in
 :mod:`riskmodel.table`) or a plain array with the role columns given as
@@ -34,6 +39,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.linear_model import PoissonRegressor
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
@@ -287,6 +293,11 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         small, slow-learning and need many rows per leaf.
     max_rows : int
         Searched rows (coverage > 0) used per member; a random subset beyond.
+    glm_weight : float
+        Weight (0-1) of the Poisson GLM in the blend of log-intensities
+        (0: trees only, 1: GLM only).
+    glm_alpha : float
+        L2 penalty of the GLM (on 0-1 quantile ranks).
     n_threads : int or None
         OpenMP threads of the boosting (1 by default: on a shared machine
         more threads can be many times slower; None uses every core).
@@ -295,6 +306,8 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
     Attributes
     ----------
     members_ : list of fitted regressors
+    glm_ : sklearn.linear_model.PoissonRegressor or None
+        The GLM of the blend (None when ``glm_weight`` is 0).
     sweep_km_ : float
         The sweep width used.
     profile_ : dict
@@ -315,6 +328,8 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         min_samples_leaf: int = 200,
         l2_regularization: float = 1.0,
         max_rows: int = 250_000,
+        glm_weight: float = 0.7,
+        glm_alpha: float = 1e-5,
         n_threads: int | None = 1,
         random_state=0,
     ):
@@ -328,6 +343,8 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
         self.max_rows = max_rows
+        self.glm_weight = glm_weight
+        self.glm_alpha = glm_alpha
         self.n_threads = n_threads
         self.random_state = random_state
 
@@ -388,7 +405,22 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
             reg.fit(Xs[rows], ys[rows] / d[rows], sample_weight=d[rows] * mult[rows])
             self.members_.append(reg)
         self.n_iter_ = max(m.n_iter_ for m in self.members_)
+        self.glm_ = None
+        if not 0.0 <= float(self.glm_weight) <= 1.0:
+            raise ValueError(f"glm_weight must be in [0, 1], got {self.glm_weight}")
+        if self.glm_weight > 0:
+            rows = np.arange(len(ys))
+            if len(rows) > self.max_rows:
+                rows = rng.choice(rows, self.max_rows, replace=False)
+            self.glm_ = PoissonRegressor(alpha=self.glm_alpha, max_iter=300)
+            self.glm_.fit(self._glm_design(Xs[rows]), ys[rows] / d[rows], sample_weight=d[rows])
         return self
+
+    def _glm_design(self, Xb) -> np.ndarray:
+        """Quantile ranks of the binned predictors (0-1, NaN at the middle) and their squared distance to it."""
+        n_bins = np.array([max(len(e), 1) for e in self.bin_edges_], np.float32)
+        z = np.nan_to_num(Xb / n_bins, nan=0.5)
+        return np.hstack([z, (z - 0.5) ** 2])
 
     def _profile(self, Xs, ys, cs, gs, rng) -> dict:
         """Held-out Poisson log-likelihood of each candidate sweep width (spatial split on groups)."""
@@ -417,7 +449,12 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=np.float32, ensure_all_finite="allow-nan")
         Xu = _apply_bins(X[:, self.use_], self.bin_edges_)
         with threadpool_limits(limits=self.n_threads, user_api="openmp"):
-            return np.stack([m.predict(Xu) for m in self.members_])
+            out = np.stack([m.predict(Xu) for m in self.members_])
+        if getattr(self, "glm_", None) is not None:
+            w = float(self.glm_weight)
+            glm = np.log(np.clip(self.glm_.predict(self._glm_design(Xu)), 1e-12, None))
+            out = np.exp((1 - w) * np.log(np.clip(out, 1e-12, None)) + w * glm)
+        return out
 
     def predict(self, X):
         """Expected attacks per row (cell and period), found or not."""

@@ -4,7 +4,9 @@
 maps, for the ``horizon_months`` that follow, the probability that each cell
 is attacked at least once, ``1 - exp(-sum_t lambda_t)``, its uncertainty
 (spread of the bootstrap ensemble) and risk classes (1 = top 5 %, 2 = top
-10 %, 3 = top 25 % of the park's area, 4 = the rest).
+10 %, 3 = top 25 % of the park's area, 4 = the rest).  The effort-aware map
+is corrected by the finds of the last ``SHRINK_WINDOW`` training periods that
+the model did not expect (:mod:`riskmodel.shrinkage`, empirical Bayes).
 
 :func:`evaluate` does the temporal hold-out for every model side by side:
 scores against the incidents found in the following months and, for a demo
@@ -28,12 +30,15 @@ from layers.defaults import ATTACK_TYPES
 from . import metrics
 from .errors import NotEnoughDataError, RiskModelError, TruthError
 from .models import MODELS, RECOMMENDED, EffortAwareRisk
+from .shrinkage import SHRINK_HALF_LIFE, SHRINK_PRIOR, SHRINK_SIGMA_KM, rate_multiplier
 from .table import COL_X, COL_Y, MIN_HISTORY, build_table, forecast_rows
 
 Progress = Callable[[float, str], None] | None
 CLASS_CUTS = (0.05, 0.10, 0.25)  # top shares of the park's area of classes 1, 2, 3
 MIN_TRAIN_PERIODS = MIN_HISTORY + 3
 OUTPUT_SMOOTH_KM = 0.75  # Gaussian sigma (km) smoothing the effort-aware intensity map (cell-level noise)
+SHRINK = True  # correct the effort-aware map by its recent residual finds (riskmodel.shrinkage)
+SHRINK_WINDOW = 12  # training periods whose finds feed the correction
 CLASS_NAMES = {1: "top 5 % of area", 2: "top 5-10 %", 3: "top 10-25 %", 4: "rest of the park"}
 
 
@@ -253,9 +258,10 @@ def fit_predict(
                     "(layers.patrols in park.toml) overlapping the incident records; or use --model kde"
                 )
             est.fit(table.X, table.y, groups=table.cell)
+            mult = _residual_multiplier(est, table, arr, n_train) if SHRINK else np.ones(n)
             meta["fit_s"] = time.perf_counter() - t0
             t1 = time.perf_counter()
-            members = est.predict_members(fc.X).reshape(len(est.members_), horizon, n).sum(axis=1)
+            members = est.predict_members(fc.X).reshape(len(est.members_), horizon, n).sum(axis=1) * mult
             members = smooth_on_mask(members, arr.mask, OUTPUT_SMOOTH_KM, arr.cell_size_m)
             risk = 1 - np.exp(-members.mean(axis=0))
             unc = (1 - np.exp(-members)).std(axis=0)
@@ -263,6 +269,12 @@ def fit_predict(
             meta["sweep_km"] = float(est.sweep_km_)
             meta["sweep_profile"] = {f"{k:g}": v for k, v in est.profile_.items()}
             meta["output_smoothing_km"] = OUTPUT_SMOOTH_KM
+            if SHRINK:
+                meta["residual_correction"] = {
+                    "periods": SHRINK_WINDOW, "sigma_km": SHRINK_SIGMA_KM, "prior_expected_finds": SHRINK_PRIOR,
+                    "half_life_periods": SHRINK_HALF_LIFE,
+                    "multiplier_range": [float(mult.min()), float(mult.max())],
+                }  # fmt: skip
         else:
             est.fit(table.X, table.found)
             meta["fit_s"] = time.perf_counter() - t0
@@ -274,6 +286,24 @@ def fit_predict(
     unc_grid = np.full(shape, np.nan, np.float32)
     unc_grid[rr, cc] = unc
     return risk_grid, unc_grid, est, table, fc, meta
+
+
+def _residual_multiplier(est: EffortAwareRisk, table, arr: ParkArrays, n_train: int) -> np.ndarray:
+    """Empirical-Bayes multiplier per in-park cell from the finds of the last ``SHRINK_WINDOW`` periods."""
+    first = max(int(table.t.min()), n_train - SHRINK_WINDOW)
+    rows = np.flatnonzero(table.t >= first)
+    n_per = n_train - first
+    shape = arr.mask.shape
+    exp_f = np.zeros((n_per, shape[0] * shape[1]))
+    fnd = np.zeros_like(exp_f)
+    ti = table.t[rows] - first
+    exp_f[ti, table.cell[rows]] = est.predict_found(table.X.iloc[rows])
+    fnd[ti, table.cell[rows]] = table.y[rows]
+    mult = rate_multiplier(
+        fnd.reshape(n_per, *shape), exp_f.reshape(n_per, *shape), arr.mask, arr.cell_size_m,
+        sigma_km=SHRINK_SIGMA_KM, prior=SHRINK_PRIOR, half_life=SHRINK_HALF_LIFE,
+    )  # fmt: skip
+    return mult[arr.mask]
 
 
 def fit_risk(

@@ -38,8 +38,10 @@ BEHAVIOURS: dict[str, str] = {
         "move to where nobody walked, so intensity falls with lagged patrol effort."
     ),
     "hotspot": (
-        "Gangs reusing their routes: persistent clusters 2-5 km wide that last 6-18 months and then move "
-        "elsewhere; learnable only from past finds corrected for patrol effort."
+        "Gangs reusing their routes: persistent clusters 2-5 km wide around a fixed set of sites where "
+        "poachers have access (the boundary near villages, rivers, waterholes); a gang works a site for 9-24 "
+        "months, then moves to another, often one used before, and an abandoned site keeps a little use; "
+        "learnable only from past finds corrected for patrol effort."
     ),
     "mixed": "A blend of the four, weighted 30 % bushmeat, 30 % ivory, 15 % displacement and 25 % hotspot.",
 }
@@ -47,6 +49,7 @@ MIX = {"bushmeat": 0.30, "ivory": 0.30, "displacement": 0.15, "hotspot": 0.25}
 ANNUAL_ATTACKS_PER_KM2 = 0.9  # expected attacks per km2 per year, park-wide mean
 RATE = {"ivory": 0.5, "hotspot": 0.8}  # relative attack rates (carcasses are rarer than snare lines)
 FLOOR = 0.04  # share of the intensity spread evenly over the park
+DORMANT_USE = 0.1  # share of a gang's use a hotspot site keeps after the gang moved on
 
 
 @dataclass
@@ -150,22 +153,41 @@ class PoacherProcess:
         return types, self._season(7, 0.2, t)
 
     def _hotspot_timeline(self, n_months: int) -> list[tuple[int, int, float, float, float, float]]:
+        """Stints ``(t0, t1, x, y, sigma, strength)`` of the gangs, and the dormant sites' residual use.
+
+        Gangs work from a fixed set of sites where poachers have access to the
+        park (the boundary near villages, rivers, waterholes): each gang stays
+        at a site for 9-24 months, then moves to another site (often one used
+        before).  A site left behind keeps a little use (old routes).
+        """
         rng = self.rng
         grid = self.land.grid
         area = grid.n_cells * self.cell_area
         k = max(3, int(round(area / 350.0)))
+        n_sites = max(k + 2, int(round(1.7 * k)))
         gx, gy = grid.centres()
         inside = np.flatnonzero(self.mask.ravel())
-        w = 1.0 + 2.0 * np.exp(-self.c["d_river"].ravel()[inside] / 2000.0)
-        w /= w.sum()
+        c = {n: self.c[n].ravel()[inside] for n in ("d_boundary", "d_village", "d_river", "d_water")}
+        access = (
+            2.0 * np.exp(-c["d_boundary"] / 2000.0) * np.exp(-c["d_village"] / 6000.0)
+            + np.exp(-c["d_river"] / 800.0)
+            + np.exp(-c["d_water"] / 800.0)
+        ) ** 3  # sites are where access is best: few places qualify
+        w = access / access.sum()
+        n_sites = min(n_sites, int(np.count_nonzero(w)))  # tiny parks: as many sites as cells
+        sites = inside[rng.choice(len(inside), n_sites, replace=False, p=w)]
+        sigmas = rng.uniform(700.0, 1600.0, n_sites)  # 2-5 km wide
+        site_w = access[np.searchsorted(inside, sites)]
+        site_w = site_w / site_w.sum()
         out = []
         for _ in range(k):
-            t = -int(rng.integers(0, 12))
+            t = -int(rng.integers(0, 24))
+            strength = rng.uniform(2.0, 5.0)
             while t < n_months:
-                life = int(rng.integers(6, 19))
-                i = inside[int(rng.choice(len(inside), p=w))]
-                sigma = rng.uniform(700.0, 1600.0)  # 2-5 km wide
-                out.append((t, t + life, float(gx.ravel()[i]), float(gy.ravel()[i]), sigma, rng.uniform(2.0, 5.0)))
+                life = int(rng.integers(9, 25))
+                j = int(rng.choice(n_sites, p=site_w))
+                i = sites[j]
+                out.append((t, t + life, float(gx.ravel()[i]), float(gy.ravel()[i]), float(sigmas[j]), strength))
                 t += life
         return out
 
@@ -173,8 +195,9 @@ class PoacherProcess:
         gx, gy = self.land.grid.centres()
         s = np.full(self.mask.shape, 0.03)
         for t0, t1, x, y, sigma, strength in self._hot:
-            if t0 <= t < t1:
-                s += strength * np.exp(-((gx - x) ** 2 + (gy - y) ** 2) / (2 * sigma**2))
+            if t0 <= t:
+                use = strength if t < t1 else DORMANT_USE * strength  # a site left behind keeps a little use
+                s += use * np.exp(-((gx - x) ** 2 + (gy - y) ** 2) / (2 * sigma**2))
         s = self._norm(s)
         types = {
             "snare": (0.73, s),
