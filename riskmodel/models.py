@@ -49,6 +49,9 @@ from .table import COL_COVERAGE, COL_EFFORT, COL_X, COL_Y
 
 # Sweep widths (multiples of the default) tried by the profile likelihood.
 SWEEP_GRID = (0.5, 1.0, 2.0)
+# GLM weights tried when the blend is chosen on the last training periods (glm_weight="validate").
+BLEND_GRID = tuple(np.round(np.linspace(0.3, 0.9, 7), 2))  # neither model is ever left out
+VALIDATION_PERIODS = 3  # last training periods held out to choose the blend weight
 # Name fragments of the columns the effort-blind baseline leaves out.
 EFFORT_PATTERNS = ("effort", "coverage", "rate")
 
@@ -293,9 +296,17 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         small, slow-learning and need many rows per leaf.
     max_rows : int
         Searched rows (coverage > 0) used per member; a random subset beyond.
-    glm_weight : float
+    glm_weight : float or "validate"
         Weight (0-1) of the Poisson GLM in the blend of log-intensities
-        (0: trees only, 1: GLM only).
+        (0: trees only, 1: GLM only).  ``"validate"`` chooses it
+        from ``BLEND_GRID`` by the Poisson likelihood of the finds of the
+        last ``VALIDATION_PERIODS`` periods (``periods`` given to ``fit``;
+        else a third of the ``groups``) under one tree model and one GLM
+        fitted on the earlier rows, before every model is refitted on all
+        rows: parks where the covariates explain the attacks lean on the
+        GLM, parks where past finds do lean on the trees.  On the demo
+        parks the choice is noisy (a few months of rare finds) and ranks no
+        better than the fixed default.
     glm_alpha : float
         L2 penalty of the GLM (on 0-1 quantile ranks).
     n_threads : int or None
@@ -307,7 +318,10 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
     ----------
     members_ : list of fitted regressors
     glm_ : sklearn.linear_model.PoissonRegressor or None
-        The GLM of the blend (None when ``glm_weight`` is 0).
+        The GLM of the blend (None when the weight is 0).
+    glm_weight_ : float
+        The GLM weight used; ``blend_scores_`` the held-out log-likelihood
+        per weight tried (empty unless ``glm_weight="validate"``).
     sweep_km_ : float
         The sweep width used.
     profile_ : dict
@@ -328,7 +342,7 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         min_samples_leaf: int = 200,
         l2_regularization: float = 1.0,
         max_rows: int = 250_000,
-        glm_weight: float = 0.7,
+        glm_weight: float | str = 0.7,
         glm_alpha: float = 1e-5,
         n_threads: int | None = 1,
         random_state=0,
@@ -351,12 +365,17 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
     def _detection(self, coverage, s):
         return -np.expm1(-s * coverage)
 
-    def fit(self, X, y, groups=None):
-        """Fit on rows ``X`` with found counts ``y``; ``groups`` (cell ids) make the bootstrap spatial."""
-        with threadpool_limits(limits=self.n_threads, user_api="openmp"):
-            return self._fit(X, y, groups)
+    def fit(self, X, y, groups=None, periods=None):
+        """Fit on rows ``X`` with found counts ``y``.
 
-    def _fit(self, X, y, groups):
+        ``groups`` (cell ids) make the bootstrap spatial; ``periods`` (the
+        row's period index) let ``glm_weight="validate"`` hold out the last
+        periods.
+        """
+        with threadpool_limits(limits=self.n_threads, user_api="openmp"):
+            return self._fit(X, y, groups, periods)
+
+    def _fit(self, X, y, groups, periods):
         X, y = validate_data(self, X, y, dtype=np.float32, ensure_all_finite="allow-nan", y_numeric=True)
         y = np.asarray(y, np.float64)
         if np.any(y < 0):
@@ -375,10 +394,13 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         if len(searched) == 0:
             raise ValueError("no row has patrol effort (coverage > 0): nothing can be learned about attacks")
         groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+        if periods is not None and len(periods) != len(y):
+            raise ValueError(f"periods has {len(periods)} values for {len(y)} rows")
         rng = np.random.default_rng(self.random_state)
         if len(searched) > self.max_rows * 2:  # thin very large tables once, before any fit
             searched = np.sort(rng.choice(searched, self.max_rows * 2, replace=False))
         Xs, ys, cs, gs = X[searched][:, self.use_], y[searched], coverage[searched], groups[searched]
+        ps = None if periods is None else np.asarray(periods)[searched]
         self.bin_edges_ = _bin_edges(Xs, rng=rng)
         Xs = _apply_bins(Xs, self.bin_edges_)
 
@@ -406,15 +428,53 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
             self.members_.append(reg)
         self.n_iter_ = max(m.n_iter_ for m in self.members_)
         self.glm_ = None
-        if not 0.0 <= float(self.glm_weight) <= 1.0:
-            raise ValueError(f"glm_weight must be in [0, 1], got {self.glm_weight}")
-        if self.glm_weight > 0:
+        self.blend_scores_ = {}
+        if isinstance(self.glm_weight, str):
+            if self.glm_weight != "validate":
+                raise ValueError(f"glm_weight must be in [0, 1] or 'validate', got {self.glm_weight!r}")
+            self.blend_scores_ = self._validate_blend(Xs, ys, d, gs, ps, rng)
+            self.glm_weight_ = max(self.blend_scores_, key=self.blend_scores_.get)
+        elif not 0.0 <= float(self.glm_weight) <= 1.0:
+            raise ValueError(f"glm_weight must be in [0, 1] or 'validate', got {self.glm_weight}")
+        else:
+            self.glm_weight_ = float(self.glm_weight)
+        if self.glm_weight_ > 0:
             rows = np.arange(len(ys))
             if len(rows) > self.max_rows:
                 rows = rng.choice(rows, self.max_rows, replace=False)
             self.glm_ = PoissonRegressor(alpha=self.glm_alpha, max_iter=300)
             self.glm_.fit(self._glm_design(Xs[rows]), ys[rows] / d[rows], sample_weight=d[rows])
         return self
+
+    def _validate_blend(self, Xs, ys, d, gs, ps, rng) -> dict:
+        """Held-out Poisson log-likelihood of the finds per GLM weight in ``BLEND_GRID``.
+
+        Validation rows are those of the last ``VALIDATION_PERIODS`` periods
+        (their features only look further back, so no label leaks), or a
+        third of the groups when no periods are given.
+        """
+        if ps is not None and len(np.unique(ps)) > VALIDATION_PERIODS:
+            test = ps > np.unique(ps)[-VALIDATION_PERIODS - 1]
+        else:
+            uniq = np.unique(gs)
+            test = np.isin(gs, rng.choice(uniq, max(1, len(uniq) // 3), replace=False))
+        train, test = np.flatnonzero(~test), np.flatnonzero(test)
+        if len(train) == 0 or len(test) == 0 or ys[train].sum() == 0:
+            return {0.7: 0.0}  # nothing to validate on: the usual blend
+        if len(train) > self.max_rows:
+            train = rng.choice(train, self.max_rows, replace=False)
+        reg = HistGradientBoostingRegressor(**_poisson_params(self), random_state=0)
+        reg.fit(Xs[train], ys[train] / d[train], sample_weight=d[train])
+        glm = PoissonRegressor(alpha=self.glm_alpha, max_iter=300)
+        glm.fit(self._glm_design(Xs[train]), ys[train] / d[train], sample_weight=d[train])
+        log_tree = np.log(np.clip(reg.predict(Xs[test]), 1e-12, None))
+        log_glm = np.log(np.clip(glm.predict(self._glm_design(Xs[test])), 1e-12, None))
+        yt, dt = ys[test], d[test]
+        out = {}
+        for w in BLEND_GRID:
+            mu = np.clip(np.exp((1 - w) * log_tree + w * log_glm) * dt, 1e-12, None)
+            out[float(w)] = float(np.sum(yt * np.log(mu) - mu))
+        return out
 
     def _glm_design(self, Xb) -> np.ndarray:
         """Quantile ranks of the binned predictors (0-1, NaN at the middle) and their squared distance to it."""
@@ -451,7 +511,7 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         with threadpool_limits(limits=self.n_threads, user_api="openmp"):
             out = np.stack([m.predict(Xu) for m in self.members_])
         if getattr(self, "glm_", None) is not None:
-            w = float(self.glm_weight)
+            w = float(self.glm_weight_)
             glm = np.log(np.clip(self.glm_.predict(self._glm_design(Xu)), 1e-12, None))
             out = np.exp((1 - w) * np.log(np.clip(out, 1e-12, None)) + w * glm)
         return out

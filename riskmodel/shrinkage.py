@@ -10,7 +10,10 @@ on the cell's multiplier of ``lambda``, its posterior mean is
 with finds well above the model, is raised; one searched often with none is
 lowered; one never searched keeps the model's value.  Finds and expectations
 are pooled over a Gaussian neighbourhood (route reuse spans a few km) and
-weighted toward recent periods (gangs move on).
+weighted toward recent periods (gangs move on).  :func:`multiscale_multiplier`
+nests the correction: first over a gang's whole site (a few km), then over
+the cell's neighbourhood, so a lightly searched cell inside a site with
+many unexpected finds is raised with it.
 
 Examples
 --------
@@ -30,6 +33,9 @@ from scipy.ndimage import gaussian_filter
 SHRINK_SIGMA_KM = 1.0  # neighbourhood (Gaussian sigma, km) pooling finds and expected finds
 SHRINK_PRIOR = 2.0  # Gamma shape: expected finds the model's value is worth
 SHRINK_HALF_LIFE = 6.0  # periods after which a period's record weighs half
+# (sigma_km, prior, half_life) of each scale of multiscale_multiplier, coarse to fine: a gang's
+# whole site (a few km) first, with a gentler prior and a longer memory, then the cell's neighbourhood.
+SHRINK_SCALES = ((3.0, 4.0, 12.0), (SHRINK_SIGMA_KM, SHRINK_PRIOR, SHRINK_HALF_LIFE))
 
 
 def rate_multiplier(
@@ -78,3 +84,41 @@ def rate_multiplier(
         e = gaussian_filter(e, sigma, mode="constant", truncate=3.0) * peak
     out = (f + prior) / (e + prior)
     return np.where(m, out, 1.0)
+
+
+def multiscale_multiplier(
+    found: np.ndarray,
+    expected: np.ndarray,
+    mask: np.ndarray,
+    cell_size_m: float,
+    scales=SHRINK_SCALES,
+) -> np.ndarray:
+    """Product of :func:`rate_multiplier` over nested scales, coarse to fine: (rows, cols).
+
+    Each scale corrects what the coarser ones left: its expected finds are
+    the model's times the product so far, so a cell with little evidence of
+    its own keeps its area's multiplier instead of falling back to 1.
+
+    Parameters
+    ----------
+    found, expected, mask, cell_size_m :
+        As in :func:`rate_multiplier`.
+    scales : sequence of (sigma_km, prior, half_life)
+        Pooling radius, Gamma shape and half-life of each scale, coarse first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> found = np.zeros((1, 1, 2)); found[0, 0, 0] = 4
+    >>> m = multiscale_multiplier(found, np.ones((1, 1, 2)), np.ones((1, 2), bool), 500, scales=((0, 1.0, None),))
+    >>> np.round(m, 2).tolist()  # one scale: rate_multiplier itself
+    [[2.5, 0.5]]
+    """
+    if not len(scales):
+        raise ValueError("at least one scale (sigma_km, prior, half_life) is needed")
+    expected = np.asarray(expected, np.float64)
+    mult = np.ones(np.shape(mask))
+    for sigma_km, prior, half_life in scales:
+        step = rate_multiplier(found, expected * mult, mask, cell_size_m, sigma_km, prior, half_life)
+        mult = mult * step
+    return mult

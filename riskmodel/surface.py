@@ -30,13 +30,13 @@ from layers.defaults import ATTACK_TYPES
 from . import metrics
 from .errors import NotEnoughDataError, RiskModelError, TruthError
 from .models import MODELS, RECOMMENDED, EffortAwareRisk
-from .shrinkage import SHRINK_HALF_LIFE, SHRINK_PRIOR, SHRINK_SIGMA_KM, rate_multiplier
+from .shrinkage import SHRINK_SCALES, multiscale_multiplier
 from .table import COL_X, COL_Y, MIN_HISTORY, build_table, forecast_rows
 
 Progress = Callable[[float, str], None] | None
 CLASS_CUTS = (0.05, 0.10, 0.25)  # top shares of the park's area of classes 1, 2, 3
 MIN_TRAIN_PERIODS = MIN_HISTORY + 3
-OUTPUT_SMOOTH_KM = 0.75  # Gaussian sigma (km) smoothing the effort-aware intensity map (cell-level noise)
+OUTPUT_SMOOTH_KM = 0.5  # Gaussian sigma (km) smoothing the effort-aware intensity map (cell-level noise)
 SHRINK = True  # correct the effort-aware map by its recent residual finds (riskmodel.shrinkage)
 SHRINK_WINDOW = 12  # training periods whose finds feed the correction
 CLASS_NAMES = {1: "top 5 % of area", 2: "top 5-10 %", 3: "top 10-25 %", 4: "rest of the park"}
@@ -257,7 +257,7 @@ def fit_predict(
                     f"no patrol effort in the {n_train} training months: the effort-aware model needs GPS tracks "
                     "(layers.patrols in park.toml) overlapping the incident records; or use --model kde"
                 )
-            est.fit(table.X, table.y, groups=table.cell)
+            est.fit(table.X, table.y, groups=table.cell, periods=table.t)
             mult = _residual_multiplier(est, table, arr, n_train) if SHRINK else np.ones(n)
             meta["fit_s"] = time.perf_counter() - t0
             t1 = time.perf_counter()
@@ -269,10 +269,15 @@ def fit_predict(
             meta["sweep_km"] = float(est.sweep_km_)
             meta["sweep_profile"] = {f"{k:g}": v for k, v in est.profile_.items()}
             meta["output_smoothing_km"] = OUTPUT_SMOOTH_KM
+            meta["glm_weight"] = float(est.glm_weight_)
+            meta["glm_weight_scores"] = {f"{k:g}": v for k, v in est.blend_scores_.items()}
             if SHRINK:
                 meta["residual_correction"] = {
-                    "periods": SHRINK_WINDOW, "sigma_km": SHRINK_SIGMA_KM, "prior_expected_finds": SHRINK_PRIOR,
-                    "half_life_periods": SHRINK_HALF_LIFE,
+                    "periods": SHRINK_WINDOW,
+                    "scales": [
+                        {"sigma_km": sg, "prior_expected_finds": a, "half_life_periods": hl}
+                        for sg, a, hl in SHRINK_SCALES
+                    ],
                     "multiplier_range": [float(mult.min()), float(mult.max())],
                 }  # fmt: skip
         else:
@@ -299,10 +304,9 @@ def _residual_multiplier(est: EffortAwareRisk, table, arr: ParkArrays, n_train: 
     ti = table.t[rows] - first
     exp_f[ti, table.cell[rows]] = est.predict_found(table.X.iloc[rows])
     fnd[ti, table.cell[rows]] = table.y[rows]
-    mult = rate_multiplier(
-        fnd.reshape(n_per, *shape), exp_f.reshape(n_per, *shape), arr.mask, arr.cell_size_m,
-        sigma_km=SHRINK_SIGMA_KM, prior=SHRINK_PRIOR, half_life=SHRINK_HALF_LIFE,
-    )  # fmt: skip
+    mult = multiscale_multiplier(
+        fnd.reshape(n_per, *shape), exp_f.reshape(n_per, *shape), arr.mask, arr.cell_size_m, scales=SHRINK_SCALES
+    )
     return mult[arr.mask]
 
 

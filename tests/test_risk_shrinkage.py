@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from layers.defaults import DETECTION_SWEEP_KM
-from riskmodel.models import EffortAwareRisk
-from riskmodel.shrinkage import rate_multiplier
+from riskmodel.models import BLEND_GRID, EffortAwareRisk
+from riskmodel.shrinkage import multiscale_multiplier, rate_multiplier
 
 
 def test_multiplier_known_answer_without_pooling():
@@ -92,3 +92,42 @@ def test_glm_weight_is_checked():
     X, y, _ = _loglinear_rows(n=2000)
     with pytest.raises(ValueError, match="glm_weight"):
         EffortAwareRisk(exclude_columns=(), n_members=1, max_iter=5, glm_weight=1.5).fit(X, y)
+
+
+def test_validated_blend_leans_on_the_glm_when_the_intensity_is_loglinear():
+    X, y, lam = _loglinear_rows(n=30_000, seed=1)
+    periods = np.repeat(np.arange(10), len(y) // 10)
+    est = EffortAwareRisk(exclude_columns=(), n_members=1, max_iter=40, glm_weight="validate")
+    est = est.fit(X, y, periods=periods)
+    assert set(est.blend_scores_) == set(BLEND_GRID)
+    assert est.glm_weight_ == max(est.blend_scores_, key=est.blend_scores_.get)
+    assert est.glm_weight_ >= 0.6  # the log-linear GLM is the true model here
+    assert np.corrcoef(np.log(est.predict(X)), np.log(lam))[0, 1] > 0.95
+
+
+def test_validated_blend_inputs_are_checked():
+    X, y, _ = _loglinear_rows(n=2000)
+    with pytest.raises(ValueError, match="glm_weight"):
+        EffortAwareRisk(exclude_columns=(), n_members=1, max_iter=5, glm_weight="best").fit(X, y)
+    with pytest.raises(ValueError, match="periods"):
+        EffortAwareRisk(exclude_columns=(), n_members=1, max_iter=5, glm_weight="validate").fit(
+            X, y, periods=np.zeros(3)
+        )
+
+
+def test_multiscale_multiplier_lets_a_cell_without_evidence_keep_its_area_rate():
+    """Finds at three times the model all over a patch: an unsearched cell in it is raised too."""
+    T, n = 6, 20
+    expected = np.full((T, n, n), 0.2)
+    expected[:, 10, 10] = 0.0  # one cell inside the patch never searched
+    found = np.random.default_rng(0).poisson(3 * expected).astype(float)
+    mask = np.ones((n, n), bool)
+    fine = rate_multiplier(found, expected, mask, 250, sigma_km=0, prior=2.0, half_life=None)
+    both = multiscale_multiplier(found, expected, mask, 250, scales=((2.0, 2.0, None), (0, 2.0, None)))
+    assert fine[10, 10] == pytest.approx(1.0)  # alone, no evidence: the model's value
+    assert both[10, 10] > 2.0  # nested: the patch's multiplier
+    assert np.median(both) == pytest.approx(3.0, rel=0.25)
+    one = multiscale_multiplier(found, expected, mask, 250, scales=((1.0, 2.0, 6.0),))
+    np.testing.assert_allclose(one, rate_multiplier(found, expected, mask, 250, 1.0, 2.0, 6.0))
+    with pytest.raises(ValueError, match="scale"):
+        multiscale_multiplier(found, expected, mask, 250, scales=())
