@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Callable
 
 from ..errors import LayersError
 
@@ -43,6 +44,26 @@ def dispatch(
     except errors as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def progress_printer() -> Callable[[float, str], None]:
+    """A ``progress(fraction, message)`` for long-running subcommands, writing to stderr.
+
+    In a terminal one status line is rewritten in place (and ended when the
+    work is done); in a log or a pipe each new message gets its own line.
+    """
+    last: list[str | None] = [None]
+    live = sys.stderr.isatty()
+
+    def progress(fraction: float, message: str) -> None:
+        line = f"[{fraction * 100:3.0f}%] {message}"
+        if live:
+            print(f"\r{line:<79}", end="\n" if fraction >= 1 else "", file=sys.stderr, flush=True)
+        elif message != last[0]:
+            print(line, file=sys.stderr, flush=True)
+        last[0] = message
+
+    return progress
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 
@@ -30,11 +29,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     from ..demo import generate_demo_park
+    from . import progress_printer
 
     t0 = time.perf_counter()
-
-    def progress(fraction: float, message: str) -> None:
-        print(f"\r[{fraction * 100:3.0f} %] {message:<40}", end="", file=sys.stderr, flush=True)
 
     out = generate_demo_park(
         args.out,
@@ -45,9 +42,8 @@ def run(args) -> int:
         cell_size_m=args.cell_size,
         months=args.months,
         end=args.end,
-        progress=progress,
+        progress=progress_printer(),
     )
-    print(file=sys.stderr)
     import json
 
     info = json.loads((out / "truth" / "truth.json").read_text())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -68,12 +67,10 @@ def read_reward(path: Path, grid) -> np.ndarray:
 
 
 def run(args) -> int:
+    from layers.cli import progress_printer
     from layers.park import load_park
 
     from ..planner import plan_patrols
-
-    def progress(fraction, message):
-        print(f"\r{fraction:6.1%} {message:<60}", end="", file=sys.stderr, flush=True)
 
     park = load_park(args.park)
     risk = read_reward(args.risk, park.grid)
@@ -91,9 +88,8 @@ def run(args) -> int:
         seed=args.seed,
         strategy=args.strategy,
         patrol_days=args.patrol_days,
-        progress=progress,
+        progress=progress_printer(),
     )
-    print(file=sys.stderr)
     summary = plan.summary()
     print(summary.to_string(index=False))
     km = summary["km"].sum()

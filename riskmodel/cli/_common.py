@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from layers.defaults import INCIDENT_TYPES
 
 from ..errors import RiskModelError
@@ -18,15 +16,3 @@ def parse_types(text: str) -> tuple[str, ...]:
             f"unknown incident type(s) {', '.join(bad) or '(none)'}; choose from {', '.join(INCIDENT_TYPES)}"
         )
     return types
-
-
-def progress_printer():
-    """A ``progress(fraction, message)`` writing one line per new message to stderr."""
-    last = {"msg": None}
-
-    def progress(fraction: float, message: str) -> None:
-        if message != last["msg"]:
-            print(f"[{fraction * 100:3.0f}%] {message}", file=sys.stderr)
-            last["msg"] = message
-
-    return progress

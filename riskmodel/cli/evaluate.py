@@ -25,10 +25,11 @@ def _fmt(v, pct=False) -> str:
 
 
 def run(args) -> int:
+    from layers.cli import progress_printer
     from layers.park import load_park
 
     from ..surface import evaluate
-    from ._common import parse_types, progress_printer
+    from ._common import parse_types
 
     types = parse_types(args.types)  # before the (slow) load
     park = load_park(args.park, cell_size=args.cell_size)
