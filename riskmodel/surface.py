@@ -54,6 +54,7 @@ class ParkArrays:
     periods: pd.PeriodIndex
     types: tuple[str, ...]
     folder: Path | None = None
+    categorical: tuple[str, ...] = ()  # covariates holding class codes (one indicator column per class)
 
     @property
     def mask(self) -> np.ndarray:
@@ -166,6 +167,7 @@ def park_arrays(park, types=ATTACK_TYPES, progress: Progress = None) -> ParkArra
         periods=eff.periods,
         types=tuple(types),
         folder=Path(park.folder),
+        categorical=tuple(sorted(cov.categorical)),
     )
 
 
@@ -233,10 +235,12 @@ def fit_predict(
         )
     rr, cc = np.nonzero(arr.mask)
     n = len(rr)
-    kw = dict(cell_size_m=arr.cell_size_m)
+    kw = dict(cell_size_m=arr.cell_size_m, categorical=arr.categorical)
     sl = slice(0, n_train)
     est = _new_model(model, random_state, settings)
     meta: dict = {"model": model, "train_periods": [str(arr.periods[0]), str(arr.periods[n_train - 1])]}
+    if arr.categorical and model != "kde":
+        meta["categorical_covariates"] = list(arr.categorical)
     t0 = time.perf_counter()
     table = fc = None
     unc = np.full(n, np.nan)

@@ -51,6 +51,8 @@ SMOOTH_KM = (1.0, 3.0)  # Gaussian kernel widths (sigma, km) of the neighbourhoo
 RATE_WINDOWS = (1, 3, 6, 12)  # recent windows of the effort-corrected rates (besides all history)
 MIN_HISTORY = 3  # the first periods have too little history to train on
 RATE_PRIOR = 0.5  # pseudo-searches (fully searched cell-periods) shrinking the rates
+MIN_CLASS_SHARE = 0.01  # classes of a categorical covariate on less of the park get no indicator column
+MAX_CLASSES = 20  # at most this many indicator columns per categorical covariate (the commonest classes)
 
 
 @dataclass
@@ -201,10 +203,42 @@ def _check_inputs(covariates, names, km, counts, mask, periods):
     return covariates, km, counts, mask, pd.PeriodIndex(periods)
 
 
-def _static_block(covariates, names, mask, cell_size_m):
+def class_columns(name: str, values: np.ndarray) -> dict[str, np.ndarray]:
+    """Indicator columns ``<name>_<code>`` of a categorical covariate's in-park ``values``.
+
+    Class codes are labels, not quantities (land cover 3 is not "more" than
+    2): each class on at least ``MIN_CLASS_SHARE`` of the cells (at most
+    ``MAX_CLASSES``, the commonest) gets a 0/1 column; rarer classes are 0 in
+    every column, and cells without a code are NaN in every column.
+
+    Examples
+    --------
+    >>> cols = class_columns("landcover", np.array([1, 1, 3, np.nan, 3, 3]))
+    >>> {k: v.tolist() for k, v in cols.items()}
+    {'landcover_3': [0.0, 0.0, 1.0, nan, 1.0, 1.0], 'landcover_1': [1.0, 1.0, 0.0, nan, 0.0, 0.0]}
+    """
+    values = np.asarray(values, np.float64)
+    ok = np.isfinite(values)
+    codes, counts = np.unique(values[ok], return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    keep = [codes[i] for i in order[:MAX_CLASSES] if counts[i] >= MIN_CLASS_SHARE * max(ok.sum(), 1)]
+    out = {}
+    for code in keep:
+        col = (values == code).astype(np.float32)
+        col[~ok] = np.nan
+        out[f"{name}_{code:g}"] = col
+    return out
+
+
+def _static_block(covariates, names, mask, cell_size_m, categorical=()):
     rows, cols = np.nonzero(mask)
     cs = cell_size_m / 1000.0
-    static = {n: covariates[i][rows, cols] for i, n in enumerate(names)}
+    static = {}
+    for i, n in enumerate(names):
+        if n in categorical:
+            static.update(class_columns(n, covariates[i][rows, cols]))
+        else:
+            static[n] = covariates[i][rows, cols]
     static[COL_X] = ((cols + 0.5) * cs).astype(np.float32)
     static[COL_Y] = (-(rows + 0.5) * cs).astype(np.float32)
     return static, rows * mask.shape[1] + cols
@@ -237,6 +271,7 @@ def build_table(
     sweep_km: float = DETECTION_SWEEP_KM,
     start: int = MIN_HISTORY,
     stop: int | None = None,
+    categorical=(),
 ) -> TrainingTable:
     """Build the training table of periods ``start`` to ``stop - 1``.
 
@@ -261,6 +296,9 @@ def build_table(
     start, stop : int
         Period indices of the rows (``start`` defaults to 3: the first
         periods have too little history).
+    categorical : collection of str
+        Covariates holding class codes (e.g. land cover), turned into
+        indicator columns by :func:`class_columns`.
 
     Returns
     -------
@@ -273,7 +311,7 @@ def build_table(
     if stop <= 0 or not mask.any():
         raise NotEnoughDataError("no period or no in-park cell to build a training table from")
     hist = _History(km, counts, mask, cell_size_m, sweep_km)
-    static, cell = _static_block(covariates, names, mask, cell_size_m)
+    static, cell = _static_block(covariates, names, mask, cell_size_m, categorical)
     rr, cc = np.nonzero(mask)
     area = (cell_size_m / 1000.0) ** 2
     frames, ys, ts = [], [], []
@@ -307,20 +345,21 @@ def forecast_rows(
     cell_size_m: float,
     horizon: int,
     sweep_km: float = DETECTION_SWEEP_KM,
+    categorical=(),
 ) -> TrainingTable:
     """Feature rows for the ``horizon`` periods after the last of ``periods``.
 
     History features are those known at the end of the last period (the
     history of the first future period); the season is each future period's.
     The effort of a future period is unknown: ``effort_km`` and ``coverage``
-    are NaN.  ``y`` is all zero.
+    are NaN.  ``y`` is all zero.  ``categorical`` as in :func:`build_table`.
     """
     covariates, km, counts, mask, periods = _check_inputs(covariates, names, km, counts, mask, periods)
     if horizon < 1:
         raise ValueError(f"horizon must be at least 1 period, got {horizon}")
     T = km.shape[0]
     hist = _History(km, counts, mask, cell_size_m, sweep_km)
-    static, cell = _static_block(covariates, names, mask, cell_size_m)
+    static, cell = _static_block(covariates, names, mask, cell_size_m, categorical)
     rr, cc = np.nonzero(mask)
     h = hist.features(T)[:, rr, cc]
     n = len(rr)

@@ -152,3 +152,21 @@ def test_no_effort_is_a_clear_error(arrays):
         S.fit_risk(None, "2024-03-31", 1, arrays=blind)
     # the hot-spot baseline needs no effort
     assert np.isfinite(S.fit_risk(None, "2024-03-31", 1, model="kde", arrays=blind).risk[arr.mask]).all()
+
+
+def test_park_arrays_keep_categorical_covariates(tmp_path):
+    from parkfiles import make_park
+
+    from riskmodel.table import build_table
+
+    arr = S.park_arrays(make_park(tmp_path / "park"))
+    assert arr.categorical == ("landcover",)
+    table = build_table(
+        arr.covariates, arr.names, arr.km, arr.counts, arr.mask, arr.periods,
+        cell_size_m=arr.cell_size_m, start=0, categorical=arr.categorical,
+    )  # fmt: skip
+    lc = [c for c in table.X.columns if c.startswith("landcover_")]
+    assert "landcover" not in table.X.columns and len(lc) >= 2
+    inside = table.X[lc].dropna()
+    assert set(np.unique(inside.to_numpy())) <= {0.0, 1.0}
+    assert (inside.sum(axis=1) <= 1).all()  # one class per cell at most

@@ -118,3 +118,33 @@ def test_bad_inputs():
         build_table(cov, ["a", "b"], km, counts, mask, periods, cell_size_m=500)
     with pytest.raises(NotEnoughDataError):
         build_table(cov, ["c"], km, counts, np.zeros_like(mask), periods, cell_size_m=500)
+
+
+def test_categorical_covariate_becomes_indicator_columns():
+    cov, km, counts, mask, periods = tiny(rows=4, cols=5)
+    codes = np.array([[1, 1, 2, 2, 7], [1, 1, 2, 2, 7], [3, 3, 3, 3, 3], [3, 3, 3, np.nan, 9]], np.float32)
+    both = np.stack([cov[0, :4, :5], codes])
+    args = (both, ["c", "lc"], km, counts, mask, periods)
+    t = build_table(*args, cell_size_m=500, categorical=("lc",))
+    fc = forecast_rows(*args, cell_size_m=500, horizon=2, categorical=("lc",))
+    lc = [c for c in t.X.columns if c.startswith("lc")]
+    assert "lc" not in t.X.columns
+    assert lc == ["lc_3", "lc_2", "lc_1", "lc_7", "lc_9"]  # commonest first (cell 0, 0 is outside the park)
+    assert list(fc.X.columns) == list(t.X.columns)
+    first = t.t == t.t.min()
+    row = t.X[first].reset_index(drop=True)
+    cells = t.cell[first]
+    at = {int(c): i for i, c in enumerate(cells)}
+    assert row.loc[at[0 * 5 + 2], lc].tolist() == [0, 1, 0, 0, 0]  # class 2 only
+    assert np.isnan(row.loc[at[3 * 5 + 3], lc].to_numpy(float)).all()  # no code: unknown, not class 0
+    # without the flag the codes stay one numeric column
+    plain = build_table(*args, cell_size_m=500)
+    assert "lc" in plain.X.columns and "lc_2" not in plain.X.columns
+
+
+def test_rare_classes_get_no_column(monkeypatch):
+    import riskmodel.table as T
+
+    monkeypatch.setattr(T, "MIN_CLASS_SHARE", 0.2)
+    cols = T.class_columns("lc", np.array([1, 1, 1, 1, 2, 2, 2, 5]))
+    assert list(cols) == ["lc_1", "lc_2"]  # class 5 is 1/8 of the cells
