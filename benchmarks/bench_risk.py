@@ -6,11 +6,12 @@
    recommended model's AUC and top-10 %-area capture are printed as shares
    of the Bayes limit (the true intensity's scores), with the KDE hot-spot
    baseline beside them, for one cut-off and seed and as the mean over a
-   rolling origin (three cut-offs three months apart) and two seeds (single
-   hold-outs are noisy).  Targets (on the mean): AUC >= 0.95 and capture >= 0.85
+   rolling origin (three cut-offs three months apart) and six seeds (single
+   hold-outs are noisy: one park's capture ratio can be 15 points from the mean).  Targets (on the mean): AUC >= 0.95 and capture >= 0.85
    of the limit.
 2. Fit and predict time and peak memory of the recommended model on a
-   5,000 km2 park at 250 m with 36 months (arrays simulated in memory).
+   generated 5,000 km2 demo park at 250 m with 36 months (the park is
+   generated and loaded first; only the fit and the prediction are timed).
    Targets: fit < 60 s, predict < 5 s.
 
 Run: ``.venv/bin/python benchmarks/bench_risk.py [--behaviours a,b] [--skip-demo] [--skip-scale]``.
@@ -29,15 +30,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from affine import Affine
-
 from layers.defaults import ATTACK_TYPES
-from layers.grid import Grid
 from riskmodel import surface as S
-from riskmodel.simulate import simulate_park
 
 CUT_OFFS = ("2026-01-31", "2026-04-30", "2026-07-31")  # rolling origin; the demo parks end in October 2026
-SEEDS = (3, 4)
+SEEDS = (3, 4, 5, 6, 7, 8)  # single demo parks differ a lot: the targets are judged on the mean
 HORIZON = 3
 
 
@@ -90,30 +87,34 @@ def bench_behaviours(behaviours, seeds, cut_offs) -> bool:
 
 
 def bench_scale(area_km2: float = 5000.0, cell_m: float = 250.0, months: int = 36) -> bool:
-    side = int(round(np.sqrt(area_km2 * 1e6) / cell_m))
-    sim = simulate_park(rows=side, cols=side, months=months, cell_size_m=cell_m, seed=1,
-                        attacks_per_month=area_km2 * 0.9 / 12, patrol_km_per_month=3000.0)  # fmt: skip
-    rng = np.random.default_rng(0)
-    extra = rng.normal(size=(11, side, side)).astype(np.float32)  # a real park has ~14 covariates
-    covs = np.concatenate([sim.covariates, extra])
-    names = sim.names + [f"cov{i}" for i in range(len(extra))]
-    grid = Grid(
-        transform=Affine(cell_m, 0, 300000, 0, -cell_m, 8000000), shape=sim.mask.shape, crs="EPSG:32736", mask=sim.mask
-    )
-    arr = S.ParkArrays(grid=grid, covariates=covs, names=names, km=sim.km, counts=sim.found,
-                       periods=sim.periods, types=ATTACK_TYPES)  # fmt: skip
-    area = grid.n_cells * grid.cell_area_km2
+    """Fit and predict time and peak memory on a generated demo park of ``area_km2`` at ``cell_m``."""
+    import shapely.ops  # noqa: F401  (the demo landscape uses shapely.ops without importing it)
+
+    from layers.demo import generate_demo_park
+    from layers.park import load_park
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        folder = generate_demo_park(Path(tmp) / "scale", seed=1, area_km2=area_km2, cell_size_m=cell_m, months=months)
+        gen_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        arr = S.park_arrays(load_park(folder), ATTACK_TYPES)
+        load_s = time.perf_counter() - t0
+    grid = arr.grid
     before = peak_rss_mb()
     t0 = time.perf_counter()
-    risk, _, _, table, _, meta = S.fit_predict(arr, months, 1)
+    risk, _, _, table, _, meta = S.fit_predict(arr, len(arr.periods), 1)
     total = time.perf_counter() - t0
     fit_s = total - meta["predict_s"]  # table building + fitting
+    area = grid.n_cells * grid.cell_area_km2
     print(
-        f"\nScale: {area:,.0f} km2 at {cell_m:g} m ({grid.n_cells:,} cells), {months} months, {len(table):,} training rows"
+        f"Scale: generated demo park of {area:,.0f} km2 at {cell_m:g} m ({grid.n_cells:,} cells), {len(arr.periods)} "
+        f"months, {len(arr.names)} covariates, {int(arr.counts.sum()):,} incidents, {len(table):,} training rows"
     )
+    print(f"  (generating the park: {gen_s:.0f} s; loading it, covariates and monthly effort: {load_s:.1f} s)")
     print(f"  fit (table + model): {fit_s:.1f} s (target < 60 s)")
     print(f"  predict (one month): {meta['predict_s']:.2f} s (target < 5 s)")
-    print(f"  peak memory: {peak_rss_mb():,.0f} MB (process; {before:,.0f} MB before the fit)")
+    print(f"  peak memory: {peak_rss_mb():,.0f} MB (process; {before:,.0f} MB before the fit)", flush=True)
     return fit_s < 60 and meta["predict_s"] < 5
 
 

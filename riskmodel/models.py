@@ -339,7 +339,7 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         max_iter: int = 100,
         learning_rate: float = 0.05,
         max_leaf_nodes: int = 8,
-        min_samples_leaf: int = 200,
+        min_samples_leaf: int = 500,
         l2_regularization: float = 1.0,
         max_rows: int = 250_000,
         glm_weight: float | str = 0.7,
