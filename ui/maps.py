@@ -413,10 +413,8 @@ def grid_overlay(
     return Overlay(name, png_data_url(rgba), bounds, ScaleEntry(name, units, ramp(cmap), lo, hi, show), opacity, show)
 
 
-def raster_file_overlay(
-    name: str, path, cmap: str | None = None, units: str | None = None, categorical: bool = False, max_size: int = 900
-) -> Overlay:
-    """An :class:`Overlay` of a raster file (read decimated to about ``max_size`` pixels)."""
+def _read_decimated(path, max_size: int):
+    """Band 1 of a raster file read at most ``max_size`` pixels a side: (float32 with NaN nodata, transform, crs)."""
     import rasterio
     from affine import Affine
 
@@ -425,7 +423,14 @@ def raster_file_overlay(
         out_shape = (max(1, int(src.height / factor)), max(1, int(src.width / factor)))
         data = src.read(1, out_shape=out_shape, masked=True).astype(np.float32).filled(np.nan)
         t = src.transform @ Affine.scale(src.width / out_shape[1], src.height / out_shape[0])
-        crs = src.crs
+        return data, t, src.crs
+
+
+def raster_file_overlay(
+    name: str, path, cmap: str | None = None, units: str | None = None, categorical: bool = False, max_size: int = 900
+) -> Overlay:
+    """An :class:`Overlay` of a raster file (read decimated to about ``max_size`` pixels)."""
+    data, t, crs = _read_decimated(path, max_size)
     warped, bounds = to_mercator(data, t, crs, categorical=categorical, max_size=max_size)
     key = name.lower()
     cmap = cmap or RASTER_CMAPS.get(key, "viridis")
@@ -436,15 +441,7 @@ def raster_file_overlay(
 
 def hillshade_overlay(path, max_size: int = 900) -> Overlay:
     """The park's hillshade basemap from its DEM file (grey relief, no legend ramp)."""
-    import rasterio
-    from affine import Affine
-
-    with rasterio.open(path) as src:
-        factor = max(1.0, max(src.width, src.height) / max_size)
-        out_shape = (max(1, int(src.height / factor)), max(1, int(src.width / factor)))
-        data = src.read(1, out_shape=out_shape, masked=True).astype(np.float32).filled(np.nan)
-        t = src.transform @ Affine.scale(src.width / out_shape[1], src.height / out_shape[0])
-        crs = src.crs
+    data, t, crs = _read_decimated(path, max_size)
     if crs is not None and crs.is_geographic:
         cell = abs(t.a) * 111_320.0 * np.cos(np.radians(t.f + t.e * data.shape[0] / 2))
     else:
