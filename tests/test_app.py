@@ -49,6 +49,17 @@ def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.message for e in at.exception]
 
 
+def plan_one_day(at: AppTest, km: float | None = None) -> None:
+    """Plan one day for one team per post (``km`` per patrol when given) and check the page shows no error."""
+    at.number_input(key="plan_days").set_value(1)
+    at.number_input(key="plan_teams").set_value(1)
+    if km is not None:
+        at.slider(key="plan_km").set_value(km)
+    at.button(key="plan_go").click().run()
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+
+
 # --- park map page ------------------------------------------------------------------------
 def test_map_page_summary_and_filters(app_env, park):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
@@ -116,12 +127,7 @@ def test_risk_then_plan(app_env, park):
 
     at.switch_page("ui/page_plans.py").run()
     no_exception(at)
-    at.number_input(key="plan_days").set_value(1)
-    at.number_input(key="plan_teams").set_value(1)
-    at.slider(key="plan_km").set_value(10.0)
-    at.button(key="plan_go").click().run()
-    no_exception(at)
-    assert not at.error, [e.value for e in at.error]
+    plan_one_day(at, km=10.0)
     plan = at.session_state["plan"]["plan"]
     posts = at.multiselect(key="plan_posts").value
     assert len(plan.patrols) == len(posts)
@@ -150,12 +156,7 @@ def test_plan_defaults_to_a_forecast_from_the_last_data(app_env, park):
     assert at.date_input(key="plan_start").value == last + pd.Timedelta(days=1)
     assert at.radio(key="plan_risk_source").options == ["Forecast from all data (recommended)"]
     assert any(str(last) in i.value for i in at.info), "the page names the forecast's cut-off before planning"
-    at.number_input(key="plan_days").set_value(1)
-    at.number_input(key="plan_teams").set_value(1)
-    at.slider(key="plan_km").set_value(10.0)
-    at.button(key="plan_go").click().run()
-    no_exception(at)
-    assert not at.error, [e.value for e in at.error]
+    plan_one_day(at, km=10.0)
     forecast = at.session_state["forecast"]
     assert forecast["settings"]["train_until"] == str(last) and forecast["settings"]["horizon"] == 3
     periods = forecast["surface"].periods
@@ -190,10 +191,7 @@ def test_plan_on_the_risk_page_surface(app_env, park):
     # the validation surface forecasts months before the park's last data: planning after it is flagged
     assert at.warning and "outside the months" in at.warning[0].value
     assert any(f"up to **{risk['settings']['train_until']}**" in c.value for c in at.caption)
-    at.number_input(key="plan_days").set_value(1)
-    at.number_input(key="plan_teams").set_value(1)
-    at.button(key="plan_go").click().run()
-    no_exception(at)
+    plan_one_day(at)
     assert at.session_state["plan"]["risk"]["settings"] == risk["settings"]
     assert "forecast" not in at.session_state
 
