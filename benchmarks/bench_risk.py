@@ -49,7 +49,6 @@ def _ratios(arr, cut: str) -> tuple[dict, dict, dict]:
 
 def bench_behaviours(behaviours, seeds, cut_offs) -> bool:
     """Ratios to the Bayes limit per behaviour: the last cut-off of the first seed, and the mean over all."""
-    import shapely.ops  # noqa: F401  (the demo landscape uses shapely.ops without importing it)
 
     from layers.demo import generate_demo_park
     from layers.park import load_park
@@ -88,7 +87,6 @@ def bench_behaviours(behaviours, seeds, cut_offs) -> bool:
 
 def bench_scale(area_km2: float = 5000.0, cell_m: float = 250.0, months: int = 36) -> bool:
     """Fit and predict time and peak memory on a generated demo park of ``area_km2`` at ``cell_m``."""
-    import shapely.ops  # noqa: F401  (the demo landscape uses shapely.ops without importing it)
 
     from layers.demo import generate_demo_park
     from layers.park import load_park
