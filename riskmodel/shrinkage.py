@@ -15,6 +15,12 @@ nests the correction: first over a gang's whole site (a few km), then over
 the cell's neighbourhood, so a lightly searched cell inside a site with
 many unexpected finds is raised with it.
 
+Where rangers have not searched, past finds say nothing and a model that
+leans on them extrapolates from the few rows like it.  :func:`unsearched_weight`
+measures how little the neighbourhood of each cell was searched recently
+(1: never, 0: searched over and over), the weight of a history-free model
+(covariates and past effort only) in the final map.
+
 Examples
 --------
 >>> import numpy as np
@@ -36,6 +42,9 @@ SHRINK_HALF_LIFE = 6.0  # periods after which a period's record weighs half
 # (sigma_km, prior, half_life) of each scale of multiscale_multiplier, coarse to fine: a gang's
 # whole site (a few km) first, with a gentler prior and a longer memory, then the cell's neighbourhood.
 SHRINK_SCALES = ((3.0, 4.0, 12.0), (SHRINK_SIGMA_KM, SHRINK_PRIOR, SHRINK_HALF_LIFE))
+SEARCH_WINDOW = 12  # periods of patrol effort that count as the recent search of a cell
+SEARCH_SIGMA_KM = 1.0  # neighbourhood (Gaussian sigma, km) over which the search is averaged
+SEARCH_SCALE = 0.3  # full searches per cell (summed detection) at which the weight falls to 1/e
 
 
 def rate_multiplier(
@@ -122,3 +131,52 @@ def multiscale_multiplier(
         step = rate_multiplier(found, expected * mult, mask, cell_size_m, sigma_km, prior, half_life)
         mult = mult * step
     return mult
+
+
+def unsearched_weight(
+    km: np.ndarray,
+    mask: np.ndarray,
+    cell_size_m: float,
+    sweep_km: float,
+    window: int = SEARCH_WINDOW,
+    sigma_km: float = SEARCH_SIGMA_KM,
+    scale: float = SEARCH_SCALE,
+) -> np.ndarray:
+    """How unsearched each cell's neighbourhood was recently: ``exp(-S / scale)``, (rows, cols) in (0, 1].
+
+    ``S`` is the detection probability ``1 - exp(-sweep_km * km / area)``
+    summed over the last ``window`` periods, averaged over a Gaussian
+    neighbourhood of ``sigma_km`` (cells outside the park count as unsearched).
+
+    Parameters
+    ----------
+    km : array (T, rows, cols)
+        km walked per cell and period (oldest first); NaN counts as 0.
+    mask : bool array (rows, cols)
+        Cells inside the park.
+    cell_size_m : float
+        Side of a cell, metres.
+    sweep_km : float
+        Sweep width of the detection model (km).
+    window, sigma_km, scale :
+        See ``SEARCH_WINDOW``, ``SEARCH_SIGMA_KM`` and ``SEARCH_SCALE``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> km = np.zeros((3, 1, 2)); km[:, 0, 0] = 100.0  # cell 0 searched thoroughly every period
+    >>> w = unsearched_weight(km, np.ones((1, 2), bool), 500, 0.02, sigma_km=0)
+    >>> np.round(w, 3).tolist()
+    [[0.0, 1.0]]
+    """
+    km = np.asarray(km, np.float64)
+    if km.ndim != 3 or km.shape[1:] != np.shape(mask):
+        raise ValueError(f"km {km.shape} must be (T, rows, cols) over the mask's grid {np.shape(mask)}")
+    if not scale > 0:
+        raise ValueError(f"the search scale must be positive, got {scale}")
+    area = (cell_size_m / 1000.0) ** 2
+    recent = np.nan_to_num(km[max(0, km.shape[0] - int(window)) :])
+    searched = np.where(mask, (-np.expm1(-sweep_km * recent / area)).sum(axis=0), 0.0)
+    if sigma_km > 0:
+        searched = gaussian_filter(searched, sigma_km * 1000.0 / cell_size_m, mode="constant", truncate=3.0)
+    return np.exp(-searched / scale)

@@ -6,7 +6,9 @@ is attacked at least once, ``1 - exp(-sum_t lambda_t)``, its uncertainty
 (spread of the bootstrap ensemble) and risk classes (1 = top 5 %, 2 = top
 10 %, 3 = top 25 % of the park's area, 4 = the rest).  The effort-aware map
 is corrected by the finds of the last ``SHRINK_WINDOW`` training periods that
-the model did not expect (:mod:`riskmodel.shrinkage`, empirical Bayes).
+the model did not expect (:mod:`riskmodel.shrinkage`, empirical Bayes), and
+where rangers have not searched recently it leans on a second, history-free
+model (covariates and past effort, no past finds).
 
 :func:`evaluate` does the temporal hold-out for every model side by side:
 scores against the incidents found in the following months and, for a demo
@@ -24,14 +26,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 
 from layers.defaults import ATTACK_TYPES
 
 from . import metrics
 from .errors import NotEnoughDataError, RiskModelError, TruthError
 from .models import MODELS, RECOMMENDED, EffortAwareRisk
-from .shrinkage import SHRINK_SCALES, multiscale_multiplier
-from .table import COL_X, COL_Y, MIN_HISTORY, build_table, forecast_rows
+from .shrinkage import (
+    SEARCH_SCALE,
+    SEARCH_SIGMA_KM,
+    SEARCH_WINDOW,
+    SHRINK_SCALES,
+    multiscale_multiplier,
+    unsearched_weight,
+)
+from .table import COL_X, COL_Y, MIN_HISTORY, build_table, forecast_rows, history_feature_names
 
 Progress = Callable[[float, str], None] | None
 CLASS_CUTS = (0.05, 0.10, 0.25)  # top shares of the park's area of classes 1, 2, 3
@@ -39,6 +49,10 @@ MIN_TRAIN_PERIODS = MIN_HISTORY + 3
 OUTPUT_SMOOTH_KM = 0.5  # Gaussian sigma (km) smoothing the effort-aware intensity map (cell-level noise)
 SHRINK = True  # correct the effort-aware map by its recent residual finds (riskmodel.shrinkage)
 SHRINK_WINDOW = 12  # training periods whose finds feed the correction
+# Blend in a history-free model (no past finds among its predictors) where the neighbourhood was not searched
+# recently (riskmodel.shrinkage.unsearched_weight): past finds there are no evidence, and the full model would
+# extrapolate its response to them from the few searched rows that look alike.
+HISTORY_FREE_BLEND = True
 CLASS_NAMES = {1: "top 5 % of area", 2: "top 5-10 %", 3: "top 10-25 %", 4: "rest of the park"}
 
 
@@ -263,9 +277,24 @@ def fit_predict(
                 )
             est.fit(table.X, table.y, groups=table.cell, periods=table.t)
             mult = _residual_multiplier(est, table, arr, n_train) if SHRINK else np.ones(n)
+            free = None
+            if HISTORY_FREE_BLEND:
+                free = clone(est).set_params(exclude_columns=_without_found_history(est.exclude_columns))
+                free.fit(table.X, table.y, groups=table.cell, periods=table.t)
             meta["fit_s"] = time.perf_counter() - t0
             t1 = time.perf_counter()
             members = est.predict_members(fc.X).reshape(len(est.members_), horizon, n).sum(axis=1) * mult
+            if free is not None:
+                w = unsearched_weight(arr.km[sl], arr.mask, arr.cell_size_m, est.sweep_km_)[rr, cc]
+                prior = free.predict_members(fc.X).reshape(len(free.members_), horizon, n).sum(axis=1)
+                members = np.exp((1 - w) * np.log(members + 1e-12) + w * np.log(prior + 1e-12))
+                meta["history_free_blend"] = {
+                    "search_window_periods": SEARCH_WINDOW,
+                    "search_sigma_km": SEARCH_SIGMA_KM,
+                    "search_scale": SEARCH_SCALE,
+                    "mean_weight": float(w.mean()),
+                    "area_share_weight_over_half": float((w > 0.5).mean()),
+                }
             members = smooth_on_mask(members, arr.mask, OUTPUT_SMOOTH_KM, arr.cell_size_m)
             risk = 1 - np.exp(-members.mean(axis=0))
             unc = (1 - np.exp(-members)).std(axis=0)
@@ -295,6 +324,12 @@ def fit_predict(
     unc_grid = np.full(shape, np.nan, np.float32)
     unc_grid[rr, cc] = unc
     return risk_grid, unc_grid, est, table, fc, meta
+
+
+def _without_found_history(exclude) -> tuple:
+    """``exclude`` plus every feature built from past finds (the history-free model's exclusions)."""
+    items = [exclude] if isinstance(exclude, (str, int, np.integer)) else list(exclude or ())
+    return tuple(items) + tuple(c for c in history_feature_names() if c.startswith("found") and c not in items)
 
 
 def _residual_multiplier(est: EffortAwareRisk, table, arr: ParkArrays, n_train: int) -> np.ndarray:

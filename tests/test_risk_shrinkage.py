@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from layers.defaults import DETECTION_SWEEP_KM
 from riskmodel.models import BLEND_GRID, EffortAwareRisk
-from riskmodel.shrinkage import multiscale_multiplier, rate_multiplier
+from riskmodel.shrinkage import multiscale_multiplier, rate_multiplier, unsearched_weight
 
 
 def test_multiplier_known_answer_without_pooling():
@@ -131,3 +131,29 @@ def test_multiscale_multiplier_lets_a_cell_without_evidence_keep_its_area_rate()
     np.testing.assert_allclose(one, rate_multiplier(found, expected, mask, 250, 1.0, 2.0, 6.0))
     with pytest.raises(ValueError, match="scale"):
         multiscale_multiplier(found, expected, mask, 250, scales=())
+
+
+def test_unsearched_weight_falls_with_recent_search_nearby():
+    km = np.zeros((14, 9, 9))
+    km[-12:, 4, 0] = 50.0  # one cell searched thoroughly in each of the last 12 periods
+    km[:2, 4, 8] = 50.0  # another searched, but before the window
+    mask = np.ones((9, 9), bool)
+    w = unsearched_weight(km, mask, 500, DETECTION_SWEEP_KM, window=12, sigma_km=0.5)
+    assert w[4, 0] < 0.01  # the searched cell
+    assert w[4, 0] < w[4, 1] < w[4, 3] < 1.0  # its neighbours, less searched with distance
+    assert w[4, 8] == 1.0 and w[0, 8] == 1.0  # searched only long ago, or never: fully unsearched
+    # without pooling: exp(-S / scale), S the summed detection of the window
+    w0 = unsearched_weight(km, mask, 500, DETECTION_SWEEP_KM, window=12, sigma_km=0, scale=0.3)
+    det = 1 - np.exp(-DETECTION_SWEEP_KM * 50.0 / 0.25)
+    np.testing.assert_allclose(w0[4, 0], np.exp(-12 * det / 0.3))
+    # effort outside the park does not count as search
+    out = mask.copy()
+    out[4, 0] = False
+    assert unsearched_weight(km, out, 500, DETECTION_SWEEP_KM, sigma_km=0)[4, 0] == 1.0
+
+
+def test_unsearched_weight_inputs_are_checked():
+    with pytest.raises(ValueError, match="scale must be positive"):
+        unsearched_weight(np.zeros((2, 3, 3)), np.ones((3, 3), bool), 500, 0.02, scale=0)
+    with pytest.raises(ValueError, match=r"\(T, rows, cols\)"):
+        unsearched_weight(np.zeros((3, 3)), np.ones((3, 3), bool), 500, 0.02)

@@ -170,3 +170,43 @@ def test_park_arrays_keep_categorical_covariates(tmp_path):
     inside = table.X[lc].dropna()
     assert set(np.unique(inside.to_numpy())) <= {0.0, 1.0}
     assert (inside.sum(axis=1) <= 1).all()  # one class per cell at most
+
+
+def test_history_free_model_takes_over_where_nobody_searched(arrays, monkeypatch):
+    """The map blends log-intensities: the full model's where searched, the history-free one's elsewhere."""
+    import dataclasses
+
+    from riskmodel.shrinkage import unsearched_weight
+
+    arr, _ = arrays
+    km, counts = arr.km.copy(), arr.counts.copy()
+    km[:, :, 20:] = 0  # nobody ever walked the east of the park, so nothing was found there
+    counts[:, :, 20:] = 0
+    arr = dataclasses.replace(arr, km=km, counts=counts)
+    n = arr.n_train("2024-03-31")
+    one = {"n_members": 1}  # one member: the blend of the means is the blend of the members
+    monkeypatch.setattr(S, "OUTPUT_SMOOTH_KM", 0.0)
+    blended, _, est, _, _, meta = S.fit_predict(arr, n, 2, settings=one)
+    monkeypatch.setattr(S, "HISTORY_FREE_BLEND", False)
+    full, *_ = S.fit_predict(arr, n, 2, settings=one)
+    monkeypatch.setattr(S, "SHRINK", False)
+    free_settings = {**one, "exclude_columns": S._without_found_history(est.exclude_columns)}
+    free, _, free_est, *_ = S.fit_predict(arr, n, 2, settings=free_settings)
+    names = list(free_est.feature_names_in_)
+    assert not any(names[j].startswith("found") for j in free_est.use_)  # no past finds among its predictors
+    assert any(names[j].startswith("effort") for j in free_est.use_)  # past effort stays
+    w = unsearched_weight(arr.km[:n], arr.mask, arr.cell_size_m, est.sweep_km_)[arr.mask]
+    assert w.min() < 0.01 and w.max() > 0.99
+    lam = [-np.log1p(-r[arr.mask].astype(float)) for r in (blended, full, free)]
+    np.testing.assert_allclose(np.log(lam[0]), (1 - w) * np.log(lam[1]) + w * np.log(lam[2]), atol=1e-4)
+    far = w > 0.99
+    assert not np.allclose(lam[1][far], lam[2][far], rtol=0.05)  # the two models do differ there
+    assert meta["history_free_blend"]["mean_weight"] == pytest.approx(w.mean(), rel=1e-6)
+
+
+def test_history_free_exclusions_keep_the_callers():
+    out = S._without_found_history(("effort_km", 3))
+    assert out[:2] == ("effort_km", 3)
+    assert "found_rate_cell" in out and "found_lag1" in out
+    assert not any(str(c).startswith("effort_near") for c in out)
+    assert S._without_found_history("effort_km")[0] == "effort_km"
