@@ -53,6 +53,7 @@ SHRINK_WINDOW = 12  # training periods whose finds feed the correction
 # recently (riskmodel.shrinkage.unsearched_weight): past finds there are no evidence, and the full model would
 # extrapolate its response to them from the few searched rows that look alike.
 HISTORY_FREE_BLEND = True
+MIN_BLEND_WEIGHT = 1e-3  # a park searched everywhere (every weight below this) fits no history-free model
 CLASS_NAMES = {1: "top 5 % of area", 2: "top 5-10 %", 3: "top 10-25 %", 4: "rest of the park"}
 
 
@@ -277,15 +278,14 @@ def fit_predict(
                 )
             est.fit(table.X, table.y, groups=table.cell, periods=table.t)
             mult = _residual_multiplier(est, table, arr, n_train) if SHRINK else np.ones(n)
-            free = None
+            free = w = None
             if HISTORY_FREE_BLEND:
-                free = clone(est).set_params(exclude_columns=_without_found_history(est.exclude_columns))
-                free.fit(table.X, table.y, groups=table.cell, periods=table.t)
+                w = unsearched_weight(arr.km[sl], arr.mask, arr.cell_size_m, est.sweep_km_)[rr, cc]
+                free = _fit_history_free(est, table) if w.max() > MIN_BLEND_WEIGHT else None
             meta["fit_s"] = time.perf_counter() - t0
             t1 = time.perf_counter()
             members = est.predict_members(fc.X).reshape(len(est.members_), horizon, n).sum(axis=1) * mult
             if free is not None:
-                w = unsearched_weight(arr.km[sl], arr.mask, arr.cell_size_m, est.sweep_km_)[rr, cc]
                 prior = free.predict_members(fc.X).reshape(len(free.members_), horizon, n).sum(axis=1)
                 members = np.exp((1 - w) * np.log(members + 1e-12) + w * np.log(prior + 1e-12))
                 meta["history_free_blend"] = {
@@ -295,6 +295,8 @@ def fit_predict(
                     "mean_weight": float(w.mean()),
                     "area_share_weight_over_half": float((w > 0.5).mean()),
                 }
+            elif HISTORY_FREE_BLEND:
+                meta["history_free_blend"] = {"skipped": "every neighbourhood was searched recently"}
             members = smooth_on_mask(members, arr.mask, OUTPUT_SMOOTH_KM, arr.cell_size_m)
             risk = 1 - np.exp(-members.mean(axis=0))
             unc = (1 - np.exp(-members)).std(axis=0)
@@ -324,6 +326,12 @@ def fit_predict(
     unc_grid = np.full(shape, np.nan, np.float32)
     unc_grid[rr, cc] = unc
     return risk_grid, unc_grid, est, table, fc, meta
+
+
+def _fit_history_free(est: EffortAwareRisk, table) -> EffortAwareRisk:
+    """``est``'s settings refitted without the past-find features (season, covariates and past effort remain)."""
+    free = clone(est).set_params(exclude_columns=_without_found_history(est.exclude_columns))
+    return free.fit(table.X, table.y, groups=table.cell, periods=table.t)
 
 
 def _without_found_history(exclude) -> tuple:

@@ -210,3 +210,12 @@ def test_history_free_exclusions_keep_the_callers():
     assert "found_rate_cell" in out and "found_lag1" in out
     assert not any(str(c).startswith("effort_near") for c in out)
     assert S._without_found_history("effort_km")[0] == "effort_km"
+
+
+def test_history_free_model_is_skipped_where_every_cell_was_searched(arrays):
+    import dataclasses
+
+    arr, _ = arrays
+    arr = dataclasses.replace(arr, km=arr.km + np.float32(40.0))  # 40 km in every cell every month
+    *_, meta = S.fit_predict(arr, arr.n_train("2024-03-31"), 1, settings={"n_members": 1})
+    assert "skipped" in meta["history_free_blend"]
