@@ -124,6 +124,8 @@ def test_risk_then_plan(app_env, park):
     risk = at.session_state["risk"]
     assert risk["settings"]["horizon"] == 2 and len(risk["surface"].periods) == 2
     assert any(m.label == "Highest cell risk (probability)" for m in at.metric)
+    share = risk["surface"].meta["history_free_blend"]["area_share_weight_over_half"]
+    assert any(f"({100 * share:.0f} % of the park)" in c.value for c in at.caption), [c.value for c in at.caption]
 
     at.switch_page("ui/page_plans.py").run()
     no_exception(at)

@@ -93,6 +93,14 @@ with tab_map:
         f"Markers: the {len(held)} attack incidents found in the horizon ({cut.date()} to {(end - pd.Timedelta(days=1)).date()}). "
         "Layers: risk, its uncertainty and classes (1 = top 5 % of the park's area, 2 = top 10 %, 3 = top 25 %, 4 = the rest)."
     )
+    blend = surface.meta.get("history_free_blend") or {}
+    if "area_share_weight_over_half" in blend:
+        share = float(blend["area_share_weight_over_half"])
+        st.caption(
+            f"Where nobody looked: {share * grid.mask.sum() * grid.cell_area_km2:,.0f} km² ({100 * share:.0f} % of the park) "
+            f"had little or no patrol effort nearby in the {blend['search_window_periods']} months before the cut-off. "
+            "There the risk rests on the habitat, access and past patrol effort, not on past finds."
+        )
 
 with tab_val:
     effort = common.effort(str(park.folder))
