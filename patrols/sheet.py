@@ -7,14 +7,18 @@ scale bar, north arrow (true north), legend and colour bar; the elevation
 profile when elevations are known; the waypoint table (truncated with a note
 when the route has more waypoints than fit on the page).
 
-No pyplot: figures are built as :class:`matplotlib.figure.Figure` objects so
-sheets can be drawn from any thread (the app) without global state.
+No pyplot: figures are built as :class:`matplotlib.figure.Figure` objects.
+The few settings only rcParams carry (font, math parsing, PDF font type) are
+set for the drawing and saving of one sheet at a time, under a lock: rcParams
+are global, and the app draws sheets from several sessions' threads.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import threading
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -39,6 +43,16 @@ BOUNDARY_COLOUR = "#1b5e20"
 MAX_NAME_CHARS = 30
 TABLE_ROW_IN = 0.17  # height of a table row (inches)
 RC = {"text.parse_math": False, "font.family": "DejaVu Sans", "pdf.fonttype": 3}  # Type 3: 3x faster to embed
+_RC_LOCK = threading.RLock()  # one sheet at a time under RC (re-entrant: sheet_pdf draws, then saves)
+
+
+@contextmanager
+def _sheet_style():
+    """``RC`` in matplotlib's global rcParams, held by one thread at a time."""
+    import matplotlib as mpl
+
+    with _RC_LOCK, mpl.rc_context(RC):
+        yield
 
 
 # --- geometry helpers -------------------------------------------------------
@@ -543,9 +557,7 @@ def sheet_figure(
         Colour bar label (with units); by default a probability when every
         value is within 0-1, else the values of the given raster.
     """
-    import matplotlib as mpl
-
-    with mpl.rc_context(RC):
+    with _sheet_style():
         fig = Figure(figsize=A4_INCHES)
         if risk is not None and risk_label is None:
             finite = np.asarray(risk, dtype=float)
@@ -572,8 +584,6 @@ def sheet_pdf(
     risk_label: str | None = None,
 ) -> bytes:
     """The sheet as the bytes of a one-page A4 PDF (see :func:`sheet_figure`)."""
-    import matplotlib as mpl
-
     fig = sheet_figure(patrol, risk=risk, grid=grid, boundary=boundary, park_name=park_name, risk_label=risk_label)
     buf = io.BytesIO()
     metadata = {
@@ -582,18 +592,16 @@ def sheet_pdf(
         "Creator": "rhino-patrol planner",
         "CreationDate": None,
     }
-    with mpl.rc_context(RC):
+    with _sheet_style():
         fig.savefig(buf, format="pdf", metadata=metadata)
     return buf.getvalue()
 
 
 def sheet_png(patrol: Patrol, dpi: int = 100, **kwargs) -> bytes:
     """The sheet as PNG bytes (a preview for the app)."""
-    import matplotlib as mpl
-
     fig = sheet_figure(patrol, **kwargs)
     buf = io.BytesIO()
-    with mpl.rc_context(RC):
+    with _sheet_style():
         fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     return buf.getvalue()
 

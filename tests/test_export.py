@@ -465,3 +465,37 @@ def test_plan_zip_bytes_match_the_written_zip(tmp_path):
 def test_repeated_patrol_ids_are_refused():
     with pytest.raises(ExportError, match="unique"):
         plan_zip_bytes(make_plan(("A", "A")))
+
+
+def test_pdf_sheets_drawn_from_several_threads_keep_their_style(monkeypatch):
+    """Sessions of the app draw sheets at once: each sees the sheet's rcParams, and the globals are left as found."""
+    import threading
+    import time
+
+    import matplotlib as mpl
+
+    from patrols import sheet
+
+    seen = []
+    header = sheet._header
+
+    def slow_header(*args, **kwargs):
+        time.sleep(0.05)  # widen the window in which another thread would leave its rc_context
+        seen.append((mpl.rcParams["text.parse_math"], mpl.rcParams["pdf.fonttype"]))
+        return header(*args, **kwargs)
+
+    monkeypatch.setattr(sheet, "_header", slow_header)
+    before = (mpl.rcParams["text.parse_math"], mpl.rcParams["pdf.fonttype"])
+    out = [None] * 4
+
+    def draw(i):
+        out[i] = sheet.sheet_pdf(make_patrol(patrol_id=f"P{i}", elevation=False))
+
+    threads = [threading.Thread(target=draw, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(pdf is not None and pdf.startswith(b"%PDF") for pdf in out)
+    assert seen == [(False, 3)] * 4
+    assert (mpl.rcParams["text.parse_math"], mpl.rcParams["pdf.fonttype"]) == before
