@@ -108,6 +108,11 @@ class RiskSurface:
         The horizon's periods.
     meta : dict
         Training periods, model settings, timings.
+    unsearched : numpy.ndarray or None
+        float32 (rows, cols): weight of the history-free model, 1 where no
+        patrol searched nearby in the last training months, 0 where rangers
+        searched often (:func:`riskmodel.shrinkage.unsearched_weight`); NaN
+        outside the park.  None when the map has no history-free blend.
     """
 
     grid: object
@@ -117,6 +122,7 @@ class RiskSurface:
     model: str
     periods: pd.PeriodIndex
     meta: dict = field(default_factory=dict)
+    unsearched: np.ndarray | None = None
 
     @property
     def period_range(self) -> tuple[str, str]:
@@ -400,6 +406,10 @@ def fit_risk(
     risk, unc, _, _, _, meta = fit_predict(arr, n_train, int(horizon_months), model, settings=settings)
     horizon = pd.period_range(arr.periods[n_train - 1] + 1, periods=int(horizon_months), freq="M")
     meta["types"] = list(arr.types)
+    unsearched = None
+    if "search_scale" in meta.get("history_free_blend", {}):
+        w = unsearched_weight(arr.km[:n_train], arr.mask, arr.cell_size_m, meta["sweep_km"])
+        unsearched = np.where(arr.mask, w, np.nan).astype(np.float32)
     if progress:
         progress(1.0, "risk surface ready")
     return RiskSurface(
@@ -410,6 +420,7 @@ def fit_risk(
         model=model,
         periods=horizon,
         meta=meta,
+        unsearched=unsearched,
     )
 
 

@@ -126,6 +126,11 @@ def test_risk_then_plan(app_env, park):
     assert any(m.label == "Highest cell risk (probability)" for m in at.metric)
     share = risk["surface"].meta["history_free_blend"]["area_share_weight_over_half"]
     assert any(f"({100 * share:.0f} % of the park)" in c.value for c in at.caption), [c.value for c in at.caption]
+    from ui import common
+
+    layers = {o.name: o for o in common.risk_overlays(risk["surface"])}
+    assert "Where nobody looked" in layers and not layers["Where nobody looked"].show
+    assert "no patrol nearby in 12 months" in layers["Where nobody looked"].scale.units
 
     at.switch_page("ui/page_plans.py").run()
     no_exception(at)

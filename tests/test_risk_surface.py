@@ -65,6 +65,13 @@ def test_fit_risk_and_write(arrays, tmp_path):
     assert np.isnan(surf.risk[~sim.mask]).all()
     assert surf.period_range == ("2024-04", "2024-06")
     assert np.isfinite(surf.uncertainty[sim.mask]).all()
+    # where nobody looked: the history-free model's weight, 0-1 inside, NaN outside
+    from riskmodel.shrinkage import unsearched_weight
+
+    w = unsearched_weight(arr.km[: arr.n_train("2024-03-31")], sim.mask, arr.cell_size_m, surf.meta["sweep_km"])
+    np.testing.assert_allclose(surf.unsearched[sim.mask], w[sim.mask], rtol=1e-6)
+    assert np.isnan(surf.unsearched[~sim.mask]).all()
+    assert S.fit_risk(None, "2024-03-31", 1, model="kde", arrays=arr).unsearched is None
     # classes: shares of the park's area
     n = sim.mask.sum()
     shares = [(surf.classes[sim.mask] == k).sum() / n for k in (1, 2, 3, 4)]

@@ -440,6 +440,21 @@ def risk_overlays(surface, show_risk: bool = True) -> list:
                 show=False,
             )
         )
+    unsearched = getattr(surface, "unsearched", None)
+    if unsearched is not None:
+        months = (surface.meta.get("history_free_blend") or {}).get("search_window_periods", "the last")
+        out.append(
+            maps.grid_overlay(
+                "Where nobody looked",
+                unsearched,
+                grid,
+                "Greys",
+                f"1 = no patrol nearby in {months} months (risk from habitat and access), 0 = searched often",
+                vmin=0.0,
+                vmax=1.0,
+                show=False,
+            )
+        )
     return out
 
 
