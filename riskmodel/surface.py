@@ -129,7 +129,11 @@ class RiskSurface:
         return str(self.periods[0]), str(self.periods[-1])
 
     def write(self, path) -> list[Path]:
-        """Write ``path`` (risk), ``<stem>_uncertainty.tif`` and ``<stem>_classes.tif`` as COGs."""
+        """Write ``path`` (risk), ``<stem>_uncertainty.tif`` and ``<stem>_classes.tif`` as COGs.
+
+        Also ``<stem>_unsearched.tif`` when the map has a history-free blend,
+        and ``<stem>.json`` (the fit's settings and timings).
+        """
         path = Path(path)
         if path.suffix.lower() not in (".tif", ".tiff"):
             path = path.with_suffix(".tif")
@@ -148,6 +152,10 @@ class RiskSurface:
                 cog=True,
             ),
         ]
+        if self.unsearched is not None:
+            months = self.meta.get("history_free_blend", {}).get("search_window_periods", "the last")
+            name = f"unsearched weight (1 = no patrol nearby in {months} months before the horizon, 0 = searched often)"
+            out.append(self.grid.write_geotiff(Path(f"{stem}_unsearched.tif"), self.unsearched, names=[name], cog=True))
         meta = {"model": self.model, "periods": list(self.period_range), **self.meta}
         Path(f"{stem}.json").write_text(json.dumps(meta, indent=2, default=str))
         return [*out, Path(f"{stem}.json")]

@@ -81,7 +81,7 @@ def test_fit_risk_and_write(arrays, tmp_path):
     assert inside[surf.classes[sim.mask] == 1].min() >= inside[surf.classes[sim.mask] == 4].max()
     paths = surf.write(tmp_path / "risk.tif")
     names = sorted(p.name for p in paths)
-    assert names == ["risk.json", "risk.tif", "risk_classes.tif", "risk_uncertainty.tif"]
+    assert names == ["risk.json", "risk.tif", "risk_classes.tif", "risk_uncertainty.tif", "risk_unsearched.tif"]
     with rasterio.open(tmp_path / "risk.tif") as src:
         assert src.crs.to_epsg() == 32736
         assert src.nodata == -9999
@@ -90,6 +90,11 @@ def test_fit_risk_and_write(arrays, tmp_path):
         np.testing.assert_allclose(data.data[sim.mask], inside, rtol=1e-6)
     with rasterio.open(tmp_path / "risk_classes.tif") as src:
         assert src.read(1)[~sim.mask].tolist() == [0] * int((~sim.mask).sum())
+    with rasterio.open(tmp_path / "risk_unsearched.tif") as src:
+        data = src.read(1, masked=True)
+        assert data.mask[~sim.mask].all() and not data.mask[sim.mask].any()
+        np.testing.assert_allclose(data.data[sim.mask], surf.unsearched[sim.mask], rtol=1e-6)
+        assert "no patrol nearby in 12 months" in src.descriptions[0]
 
 
 def test_risk_classes_known_answer():

@@ -16,7 +16,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--train-until", required=True, metavar="YYYY-MM-DD", help="last day of training data")
     p.add_argument("--horizon-months", type=int, default=1, metavar="N", help="months the map covers (default 1)")
     p.add_argument(
-        "--out", required=True, help="risk GeoTIFF to write; <stem>_uncertainty.tif and <stem>_classes.tif go beside it"
+        "--out",
+        required=True,
+        help="risk GeoTIFF to write; <stem>_uncertainty.tif, <stem>_classes.tif, <stem>_unsearched.tif and <stem>.json go beside it",
     )
     p.add_argument("--model", default=RECOMMENDED, choices=list(MODELS), help=f"model (default {RECOMMENDED})")
     p.add_argument(
