@@ -292,10 +292,13 @@ def fit_predict(
                 )
             est.fit(table.X, table.y, groups=table.cell, periods=table.t)
             mult = _residual_multiplier(est, table, arr, n_train) if SHRINK else np.ones(n)
-            free = w = None
+            free = None
             if HISTORY_FREE_BLEND:
                 w = unsearched_weight(arr.km[sl], arr.mask, arr.cell_size_m, est.sweep_km_)[rr, cc]
-                free = _fit_history_free(est, table) if w.max() > MIN_BLEND_WEIGHT else None
+                if w.max() > MIN_BLEND_WEIGHT:
+                    free = _fit_history_free(est, table)
+                else:
+                    meta["history_free_blend"] = {"skipped": "every neighbourhood was searched recently"}
             meta["fit_s"] = time.perf_counter() - t0
             t1 = time.perf_counter()
             members = est.predict_members(fc.X).reshape(len(est.members_), horizon, n).sum(axis=1) * mult
@@ -309,8 +312,6 @@ def fit_predict(
                     "mean_weight": float(w.mean()),
                     "area_share_weight_over_half": float((w > 0.5).mean()),
                 }
-            elif HISTORY_FREE_BLEND:
-                meta["history_free_blend"] = {"skipped": "every neighbourhood was searched recently"}
             members = smooth_on_mask(members, arr.mask, OUTPUT_SMOOTH_KM, arr.cell_size_m)
             risk = 1 - np.exp(-members.mean(axis=0))
             unc = (1 - np.exp(-members)).std(axis=0)
