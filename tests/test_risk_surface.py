@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -14,6 +15,7 @@ from layers.defaults import ATTACK_TYPES
 from layers.grid import Grid
 from riskmodel import surface as S
 from riskmodel.errors import NotEnoughDataError, TruthError
+from riskmodel.shrinkage import unsearched_weight
 from riskmodel.simulate import simulate_park
 from riskmodel.truth import read_truth
 
@@ -66,8 +68,6 @@ def test_fit_risk_and_write(arrays, tmp_path):
     assert surf.period_range == ("2024-04", "2024-06")
     assert np.isfinite(surf.uncertainty[sim.mask]).all()
     # where nobody looked: the history-free model's weight, 0-1 inside, NaN outside
-    from riskmodel.shrinkage import unsearched_weight
-
     w = unsearched_weight(arr.km[: arr.n_train("2024-03-31")], sim.mask, arr.cell_size_m, surf.meta["sweep_km"])
     np.testing.assert_allclose(surf.unsearched[sim.mask], w[sim.mask], rtol=1e-6)
     assert np.isnan(surf.unsearched[~sim.mask]).all()
@@ -186,10 +186,6 @@ def test_park_arrays_keep_categorical_covariates(tmp_path):
 
 def test_history_free_model_takes_over_where_nobody_searched(arrays, monkeypatch):
     """The map blends log-intensities: the full model's where searched, the history-free one's elsewhere."""
-    import dataclasses
-
-    from riskmodel.shrinkage import unsearched_weight
-
     arr, _ = arrays
     km, counts = arr.km.copy(), arr.counts.copy()
     km[:, :, 20:] = 0  # nobody ever walked the east of the park, so nothing was found there
@@ -225,8 +221,6 @@ def test_history_free_exclusions_keep_the_callers():
 
 
 def test_history_free_model_is_skipped_where_every_cell_was_searched(arrays):
-    import dataclasses
-
     arr, _ = arrays
     arr = dataclasses.replace(arr, km=arr.km + np.float32(40.0))  # 40 km in every cell every month
     *_, meta = S.fit_predict(arr, arr.n_train("2024-03-31"), 1, settings={"n_members": 1})
