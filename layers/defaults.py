@@ -36,6 +36,20 @@ INCIDENT_TYPES = (
 # Types that mark a poaching attack on wildlife (default label of the risk model).
 ATTACK_TYPES = ("snare", "elephant_carcass", "rhino_carcass", "poacher_camp")
 
+# --- the register: incidents, seizures, arrests and cases (monitoring) -----------
+COL_INCIDENT_ID = "incident_id"  # the park's own id of an incident (kept as text)
+COL_SPECIES = "species"  # elephant, rhino, pangolin, ... where it applies
+COL_CAUSE = "cause"  # carcasses: illegal, natural, unknown (PIKE counts illegal / all)
+COL_CASE = "case_ref"  # case reference linking an arrest or seizure to its prosecution
+COL_PEOPLE = "people"  # arrests: number of people arrested
+COL_NATIONALITY = "nationality"  # arrests: nationality, where recorded
+COL_SECTION = "section"  # the park section (or nearest post) an incident falls in
+SEIZURE_ITEMS = ("ivory", "rhino_horn", "pangolin_scales", "bushmeat", "firearm", "ammunition", "snare", "other")
+CARCASS_CAUSES = ("illegal", "natural", "unknown")
+# A case table holds one row per step of a prosecution (long format, a case has many rows).
+CASE_COLUMNS = ("case_ref", "event", "date", "sentence", "note")
+CASE_EVENTS = ("opened", "charged", "convicted", "acquitted", "withdrawn")
+
 # --- time ----------------------------------------------------------------
 PERIOD_FREQ = "MS"  # pandas offset alias: calendar months
 
