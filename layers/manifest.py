@@ -34,7 +34,9 @@ from pathlib import Path
 from .defaults import DEFAULT_CELL_SIZE_M, MANIFEST_NAME, MAX_CELL_SIZE_M, MIN_CELL_SIZE_M
 from .errors import ManifestError
 
-ROLES = ("boundary", "incidents", "patrols", "posts")
+ROLES = ("boundary", "incidents", "patrols", "posts", "cases", "sections")
+# Roles that `load_park` leaves to the package that uses them (the register reads `cases` and `sections`).
+REGISTER_ROLES = ("cases", "sections")
 REQUIRED_ROLES = ("boundary",)
 COLUMN_KEYS = ("time", "type", "lon", "lat", "x", "y", "wkt", "name", "track", "item", "quantity", "unit")
 COLUMN_OPTIONS = ("date_format", "crs", "timezone", "layer")
