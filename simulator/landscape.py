@@ -23,7 +23,8 @@ from pyproj import CRS, Transformer
 from scipy import ndimage
 from shapely.geometry import LineString, Polygon
 
-from ..grid import Grid
+from layers.grid import Grid
+
 from .features import (
     POST_NAMES,
     RoadEdge,
@@ -326,28 +327,28 @@ def read_user_boundary(path) -> Polygon:
 
     import pyogrio
 
-    from ..errors import LayerReadError
+    from .errors import BoundaryFileError
 
     path = Path(path)
     if not path.exists():
-        raise LayerReadError(
+        raise BoundaryFileError(
             f"{path}: boundary file not found; give the path of a polygon file (GeoJSON, GPKG, SHP, KML)"
         )
     try:
         gdf = pyogrio.read_dataframe(path)
     except Exception as exc:  # GDAL errors of any kind
-        raise LayerReadError(f"{path}: cannot read the boundary ({exc}); give a polygon file GDAL can open") from exc
+        raise BoundaryFileError(f"{path}: cannot read the boundary ({exc}); give a polygon file GDAL can open") from exc
     gdf = gdf[gdf.geometry.notna() & gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if gdf.empty:
-        raise LayerReadError(f"{path}: no polygon in the file; the boundary must be a Polygon or MultiPolygon layer")
+        raise BoundaryFileError(f"{path}: no polygon in the file; the boundary must be a Polygon or MultiPolygon layer")
     if gdf.crs is None:
         minx, miny, maxx, maxy = gdf.total_bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            raise LayerReadError(
+            raise BoundaryFileError(
                 f"{path}: the boundary has no CRS and is not in longitude/latitude; save it with its CRS"
             )
         gdf = gdf.set_crs("EPSG:4326")
     geom = shapely.make_valid(shapely.union_all(gdf.to_crs("EPSG:4326").geometry.values))
     if geom.is_empty or geom.area == 0:
-        raise LayerReadError(f"{path}: the boundary polygon is empty")
+        raise BoundaryFileError(f"{path}: the boundary polygon is empty")
     return geom

@@ -1,4 +1,4 @@
-"""Tests of the demo park generator (layers.demo) on small parks."""
+"""Tests of the simulator: the demo park generator on small parks, and its command line."""
 
 from __future__ import annotations
 
@@ -17,12 +17,13 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon
 
 from layers.defaults import ATTACK_TYPES, detection_probability
-from layers.demo import BEHAVIOURS, _month_starts, generate_demo_park
-from layers.demo.landscape import build_landscape, random_boundary, utm_crs
-from layers.demo.poachers import PoacherProcess
-from layers.demo.rangers import Rangers
-from layers.errors import LayerReadError, LayersError
 from layers.grid import Grid
+from simulator import BEHAVIOURS, generate_demo_park
+from simulator.demo import month_starts
+from simulator.errors import BoundaryFileError, SettingsError
+from simulator.landscape import build_landscape, random_boundary, utm_crs
+from simulator.poachers import PoacherProcess
+from simulator.rangers import Rangers
 
 SMALL = {"area_km2": 150, "months": 12, "seed": 1}
 
@@ -296,7 +297,7 @@ def test_user_boundary(tmp_path):
     gdf = gpd.GeoDataFrame({"name": ["My park"]}, geometry=[Polygon(ring)], crs="EPSG:4326").to_crs(3857)
     path = tmp_path / "mine.gpkg"
     gdf.to_file(path, driver="GPKG")
-    from layers.cli import main
+    from simulator.cli import main
 
     assert main(["demo", str(tmp_path / "park"), "--boundary", str(path), "--months", "2", "--seed", "4"]) == 0
     out = tmp_path / "park"
@@ -311,16 +312,16 @@ def test_user_boundary(tmp_path):
 
 
 def test_bad_arguments(tmp_path):
-    with pytest.raises(LayersError, match="behaviour"):
+    with pytest.raises(SettingsError, match="behaviour"):
         generate_demo_park(tmp_path / "x", behaviour="aliens", **SMALL)
-    with pytest.raises(LayersError, match="cell size"):
+    with pytest.raises(SettingsError, match="cell size"):
         generate_demo_park(tmp_path / "x", cell_size_m=5, **SMALL)
-    with pytest.raises(LayerReadError, match="not found"):
+    with pytest.raises(BoundaryFileError, match="not found"):
         generate_demo_park(tmp_path / "x", boundary=tmp_path / "missing.geojson", **SMALL)
     bad = tmp_path / "points.geojson"
     bad.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
                    '"geometry":{"type":"Point","coordinates":[31,-24]}}]}')  # fmt: skip
-    with pytest.raises(LayerReadError, match="no polygon"):
+    with pytest.raises(BoundaryFileError, match="no polygon"):
         generate_demo_park(tmp_path / "x", boundary=bad, **SMALL)
 
 
@@ -346,6 +347,34 @@ def test_loads_as_a_park(park, truth):
     assert "waterholes" in p.features and len(p.features["waterholes"]) > 0
 
 
+def test_layers_demo_alias_runs_the_simulator(tmp_path, capsys):
+    from layers.cli import main
+
+    assert main(["demo", str(tmp_path / "p"), "--area-km2", "60", "--months", "1", "--seed", "5"]) == 0
+    assert (tmp_path / "p" / "park.toml").exists() and (tmp_path / "p" / "truth" / "truth.json").exists()
+    capsys.readouterr()
+    assert main(["demo", str(tmp_path / "q"), "--cell-size", "5"]) == 2  # a message, no traceback
+    assert "cell size 5 m" in capsys.readouterr().err
+    assert not (tmp_path / "q").exists()
+
+
+def test_layers_and_riskmodel_do_not_import_the_simulator():
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    offenders = []
+    for package in ("layers", "riskmodel"):
+        for path in sorted((root / package).rglob("*.py")):
+            if path == root / "layers" / "cli" / "demo.py":  # the thin `python -m layers demo` alias
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.level == 0:
+                    names = [node.module or ""]
+                offenders += [f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] == "simulator"]
+    assert offenders == []
+
+
 def test_check_cli_reports_no_fatal_problem(park):
     from layers.cli import main
 
@@ -368,7 +397,7 @@ def test_random_boundary_invariants(seed, area):
 @given(end=st.dates(min_value=pd.Timestamp("2000-01-01").date(), max_value=pd.Timestamp("2040-12-31").date()),
        months=st.integers(1, 60))  # fmt: skip
 def test_month_starts_are_contiguous(end, months):
-    labels, starts, days = _month_starts(str(end), months)
+    labels, starts, days = month_starts(str(end), months)
     assert len(labels) == len(starts) == len(days) == months
     assert labels[-1] == f"{end.year:04d}-{end.month:02d}" and days[-1] == end.day
     # each month starts where the previous one ended
