@@ -96,8 +96,14 @@ class Landscape:
 # --- small kernels ---------------------------------------------------------
 
 
-def random_boundary(rng: np.random.Generator, area_km2: float, centre_xy: tuple[float, float]) -> Polygon:
-    """An irregular, elongated park outline of exactly ``area_km2``."""
+def random_boundary(
+    rng: np.random.Generator, area_km2: float, centre_xy: tuple[float, float], elongation: float = 1.0
+) -> Polygon:
+    """An irregular, elongated park outline of exactly ``area_km2``.
+
+    ``elongation`` stretches the outline north-south (above 1) or east-west
+    (below 1) on top of its random north-south elongation of 1.3-1.8.
+    """
     theta = np.linspace(0, 2 * np.pi, 720, endpoint=False)
     log_r = np.zeros_like(theta)
     for k in range(2, 14):
@@ -110,6 +116,8 @@ def random_boundary(rng: np.random.Generator, area_km2: float, centre_xy: tuple[
     elong = rng.uniform(1.3, 1.8)  # north-south elongation, like many lowveld parks
     x = r * np.cos(theta)
     y = r * np.sin(theta) * elong
+    if elongation != 1.0:
+        y = y * elongation
     poly = shapely.make_valid(Polygon(np.column_stack([x, y])))
     if poly.geom_type != "Polygon":
         poly = max(poly.geoms, key=lambda g: g.area)
@@ -124,6 +132,7 @@ def build_landscape(
     cell_size_m: float = 500.0,
     area_km2: float = 3500.0,
     boundary_lonlat=None,
+    elongation: float = 1.0,
 ) -> Landscape:
     """Build the whole landscape.
 
@@ -137,6 +146,8 @@ def build_landscape(
         Area of the random boundary (ignored when ``boundary_lonlat`` is given).
     boundary_lonlat : shapely Polygon or MultiPolygon, optional
         A user boundary in longitude/latitude; its UTM zone becomes the park CRS.
+    elongation : float
+        Extra north-south stretch of the random boundary (see :func:`random_boundary`).
     """
     if boundary_lonlat is not None:
         c = boundary_lonlat.centroid
@@ -149,7 +160,7 @@ def build_landscape(
         crs = utm_crs(*CENTRE_LONLAT)
         fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
         cx, cy = fwd.transform(*CENTRE_LONLAT)
-        boundary = random_boundary(rng, area_km2, (round(cx, -3), round(cy, -3)))
+        boundary = random_boundary(rng, area_km2, (round(cx, -3), round(cy, -3)), elongation)
     grid = Grid.from_geometry(boundary, crs, cell_size_m)
     area = boundary.area / 1e6
 

@@ -10,7 +10,7 @@ from layers.errors import LayersError
 
 from ..errors import SimulatorError
 
-SUBCOMMANDS = ("demo",)
+SUBCOMMANDS = ("demo", "parks")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ import time
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
+    from ..defaults import DEMO_AREA_KM2
     from ..demo import BEHAVIOURS
 
     p = subparsers.add_parser(
@@ -20,7 +21,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--behaviour", default="mixed", choices=sorted(BEHAVIOURS), help="poacher behaviour (default mixed)")
     p.add_argument("--boundary", default=None, help="polygon file to use as the park boundary")
-    p.add_argument("--area-km2", type=float, default=3500.0, help="area of the random boundary in km2 (default 3500)")
+    p.add_argument(
+        "--area-km2",
+        type=float,
+        default=DEMO_AREA_KM2,
+        help=f"area of the random boundary in km2 (default {DEMO_AREA_KM2:g})",
+    )
     p.add_argument("--cell-size", type=float, default=500.0, help="analysis grid cell size in m (default 500)")
     p.add_argument("--months", type=int, default=36, help="months of records (default 36)")
     p.add_argument("--end", default="2026-10-31", help="last day of records, YYYY-MM-DD (default 2026-10-31)")
