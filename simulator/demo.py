@@ -23,11 +23,12 @@ import pandas as pd
 
 from layers.defaults import DETECTION_SWEEP_KM, MAX_CELL_SIZE_M, MIN_CELL_SIZE_M
 
+from .behaviours import BEHAVIOURS
 from .defaults import AREA_KM2_LIMITS, DEMO_AREA_KM2, ELONGATION_LIMITS, MAX_MONTHS
 from .errors import SettingsError
 from .landscape import Landscape, build_landscape, read_user_boundary
 from .mortality import natural_carcasses
-from .poachers import ANNUAL_ATTACKS_PER_KM2, BEHAVIOURS, MIX, PoacherProcess, smoothed_finds
+from .poachers import ANNUAL_ATTACKS_PER_KM2, PoacherProcess, smoothed_finds
 from .rangers import Rangers, observe
 from .records import incident_table
 from .register import register_figures, register_table
@@ -44,7 +45,7 @@ from .writers import (
     write_vectors,
 )
 
-__all__ = ["BEHAVIOURS", "check_settings", "generate_demo_park", "month_starts"]
+__all__ = ["check_settings", "generate_demo_park", "month_starts"]
 
 
 def month_starts(end: str, months: int) -> tuple[list[str], list[int], list[int]]:
@@ -115,7 +116,7 @@ def generate_demo_park(
     seed : int
         Seed of every random draw: the same seed writes the same files.
     behaviour : str
-        Poacher behaviour, a key of :data:`BEHAVIOURS`.
+        Poacher behaviour, a key of :data:`simulator.behaviours.BEHAVIOURS`.
     boundary : path, optional
         A polygon file (any GDAL vector format and CRS) to use as the park
         boundary instead of a random one; the park CRS is its UTM zone.
@@ -213,11 +214,11 @@ def generate_demo_park(
     write_manifest(out, land, float(cell_size_m))
     info = {
         "behaviour": behaviour,
-        "description": BEHAVIOURS[behaviour],
+        "description": BEHAVIOURS[behaviour].description,
         "seed": int(seed),
         "sweep_km": DETECTION_SWEEP_KM,
         "detection": "layers.defaults.detection_probability(km walked in the cell that month, cell_area_km2)",
-        "mix": dict(MIX) if behaviour == "mixed" else {behaviour: 1.0},
+        "mix": BEHAVIOURS[behaviour].parts(behaviour),
         "attacks_per_km2_year": ANNUAL_ATTACKS_PER_KM2,
         "first_day": f"{labels[0]}-01",
         "last_day": str(pd.Timestamp(end).date()),

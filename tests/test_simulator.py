@@ -303,7 +303,7 @@ def test_displacement_avoids_recent_effort():
 def test_every_behaviour_runs(tmp_path, behaviour):
     out = generate_demo_park(tmp_path / behaviour, area_km2=100, months=2, seed=3, behaviour=behaviour)
     meta = json.loads((out / "truth" / "truth.json").read_text())
-    assert meta["behaviour"] == behaviour and meta["description"] == BEHAVIOURS[behaviour]
+    assert meta["behaviour"] == behaviour and meta["description"] == BEHAVIOURS[behaviour].description
 
 
 def test_user_boundary(tmp_path):
@@ -611,3 +611,31 @@ def test_sections_cover_the_park(park):
     assert sec.area.sum() == pytest.approx(boundary.area, rel=1e-4)  # ... without overlapping
     posts = pyogrio.read_dataframe(park / "posts.gpkg")
     assert set(sec["post"]) <= set(posts["name"])
+
+
+# --- the behaviour registry ---------------------------------------------------------
+def test_a_new_behaviour_plugs_in_without_changing_the_others(tmp_path, monkeypatch):
+    from simulator import behaviours
+    from simulator.behaviours import Behaviour, register_behaviour
+
+    kw = {"area_km2": 60, "months": 3, "seed": 4}
+    before = generate_demo_park(tmp_path / "before", behaviour="hotspot", **kw)
+
+    def rivers(p, t, effort):  # snares along rivers, at a random strength drawn once per park
+        return {"snare": (1.0, p.norm(np.exp(-p.c["d_river"] / p.state["rivers"])))}, 1.0
+
+    monkeypatch.setattr(behaviours, "BEHAVIOURS", dict(behaviours.BEHAVIOURS))
+    monkeypatch.setattr("simulator.poachers.BEHAVIOURS", behaviours.BEHAVIOURS)
+    monkeypatch.setattr("simulator.demo.BEHAVIOURS", behaviours.BEHAVIOURS)
+    register_behaviour("rivers", Behaviour("Snares along rivers.", rivers,
+                                           setup=lambda p: p.child_rng("rivers").uniform(500.0, 1500.0)))  # fmt: skip
+    after = generate_demo_park(tmp_path / "after", behaviour="hotspot", **kw)
+    for name in ["truth/attacks.csv", "truth/intensity.tif", "incidents.csv"]:
+        assert (before / name).read_bytes() == (after / name).read_bytes(), name
+    out = generate_demo_park(tmp_path / "rivers", behaviour="rivers", **kw)
+    attacks = pd.read_csv(out / "truth" / "attacks.csv")
+    assert set(attacks["type"]) == {"snare"}
+    meta = json.loads((out / "truth" / "truth.json").read_text())
+    assert meta["description"] == "Snares along rivers." and meta["mix"] == {"rivers": 1.0}
+    with pytest.raises(SettingsError, match="not registered"):
+        register_behaviour("blend", Behaviour("?", blend={"rivers": 0.5, "aliens": 0.5}))

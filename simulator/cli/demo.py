@@ -7,15 +7,15 @@ import time
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
+    from ..behaviours import BEHAVIOURS
     from ..defaults import DEMO_AREA_KM2
-    from ..demo import BEHAVIOURS
 
     p = subparsers.add_parser(
         "demo",
         help="write a synthetic demo park (with its hidden truth in OUT/truth)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="behaviours:\n" + "\n".join(f"  {k}: {v}" for k, v in BEHAVIOURS.items()),
+        epilog="behaviours:\n" + "\n".join(f"  {k}: {v.description}" for k, v in BEHAVIOURS.items()),
     )
     p.add_argument("out", help="folder to write")
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
