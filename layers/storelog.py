@@ -94,12 +94,12 @@ class EditsMixin:
             raise StoreError("an edit needs a table and a field. Fix: name both (field '*' for a whole record)")
         if field == WHOLE_RECORD and after is not None and not isinstance(after, dict):
             raise StoreError("a whole-record edit ('*') takes the record as a dict. Fix: pass after={column: value}")
-        from .store import _login
+        from .storerecords import login
 
         with self.transaction("record an edit") as conn:
             cur = conn.execute(
                 "INSERT INTO edits (time, user, table_name, record_id, field, before, after) VALUES (?,?,?,?,?,?,?)",
-                (_now(), user or _login(), str(table), str(record_id), str(field), to_json(before), to_json(after)),
+                (_now(), user or login(), str(table), str(record_id), str(field), to_json(before), to_json(after)),
             )
             return int(cur.lastrowid)
 
@@ -126,7 +126,7 @@ class EditsMixin:
 
     def undo(self, edit_id: int, user: str | None = None) -> int:
         """Undo an edit: log the reverse edit (returned) and mark the original as undone."""
-        from .store import _login
+        from .storerecords import login
 
         with self.transaction("undo an edit") as conn:
             row = conn.execute(
@@ -143,7 +143,7 @@ class EditsMixin:
             cur = conn.execute(
                 "INSERT INTO edits (time, user, table_name, record_id, field, before, after, undo_of) "
                 "VALUES (?,?,?,?,?,?,?,?)",
-                (_now(), user or _login(), table, record, fld, after, before, int(edit_id)),
+                (_now(), user or login(), table, record, fld, after, before, int(edit_id)),
             )
             conn.execute("UPDATE edits SET undone = 1 WHERE edit_id = ?", (int(edit_id),))
             return int(cur.lastrowid)
@@ -241,7 +241,7 @@ class DocumentsMixin:
 
     def put_document(self, kind: str, name: str, data: bytes, meta: dict | None = None, user: str | None = None):
         """Write (or replace) the document ``name`` of ``kind``."""
-        from .store import _login
+        from .storerecords import login
 
         if not isinstance(data, bytes | bytearray | memoryview):
             raise StoreError(f"document {kind}/{name}: data must be bytes. Fix: encode it (e.g. text.encode())")
@@ -250,7 +250,7 @@ class DocumentsMixin:
         with self.transaction(f"save {kind} {name}") as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?)",
-                (str(kind), str(name), bytes(data), to_json(meta or {}), _now(), user or _login()),
+                (str(kind), str(name), bytes(data), to_json(meta or {}), _now(), user or login()),
             )
 
     def get_document(self, kind: str, name: str) -> Document | None:
