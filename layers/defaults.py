@@ -98,6 +98,6 @@ DEFAULT_TRANSPORT = "foot"
 # Two records are the same when they share a source id, or have the same type within this time and distance.
 DUPLICATE_INCIDENT_S = 60.0
 DUPLICATE_INCIDENT_M = 50.0
-DUPLICATE_FIX_S = 1.0  # the same GPS fix from two exports
+DUPLICATE_FIX_S = 0.5  # the same GPS fix from two exports (the same second, as GPX rounds it)
 DUPLICATE_FIX_M = 20.0
 RECORD_MIN_YEAR = 1980  # records dated earlier (or later than tomorrow) are rejected as implausible

@@ -155,7 +155,7 @@ def insert(conn: sqlite3.Connection, fixes: pd.DataFrame, import_id: int, import
         src = src_all[a:b]
 
         def value(col, a=a, b=b):  # the track's value: its first fix's that has one
-            v = [x for x in first[col][a:b][:50] if x is not None and x == x]
+            v = [x for x in first[col][a:b][:50] if x is not None and not pd.isna(x)]
             return None if not v else str(v[0])
 
         track, file = tracks[a], files[a]
