@@ -354,6 +354,15 @@ class ParkStore(EditsMixin, DocumentsMixin):
     def _merge_incidents(self, conn, recs, result, import_id, now, name, say) -> list:
         old = candidates(conn, "incidents", recs)
         match, known = match_incidents("incidents", old, recs)
+        if len(old):
+            known |= {
+                (int(r), f, int(w))
+                for r, f, w in conn.execute(
+                    "SELECT record_id, source_file, source_row FROM record_sources WHERE kind = 'incidents' "
+                    "AND source_file = ?",
+                    (name,),
+                )
+            }
         new_rows = recs.loc[match == -1]
         sources = []
         merged = recs.loc[match >= 0]
