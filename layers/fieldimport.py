@@ -251,8 +251,26 @@ def _source_ids(gdf: pd.DataFrame, fmt: str) -> pd.Series:
     return pd.Series(None, index=gdf.index, dtype=object)
 
 
+def _gpx_waypoints(path: Path) -> int:
+    import warnings
+
+    import pyogrio
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            info = pyogrio.read_info(str(path), layer="waypoints", force_feature_count=True)
+        return int(info.get("features") or 0)
+    except Exception:  # a broken GPX: the track reader reports it
+        return 0
+
+
 def read_incidents(path: Path, fmt: str, opts: dict, mapping: dict, report: LoadReport):
     """A file's incidents, normalised for the store; and the SMART categories left unmapped."""
+    if fmt == "gpx":  # a GPX's incidents are its waypoints, never its track points
+        opts = {**opts, "layer": "waypoints"}
+        if _gpx_waypoints(path) == 0:
+            raise LayerReadError(f"{path}: the GPX file holds no waypoints. Fix: import it as patrols")
     gdf = read_vector(path, role="incidents", columns=opts, report=report, layer_name="incidents")
     gdf = _to_wgs84(gdf, path)
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
