@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
-import shapely
 
 from . import importers
 from .checks import normalise_types, parse_times
@@ -158,11 +158,6 @@ def detect_format(path: str | Path) -> str:
         if any(m in names for m in _CYBERTRACKER_MARKS) or "cybertracker" in low:
             return "cybertracker-csv"
         return "csv"
-    if kind == "binary" and path.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise LayerReadError(
-            f"{path}: the file is UTF-16 text, not UTF-8. Fix: save it again as CSV UTF-8 "
-            "(in Excel: Save as > CSV UTF-8)"
-        )
     if kind in FORMATS:
         return kind
     raise LayerReadError(
@@ -310,17 +305,19 @@ def read_incidents(path: Path, fmt: str, opts: dict, mapping: dict, report: Load
 def read_fixes(path: Path, fmt: str, opts: dict, report: LoadReport, transport: str | None):
     """A file's GPS fixes, normalised for the store (track id, time, transport, mandate, patrol)."""
     fixes = read_gpx_fixes(path) if fmt == "gpx" else None
-    if fixes is not None:
-        gdf = gpd.GeoDataFrame(
+    if fixes is not None:  # plain arrays: no point geometry built for millions of fixes
+        gdf = pd.DataFrame(
             {
-                COL_TRACK: fixes["track_fid"].astype(str) + "-" + fixes["track_seg_id"].astype(str),
+                COL_TRACK: fixes["track_fid"].to_numpy(np.int64) * 100_000 + fixes["track_seg_id"].to_numpy(np.int64),
                 COL_TIME: fixes["time"],
                 COL_SOURCE_FILE: path.name,
                 COL_SOURCE_ROW: fixes[COL_SOURCE_ROW].to_numpy(),
-            },
-            geometry=shapely.points(fixes["x"].to_numpy(), fixes["y"].to_numpy()),
-            crs=fixes.attrs.get("crs") or "EPSG:4326",
+                "lon": fixes["x"].to_numpy(),
+                "lat": fixes["y"].to_numpy(),
+            }
         )
+        gdf.attrs["crs"] = fixes.attrs.get("crs") or "EPSG:4326"
+        gdf.attrs["cut_short"] = fixes.attrs.get("cut_short")
         bad = gdf[COL_TIME].isna().to_numpy()
         for r in gdf.loc[bad, COL_SOURCE_ROW].to_numpy()[:50]:
             report.add(ERROR, "patrols", path.name, "GPS fix without a time; rejected", row=int(r), check="bad_date")
@@ -437,6 +434,8 @@ def import_files(
                 run.files.append(entry)
                 continue
             entry.notes += [p.message for p in report.problems if p.row is None and p.severity != ERROR][:10]
+            if gdf.attrs.get("cut_short"):
+                entry.notes.insert(0, f"WARNING: {gdf.attrs['cut_short']}; the records before the cut were read")
             entry.notes += [f"read as {FORMATS.get(fmt, fmt)}: {n}" for n in gdf.attrs.get("notes", [])]
             read_rejects = _rejected(report, path.name)
             say((i + 0.5) / max(1, len(files)), f"adding {len(gdf):,} {k} from {path.name} to the store")

@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from . import gpkg, storetracks
 from .dedupe import match_points, match_within
@@ -66,12 +67,22 @@ def prepare(gdf: gpd.GeoDataFrame, table: str, name: str) -> tuple[pd.DataFrame,
         if COL_SOURCE_ROW in gdf
         else np.arange(1, n + 1)
     )
-    files = gdf[COL_SOURCE_FILE].astype(str).to_numpy() if COL_SOURCE_FILE in gdf else np.full(n, name, dtype=object)
-    geoms = gdf.geometry.values if n else np.empty(0, dtype=object)
-    is_point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms) if n else np.zeros(0, bool)
-    x = np.where(is_point, shapely.get_x(geoms), np.nan) if n else np.empty(0)
-    y = np.where(is_point, shapely.get_y(geoms), np.nan) if n else np.empty(0)
-    crs = gdf.crs
+    if COL_SOURCE_FILE in gdf:
+        codes, uniq = pd.factorize(gdf[COL_SOURCE_FILE])
+        files = np.asarray([str(u) for u in uniq] + [name], dtype=object)[np.where(codes < 0, len(uniq), codes)]
+    else:
+        files = np.full(n, name, dtype=object)
+    if not isinstance(gdf, gpd.GeoDataFrame) and {"lon", "lat"} <= set(gdf.columns):  # plain fixes (fast path)
+        x, y = gdf["lon"].to_numpy(float), gdf["lat"].to_numpy(float)
+        is_point = np.ones(n, dtype=bool)
+        crs = gdf.attrs.get("crs")
+        crs = None if crs is None else CRS.from_user_input(crs)
+    else:
+        geoms = gdf.geometry.values if n else np.empty(0, dtype=object)
+        is_point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms) if n else np.zeros(0, bool)
+        x = np.where(is_point, shapely.get_x(geoms), np.nan) if n else np.empty(0)
+        y = np.where(is_point, shapely.get_y(geoms), np.nan) if n else np.empty(0)
+        crs = gdf.crs
     if crs is not None and n and not crs.equals("EPSG:4326"):
         from pyproj import Transformer
 
@@ -104,6 +115,8 @@ def prepare(gdf: gpd.GeoDataFrame, table: str, name: str) -> tuple[pd.DataFrame,
     for c in fields:
         if c == "attributes" and c not in gdf:
             out[c] = _attributes(sub)
+        elif c in gdf and c == COL_TRACK and pd.api.types.is_integer_dtype(sub[c].dtype):
+            out[c] = sub[c].to_numpy()  # text per track when written
         elif c in gdf:
             vals = sub[c].to_numpy()
             out[c] = pd.to_numeric(vals, errors="coerce") if c == COL_QUANTITY else _text(vals)
@@ -112,9 +125,12 @@ def prepare(gdf: gpd.GeoDataFrame, table: str, name: str) -> tuple[pd.DataFrame,
     if table == "incidents":
         out[COL_TYPE] = out[COL_TYPE].fillna("other")
     else:
-        out[COL_TRACK] = out[COL_TRACK].fillna(name)
-        tr = out[COL_TRANSPORT].astype("string").str.lower().str.strip()
-        out[COL_TRANSPORT] = tr.where(tr.isin(TRANSPORT_TYPES), None).astype(object)
+        if not pd.api.types.is_integer_dtype(out[COL_TRACK].dtype):
+            out[COL_TRACK] = out[COL_TRACK].fillna(name)
+        codes, uniq = pd.factorize(out[COL_TRANSPORT])
+        uniq = [str(u).lower().strip() for u in uniq]
+        uniq = np.asarray([u if u in TRANSPORT_TYPES else None for u in uniq] + [None], dtype=object)
+        out[COL_TRANSPORT] = uniq[np.where(codes < 0, len(uniq) - 1, codes)]
     return out, rejected
 
 
