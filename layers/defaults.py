@@ -100,4 +100,5 @@ DUPLICATE_INCIDENT_S = 60.0
 DUPLICATE_INCIDENT_M = 50.0
 DUPLICATE_FIX_S = 0.5  # the same GPS fix from two exports (the same second, as GPX rounds it)
 DUPLICATE_FIX_M = 20.0
-RECORD_MIN_YEAR = 1980  # records dated earlier (or later than tomorrow) are rejected as implausible
+RECORD_MIN_YEAR = 1980  # records dated before this year or from RECORD_MAX_YEAR on are rejected as implausible
+RECORD_MAX_YEAR = 2100

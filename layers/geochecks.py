@@ -140,6 +140,24 @@ def check_geometry(gdf: gpd.GeoDataFrame, layer: str, file, report: LoadReport, 
         xy = shapely.get_coordinates(gdf.geometry.values)
         invalid = np.zeros(len(type_ids), dtype=bool)
         bad_xy = ~np.isfinite(xy).all(axis=1)
+        if gdf.crs is not None and gdf.crs.is_geographic:  # lat 200 is no place on earth
+            far = ~bad_xy & ((np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90))
+            if far.any():
+                report_rows(
+                    report,
+                    ERROR,
+                    layer,
+                    file,
+                    source_rows(gdf, far),
+                    "coordinates outside longitude -180..180, latitude -90..90; row rejected",
+                    "correct the coordinates: decimal degrees, longitude within -180..180 and latitude within -90..90",
+                    "out_of_range",
+                )
+                gdf = gdf.loc[~far]
+                xy = xy[~far]
+                type_ids = type_ids[~far]
+                invalid = invalid[~far]
+                bad_xy = bad_xy[~far]
         if bad_xy.any():
             report_rows(
                 report,

@@ -39,6 +39,7 @@ from .defaults import (
     DUPLICATE_FIX_S,
     DUPLICATE_INCIDENT_M,
     DUPLICATE_INCIDENT_S,
+    RECORD_MAX_YEAR,
     RECORD_MIN_YEAR,
     TRANSPORT_TYPES,
 )
@@ -94,7 +95,7 @@ def prepare(gdf: gpd.GeoDataFrame, table: str, name: str) -> tuple[pd.DataFrame,
     t_ms = times.dt.tz_convert("UTC").astype("datetime64[ms, UTC]").array.asi8.astype(np.int64)
     has_t = times.notna().to_numpy()
     lo = pd.Timestamp(f"{RECORD_MIN_YEAR}-01-01", tz="UTC").value // 10**6
-    hi = (pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)).value // 10**6
+    hi = pd.Timestamp(f"{RECORD_MAX_YEAR}-01-01", tz="UTC").value // 10**6
     reasons = np.full(n, "", dtype=object)
     reasons[~is_point] = "no point location (empty, missing or not a point); rejected"
     bad_xy = is_point & ~(np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90))
@@ -104,7 +105,7 @@ def prepare(gdf: gpd.GeoDataFrame, table: str, name: str) -> tuple[pd.DataFrame,
     ok = reasons == ""
     odd = ok & ((t_ms < lo) | (t_ms > hi))
     for i in np.flatnonzero(odd):
-        reasons[i] = f"dated {times.iloc[i]:%Y-%m-%d}, before {RECORD_MIN_YEAR} or in the future; rejected"
+        reasons[i] = f"dated {times.iloc[i]:%Y-%m-%d}, before {RECORD_MIN_YEAR} or after {RECORD_MAX_YEAR}; rejected"
     keep = reasons == ""
     rejected = [(str(files[i]), int(rows[i]), str(reasons[i])) for i in np.flatnonzero(~keep)]
     out = pd.DataFrame({"lon": x[keep], "lat": y[keep], "t_ms": t_ms[keep]})
