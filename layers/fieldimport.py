@@ -440,7 +440,8 @@ def import_files(
             read_rejects = _rejected(report, path.name)
             say((i + 0.5) / max(1, len(files)), f"adding {len(gdf):,} {k} from {path.name} to the store")
             entry.result = store.import_records(k, gdf, path.name, user=user, dry_run=dry_run)
-            entry.result.rejected = read_rejects + entry.result.rejected
+            seen = {(f, r) for f, r, _ in read_rejects}
+            entry.result.rejected = read_rejects + [x for x in entry.result.rejected if (x[0], x[1]) not in seen]
             run.files.append(entry)
     say(1.0, f"{run.added:,} added, {run.merged:,} merged, {len(run.rejected):,} rejected")
     return run

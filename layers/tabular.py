@@ -75,7 +75,9 @@ def read_csv_table(path: Path, max_rows: int | None = None) -> pd.DataFrame:
     last_exc: Exception | None = None
     for encoding in ("utf-8-sig", "latin-1"):
         try:
-            return pd.read_csv(path, sep=sep, encoding=encoding, nrows=max_rows, dtype=str, keep_default_na=True)
+            return pd.read_csv(
+                path, sep=sep, encoding=encoding, nrows=max_rows, dtype=str, keep_default_na=True, compression=None
+            )
         except UnicodeDecodeError as exc:
             last_exc = exc
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
