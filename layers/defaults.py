@@ -11,6 +11,8 @@ MANIFEST_NAME = "park.toml"
 DEFAULT_CELL_SIZE_M = 500.0
 MIN_CELL_SIZE_M = 100.0
 MAX_CELL_SIZE_M = 2000.0
+MAX_GRID_CELLS = 4_000_000  # rows x cols of the analysis grid (arrays of months x cells follow from it)
+MAX_RASTER_PIXELS = 1_000_000_000  # a raster's width x height, checked from its header before any read
 
 # --- column names of the normalised layers --------------------------------
 COL_GEOMETRY = "geometry"

@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from .defaults import MAX_RASTER_PIXELS
 from .report import ERROR, FATAL, MAX_LISTED_ROWS, WARNING, LoadReport, report_rows, source_rows
 
 
@@ -330,6 +331,17 @@ def raster_coverage(info, boundary: gpd.GeoDataFrame) -> float:
 def check_raster(info, boundary: gpd.GeoDataFrame, name: str, report: LoadReport) -> bool:
     """Check a raster's CRS and coverage of the park; ``False`` when it cannot be used."""
     file = info.path.name
+    if info.width * info.height > MAX_RASTER_PIXELS:
+        report.add(
+            ERROR,
+            name,
+            file,
+            f"the raster's header claims {info.width:,} x {info.height:,} = {info.width * info.height:,} pixels, "
+            f"above the limit of {MAX_RASTER_PIXELS:,}; raster skipped",
+            "clip the raster to the park (QGIS: Raster > Extraction > Clip Raster by Extent) or coarsen it",
+            check="raster_too_large",
+        )
+        return False
     if info.crs is None:
         report.add(
             ERROR,

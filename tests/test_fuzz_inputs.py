@@ -308,3 +308,108 @@ def test_store_named_in_the_manifest_or_a_symlink_is_refused(tmp_path):
     (park / "store.gpkg").unlink()
     (park / "store.gpkg").write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
     assert len(load_park(park).incidents) == 20
+
+
+# --- parks that load but cannot be fitted: check warns, fit stops with a message ---------------------
+def _fit(park, capsys, *extra):
+    from riskmodel.cli import main as risk_main
+
+    code = risk_main(
+        ["fit", str(park), "--train-until", "2024-12-31", "--out", str(park.parent / "out" / "risk.tif"), *extra]
+    )
+    err = capsys.readouterr().err
+    return code, err
+
+
+def _incidents(park, **changes):
+    df = pd.read_csv(park / "incidents.csv", dtype=str)
+    for col, value in changes.items():
+        df[col] = value
+    df.to_csv(park / "incidents.csv", index=False)
+
+
+def _outside(park):
+    _incidents(park, lon="30.0", lat="-10.0")
+
+
+def _not_attacks(park):
+    _incidents(park, category="arrest")
+
+
+def _unpatrolled(park):
+    _incidents(park, date="2019-06-01 10:00")  # years before any patrol: none in a patrolled cell and month
+
+
+def _metres_as_degrees(park):
+    df = pd.read_csv(park / "incidents.csv", dtype=str)
+    df["lon"], df["lat"] = "511000", "9770000"  # UTM metres in lon/lat columns
+    df.to_csv(park / "incidents.csv", index=False)
+
+
+def _nodata_raster(park):
+    pf.write_geotiff(park / "dem.tif", pf.UTM, values=np.full((20, 20), -9999.0), nodata=-9999.0)
+
+
+def _one_cell(park):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    gpd.GeoDataFrame({"name": ["P"]}, geometry=[box(35.1, -2.1, 35.1045, -2.0955)], crs=4326).to_file(
+        park / "boundary.geojson", driver="GeoJSON"
+    )
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_outside, _not_attacks, _unpatrolled, _metres_as_degrees, _nodata_raster, _one_cell],
+    ids=lambda f: f.__name__,
+)
+def test_unfittable_parks_are_warned_by_check_and_stopped_by_fit(tmp_path, capsys, damage):
+    ran(2)
+    park = pf.make_park(tmp_path / "park")
+    damage(park)
+    assert main(["check", str(park)]) == 0
+    out = capsys.readouterr().out
+    assert "the risk model cannot be fitted" in out
+    code, err = _fit(park, capsys)
+    assert code == 2 and "\nerror: " in err and "Fix:" in err and "Traceback" not in err
+
+
+def test_sizes_that_drive_memory_are_checked_first(tmp_path, capsys):
+    ran(3)
+    import geopandas as gpd
+    import rasterio
+    from affine import Affine
+    from shapely.geometry import MultiPolygon, box
+
+    park = pf.make_park(tmp_path / "park")
+    code, err = _fit(park, capsys, "--horizon-months", "100000")
+    assert code == 2 and "limit" in err
+    # a sparse GeoTIFF whose header claims 10 billion pixels: refused from its header
+    with rasterio.open(
+        park / "dem.tif",
+        "w",
+        driver="GTiff",
+        width=100_000,
+        height=100_000,
+        count=1,
+        dtype="uint8",
+        crs=pf.UTM,
+        transform=Affine(1, 0, 480000, 0, -1, 9800000),
+        tiled=True,
+        sparse_ok=True,
+        compress="deflate",
+    ):
+        pass
+    assert (park / "dem.tif").stat().st_size < 50_000_000
+    p = load_park(park)
+    assert problems(p.report, "raster_too_large") and "dem" not in p.rasters
+    # a tiny island 2,000 km away would stretch the grid
+    main_part = pf.boundary_polygon()
+    island = box(52.0, -20.0, 52.001, -19.999)
+    gpd.GeoDataFrame({"name": ["P"]}, geometry=[MultiPolygon([main_part, island])], crs=4326).to_file(
+        park / "boundary.geojson", driver="GeoJSON"
+    )
+    with pytest.raises(FatalLoadError, match="limit of") as info:
+        load_park(park)
+    assert "island" in str(info.value.report.problems[-1])
