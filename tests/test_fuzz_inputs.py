@@ -413,3 +413,47 @@ def test_sizes_that_drive_memory_are_checked_first(tmp_path, capsys):
     with pytest.raises(FatalLoadError, match="limit of") as info:
         load_park(park)
     assert "island" in str(info.value.report.problems[-1])
+
+
+def test_plan_and_fit_refuse_what_they_cannot_do_safely(tmp_path, capsys):
+    ran(6)
+    from patrols.cli import main as patrols_main
+    from riskmodel.cli import main as risk_main
+
+    park = pf.make_park(tmp_path / "park")
+    before = snapshot(park)
+    grid = load_park(park, skip=("patrols",)).grid
+    nan_risk = grid.write_geotiff(tmp_path / "nan.tif", [grid.empty()])
+    inf_risk = grid.write_geotiff(tmp_path / "inf.tif", [np.where(grid.mask, np.inf, np.nan).astype("float32")])
+    ok_risk = grid.write_geotiff(tmp_path / "ok.tif", [np.where(grid.mask, 0.1, np.nan).astype("float32")])
+    plan = ["plan", str(park), "--start", "2024-02-01", "--teams", "1", "--km", "5"]
+    cases = [
+        (plan + ["--risk", str(ok_risk), "--days", "100000", "--out", str(tmp_path / "o")], "--days"),
+        (plan + ["--risk", str(nan_risk), "--days", "1", "--out", str(tmp_path / "o")], "NaN"),
+        (plan + ["--risk", str(inf_risk), "--days", "1", "--out", str(tmp_path / "o")], "infinite"),
+        (plan + ["--risk", str(ok_risk), "--days", "1", "--out", str(park)], "never overwritten"),
+    ]
+    for argv, word in cases:
+        assert patrols_main(argv) == 2
+        err = capsys.readouterr().err
+        assert word in err and "Fix:" in err, err
+    fit = ["fit", str(park), "--out", str(park / "dem.tif")]
+    assert risk_main(fit + ["--train-until", "2024-12-31"]) == 2
+    assert "never overwritten" in capsys.readouterr().err
+    fit = ["fit", str(park), "--out", str(tmp_path / "r.tif"), "--train-until", "2031-01-31"]
+    assert risk_main(fit) == 2
+    assert "after the data's last month" in capsys.readouterr().err
+    assert snapshot(park) == before
+
+
+def test_orienteering_file_with_30000_points_is_refused_before_work(tmp_path, capsys):
+    ran()
+    from patrols.cli import main as patrols_main
+
+    f = tmp_path / "big.txt"
+    rng = np.random.default_rng(0)
+    pts = rng.random((30_000, 3)) * 100
+    f.write_text("50 1\n" + "\n".join(f"{x:.2f} {y:.2f} {s:.0f}" for x, y, s in pts) + "\n")
+    assert patrols_main(["solve-op", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert "limit of 5,000" in err and "Fix:" in err
