@@ -447,4 +447,27 @@ def import_files(
     return run
 
 
-__all__ = ["FORMATS", "FileImport", "ImportRun", "detect_format", "import_files", "kinds_of"]
+def import_uploads(
+    folder: str | Path,
+    uploads: dict[str, bytes],
+    kind: str | None = None,
+    dry_run: bool = False,
+    user: str | None = None,
+    transport: str | None = None,
+) -> ImportRun:
+    """:func:`import_files` for files given as bytes (uploads): each is held in a private temporary folder
+    (outside the park) while it is read, and removed after; the provenance keeps the uploaded name."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="park-import-") as tmp:
+        paths = []
+        for i, (name, data) in enumerate(uploads.items()):
+            safe = Path(str(name)).name or f"upload-{i + 1}"
+            sub = Path(tmp) / str(i)
+            sub.mkdir()
+            (sub / safe).write_bytes(bytes(data))
+            paths.append(sub / safe)
+        return import_files(folder, paths, kind=kind, dry_run=dry_run, user=user, transport=transport)
+
+
+__all__ = ["FORMATS", "FileImport", "ImportRun", "detect_format", "import_files", "import_uploads", "kinds_of"]
