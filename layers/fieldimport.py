@@ -66,7 +66,7 @@ FORMATS = {
     "csv": "CSV with coordinates",
 }
 _CYBERTRACKER_MARKS = ("cybertracker", "ctid", "sighting", "observationtype", "sequencenumber")
-_TYPE_EXTRA = ("sighting", "observationtype", "what", "desc", "description", "sym", "symbol", "name")
+_TYPE_EXTRA = ("sighting", "observationtype", "what", "name", "sym", "symbol", "desc", "description")
 _DATE_ONLY = ("date",)
 _CLOCK = ("time", "clock")
 _TRANSPORT_ALIASES = ("transport", "transporttype", "patroltransporttype", "mode", "patroltype", "type")
@@ -211,12 +211,17 @@ def _times(gdf, cols, opts, path, report, kind) -> pd.Series:
         return gdf[COL_TIME]
     tcol = find_column(cols, TIME_ALIASES, _mapped(opts, "time", cols), path, "time")
     values = gdf[tcol] if tcol is not None else None
-    date_col = find_column(cols, _DATE_ONLY)
-    clock_col = find_column([c for c in cols if c != date_col], _CLOCK)
-    if (
-        date_col is not None and clock_col is not None and _mapped(opts, "time", cols) is None
-    ):  # CyberTracker: Date and Time
-        values = gdf[date_col].astype("string").str.strip() + " " + gdf[clock_col].astype("string").str.strip()
+    # CyberTracker and others: the date and the time of day in two columns
+    if values is not None and not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        text = values.astype("string")
+        has_clock = text.str.contains(":", regex=False).mean() > 0.5
+        has_date = text.str.contains(r"\d[-/.]\d", regex=True).mean() > 0.5
+        other = [c for c in cols if c != tcol]
+        partner = find_column(other, _CLOCK) if has_date and not has_clock else None
+        partner = partner or (find_column(other, _DATE_ONLY) if has_clock and not has_date else None)
+        if partner is not None:
+            pair = gdf[partner].astype("string").str.strip()
+            values = text.str.strip() + " " + pair if has_date else pair + " " + text.str.strip()
     if values is None:
         raise LayerReadError(
             f"{path}: no date/time column (columns: {', '.join(map(str, cols[:20]))}). "
@@ -280,7 +285,8 @@ def read_incidents(path: Path, fmt: str, opts: dict, mapping: dict, report: Load
         types, unmapped = map_categories(gdf["category"], species, actions, mapping)
         raw = gdf[COL_TYPE].astype("string")
     else:
-        ycol = find_column(cols, TYPE_ALIASES + _TYPE_EXTRA, _mapped(opts, "type", cols), path, "type")
+        filled = [c for c in cols if gdf[c].notna().any()]  # a KML's empty description is no type
+        ycol = find_column(filled, TYPE_ALIASES + _TYPE_EXTRA, _mapped(opts, "type", filled), path, "type")
         if ycol is None:
             raise LayerReadError(
                 f"{path}: no incident type column (columns: {', '.join(map(str, cols[:20]))}). "
