@@ -206,6 +206,12 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     return gdf
 
 
+def _share(flags: pd.Series) -> float:
+    """Share of true values (missing count as false; 0 for no values)."""
+    arr = flags.to_numpy(dtype=bool, na_value=False)
+    return float(arr.mean()) if len(arr) else 0.0
+
+
 def _times(gdf, cols, opts, path, report, kind) -> pd.Series:
     if COL_TIME in gdf.columns and isinstance(gdf[COL_TIME].dtype, pd.DatetimeTZDtype):
         return gdf[COL_TIME]
@@ -214,8 +220,8 @@ def _times(gdf, cols, opts, path, report, kind) -> pd.Series:
     # CyberTracker and others: the date and the time of day in two columns
     if values is not None and not pd.api.types.is_datetime64_any_dtype(values.dtype):
         text = values.astype("string")
-        has_clock = text.str.contains(":", regex=False).mean() > 0.5
-        has_date = text.str.contains(r"\d[-/.]\d", regex=True).mean() > 0.5
+        has_clock = _share(text.str.contains(":", regex=False)) > 0.5
+        has_date = _share(text.str.contains(r"\d[-/.]\d", regex=True)) > 0.5
         other = [c for c in cols if c != tcol]
         partner = find_column(other, _CLOCK) if has_date and not has_clock else None
         partner = partner or (find_column(other, _DATE_ONLY) if has_clock and not has_date else None)
@@ -272,6 +278,8 @@ def read_incidents(path: Path, fmt: str, opts: dict, mapping: dict, report: Load
         if _gpx_waypoints(path) == 0:
             raise LayerReadError(f"{path}: the GPX file holds no waypoints. Fix: import it as patrols")
     gdf = read_vector(path, role="incidents", columns=opts, report=report, layer_name="incidents")
+    if not len(gdf) and not _rejected(report, path.name):
+        raise LayerReadError(f"{path}: the file holds no records (only a header?). Fix: export it again with its data")
     gdf = _to_wgs84(gdf, path)
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     time = _times(gdf, cols, opts, path, report, "incidents")
