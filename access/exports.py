@@ -67,7 +67,7 @@ def plan_zip_for(user, plan, park=None, risk=None, grid=None) -> bytes:
 
 # --- outside exports ---------------------------------------------------------------------------
 def _geojson(gdf) -> bytes:
-    return gdf.to_crs("EPSG:4326").to_json(drop_id=True).encode("utf-8")
+    return gdf.to_crs("EPSG:4326").to_json(drop_id=True, default=str).encode("utf-8")
 
 
 def _geotiff(array: np.ndarray, transform, crs) -> bytes:

@@ -120,7 +120,10 @@ def save_uploads(folder: str | Path, files: dict[str, bytes], max_mb: float = UP
         target = (folder / safe).resolve()
         if target.parent != folder:
             raise UploadRejected(f"{safe}: would be written outside {folder}")
-        with open(target, "xb") as fh:  # "x": never overwrite
-            fh.write(data)
+        try:
+            with open(target, "xb") as fh:  # "x": never overwrite
+                fh.write(data)
+        except FileExistsError:
+            raise UploadRejected(f"{safe}: a file of that name is already in {folder}; it is kept") from None
         written.append(target)
     return written

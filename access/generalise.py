@@ -142,7 +142,7 @@ def generalise_raster(
     n = np.isfinite(blocks).sum(axis=(1, 3))
     total = np.nansum(blocks, axis=(1, 3))
     coarse = np.where(n > 0, total / np.maximum(n, 1), np.nan).astype("float32")
-    return coarse, transform * Affine.scale(k, k)
+    return coarse, transform @ Affine.scale(k, k)
 
 
 def risk_near_route(risk: np.ndarray, grid, patrol, buffer_m: float = ROUTE_BUFFER_M) -> np.ndarray:

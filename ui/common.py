@@ -11,9 +11,7 @@ import hashlib
 import importlib
 import json
 import os
-import pickle
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,12 +38,13 @@ def optional(module: str, name: str):
 
 
 def library_errors() -> tuple[type[BaseException], ...]:
-    """The root exceptions of the three library packages."""
+    """The root exceptions of the library packages."""
+    from access.errors import AccessError
     from layers.errors import LayersError
     from patrols.errors import PatrolsError
     from riskmodel.errors import RiskModelError
 
-    return (LayersError, RiskModelError, PatrolsError)
+    return (LayersError, RiskModelError, PatrolsError, AccessError)
 
 
 def show_error(exc: BaseException, what: str = "") -> None:
@@ -110,9 +109,12 @@ def create_park(name: str, files: dict[str, bytes]) -> tuple[Path, str | None]:
     library cannot draft one).  An uploaded ``park.toml`` is kept as it is and
     the draft goes to ``park.draft.toml``; raises the library's errors.
     """
+    from access.files import check_upload, save_uploads
+
+    for fname, data in files.items():  # every file checked before the folder is made
+        check_upload(fname, len(data))
     folder = new_park_folder(name)
-    for fname, data in files.items():
-        (folder / Path(fname).name).write_bytes(data)
+    save_uploads(folder, files)
     draft = optional("layers.manifest", "draft_manifest")
     if draft is None:
         return folder, None
@@ -140,8 +142,10 @@ CACHE_ENV = "PARK_CACHE_DIR"  # where loaded parks are kept between server start
 
 
 def cache_dir() -> Path:
-    """Folder of the on-disk cache (``$PARK_CACHE_DIR`` or the system's temporary folder)."""
-    return Path(os.environ.get(CACHE_ENV) or Path(tempfile.gettempdir()) / "rhino-patrol-cache")
+    """Folder of the on-disk cache (``$PARK_CACHE_DIR``, else ``~/.cache/rhino-patrol``; private, mode 0700)."""
+    from access.cache import default_cache_dir
+
+    return Path(os.environ.get(CACHE_ENV) or default_cache_dir())
 
 
 def _library_stamp() -> str:
@@ -153,39 +157,36 @@ def _library_stamp() -> str:
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
 
 
-def disk_cache_path(kind: str, folder: str, folder_stamp: str) -> Path:
-    """Where :func:`disk_cached` keeps ``kind`` of this park folder and content stamp."""
+def _cache_name(kind: str, folder: str, folder_stamp: str) -> str:
     where = hashlib.sha1(str(Path(folder).resolve()).encode()).hexdigest()[:16]
     key = hashlib.sha1(f"{folder_stamp}|{_library_stamp()}".encode()).hexdigest()[:16]
-    return cache_dir() / f"{kind}-{where}-{key}.pickle"
+    return f"{kind}-{where}-{key}"
+
+
+def disk_cache_path(kind: str, folder: str, folder_stamp: str) -> Path:
+    """Where :func:`disk_cached` keeps ``kind`` of this park folder and content stamp."""
+    from access.cache import SafeCache
+
+    return SafeCache(cache_dir()).path(_cache_name(kind, folder, folder_stamp))
 
 
 def disk_cached(kind: str, folder: str, folder_stamp: str, compute: Callable):
     """``compute()``, kept on disk between server starts, keyed by the park's files and the library's code.
 
-    A cold start of the app then unpickles the park instead of reading every
-    file again.  Any failure of the cache itself falls back to computing.
+    A cold start of the app then loads the park instead of reading every file
+    again.  The cache (:class:`access.cache.SafeCache`) loads only pickles it
+    signed itself, from a folder only this account can open; an unsafe folder
+    is not used at all (the value is computed).
     """
-    path = disk_cache_path(kind, folder, folder_stamp)
-    where = path.name.split("-")[-2]
-    if path.is_file():
-        try:
-            with path.open("rb") as fh:
-                return pickle.load(fh)
-        except Exception:
-            path.unlink(missing_ok=True)
-    value = compute()
+    from access.cache import SafeCache
+    from access.errors import UnsafeLocation
+
+    cache, name = SafeCache(cache_dir()), _cache_name(kind, folder, folder_stamp)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
-        for stale in path.parent.glob(f"{kind}-{where}-*.pickle"):  # older versions of the same park
-            if stale != path:
-                stale.unlink(missing_ok=True)
-    except Exception:
-        pass
+        value = cache.cached(name, compute)
+    except UnsafeLocation:
+        return compute()
+    cache.prune(name.rsplit("-", 1)[0] + "-", keep=name)  # older versions of the same park
     return value
 
 
