@@ -8,7 +8,6 @@ arrays and images derived from it are cached beside it.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 import re
@@ -19,6 +18,15 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from access.cache import SafeCache, default_cache_dir
+from access.errors import AccessError, UnsafeLocation
+from access.files import check_upload, save_uploads
+from layers.errors import LayersError
+from layers.manifest import draft_manifest
+from patrols.errors import PatrolsError
+from riskmodel.errors import RiskModelError
+from ui import maps
+
 ROOT = Path(__file__).resolve().parent.parent
 PARK_ENV = "PARK_DIR"  # environment variable naming the park folder to open first
 DEFAULT_PARK = ROOT / "data" / "demo"
@@ -27,23 +35,9 @@ PARKS_ROOT = ROOT / "data" / "parks"  # ...by default
 MAP_HEIGHT = 600
 
 
-# --- the library, as far as it exists ----------------------------------------
-def optional(module: str, name: str):
-    """``module.name`` if that part of the library is installed, else ``None``."""
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        return None
-    return getattr(mod, name, None)
-
-
+# --- the library's errors ---------------------------------------------------------
 def library_errors() -> tuple[type[BaseException], ...]:
     """The root exceptions of the library packages."""
-    from access.errors import AccessError
-    from layers.errors import LayersError
-    from patrols.errors import PatrolsError
-    from riskmodel.errors import RiskModelError
-
     return (LayersError, RiskModelError, PatrolsError, AccessError)
 
 
@@ -51,11 +45,6 @@ def show_error(exc: BaseException, what: str = "") -> None:
     """A library error as a clear message (never a traceback)."""
     prefix = f"{what}: " if what else ""
     st.error(f"{prefix}{exc}")
-
-
-def not_available(feature: str, needs: str) -> None:
-    """Say that a feature is missing because part of the library is not installed."""
-    st.info(f"{feature} is not available in this installation (it needs `{needs}`).")
 
 
 def run_library(call: Callable, what: str):
@@ -102,23 +91,17 @@ def new_park_folder(name: str) -> Path:
     return folder
 
 
-def create_park(name: str, files: dict[str, bytes]) -> tuple[Path, str | None]:
+def create_park(name: str, files: dict[str, bytes]) -> tuple[Path, str]:
     """Save uploaded files in a new park folder and draft its ``park.toml``.
 
-    Returns the folder and the drafted manifest text (``None`` when the
-    library cannot draft one).  An uploaded ``park.toml`` is kept as it is and
+    Returns the folder and the drafted manifest text.  An uploaded ``park.toml`` is kept as it is and
     the draft goes to ``park.draft.toml``; raises the library's errors.
     """
-    from access.files import check_upload, save_uploads
-
     for fname, data in files.items():  # every file checked before the folder is made
         check_upload(fname, len(data))
     folder = new_park_folder(name)
     save_uploads(folder, files)
-    draft = optional("layers.manifest", "draft_manifest")
-    if draft is None:
-        return folder, None
-    text = draft(folder)
+    text = draft_manifest(folder)
     text = re.sub(r"(?m)^name\s*=.*$", lambda _m: f"name = {json.dumps(name.strip())}", text, count=1)
     target = folder / ("park.draft.toml" if (folder / "park.toml").exists() else "park.toml")
     target.write_text(text, encoding="utf-8")
@@ -143,8 +126,6 @@ CACHE_ENV = "PARK_CACHE_DIR"  # where loaded parks are kept between server start
 
 def cache_dir() -> Path:
     """Folder of the on-disk cache (``$PARK_CACHE_DIR``, else ``~/.cache/rhino-patrol``; private, mode 0700)."""
-    from access.cache import default_cache_dir
-
     return Path(os.environ.get(CACHE_ENV) or default_cache_dir())
 
 
@@ -165,8 +146,6 @@ def _cache_name(kind: str, folder: str, folder_stamp: str) -> str:
 
 def disk_cache_path(kind: str, folder: str, folder_stamp: str) -> Path:
     """Where :func:`disk_cached` keeps ``kind`` of this park folder and content stamp."""
-    from access.cache import SafeCache
-
     return SafeCache(cache_dir()).path(_cache_name(kind, folder, folder_stamp))
 
 
@@ -178,9 +157,6 @@ def disk_cached(kind: str, folder: str, folder_stamp: str, compute: Callable):
     signed itself, from a folder only this account can open; an unsafe folder
     is not used at all (the value is computed).
     """
-    from access.cache import SafeCache
-    from access.errors import UnsafeLocation
-
     cache, name = SafeCache(cache_dir()), _cache_name(kind, folder, folder_stamp)
     try:
         value = cache.cached(name, compute)
@@ -260,9 +236,6 @@ def require_park(light: bool = False):
     which a cold start loads much faster than the whole park.
     """
     folder = park_dir()
-    if optional("layers.park", "load_park") is None:
-        not_available("Loading a park", "layers.park.load_park")
-        st.stop()
     if not Path(folder).is_dir():
         st.error(
             f"Park folder {folder!r} does not exist. Build the demo park with `make demo`, "
@@ -296,9 +269,7 @@ def _effort(folder: str, _stamp: str):
 
 
 def effort(folder: str | None = None):
-    """Monthly patrol effort of the park (cached), or ``None`` where the library lacks it."""
-    if optional("layers.effort", "compute_effort") is None:
-        return None
+    """Monthly patrol effort of the park (cached), raising the library's errors."""
     folder = str(folder or park_dir())
     return _effort(folder, stamp(folder))
 
@@ -309,8 +280,6 @@ def effort_if_ready(folder: str | None = None):
     The map page draws its first paint with this and computes the effort
     (which reads every GPS fix) only after the map is on screen.
     """
-    if optional("layers.effort", "compute_effort") is None:
-        return None
     folder = str(folder or park_dir())
     key = (folder, stamp(folder))
     if key in _ready() or disk_cache_path("effort", *key).is_file():
@@ -324,8 +293,6 @@ def _raster_overlays(folder: str, _stamp: str):
 
 
 def _draw_rasters(park) -> list:
-    from ui import maps
-
     out = []
     rasters = getattr(park, "rasters", {}) or {}
     dem = rasters.get("dem") or rasters.get("elevation")
@@ -405,8 +372,6 @@ def session_plan(park):
 
 def risk_overlays(surface, show_risk: bool = True) -> list:
     """Risk, uncertainty and class overlays of a risk surface (the risk shown)."""
-    from ui import maps
-
     grid = surface.grid
     out = [
         maps.grid_overlay(
@@ -476,8 +441,6 @@ def show_map(base, key: str, layers=None, height: int = MAP_HEIGHT) -> None:
     instead of redrawing the whole map.
     """
     from streamlit_folium import st_folium
-
-    from ui import maps
 
     st_folium(
         base,
