@@ -59,6 +59,7 @@ class User:
     posts: tuple[str, ...] = ()
     parks: tuple[str, ...] = ()
     display: str = ""
+    email: str = ""
 
     @property
     def label(self) -> str:
@@ -200,6 +201,7 @@ class UserStore:
             posts=tuple(rec.get("posts") or ()),
             parks=tuple(rec.get("parks") or ()),
             display=str(rec.get("display") or ""),
+            email=str(rec.get("email") or ""),
         )
 
     def status(self, name: str, now=None) -> dict:
@@ -210,7 +212,17 @@ class UserStore:
         return {"failed": int(rec.get("failed", 0)), "locked_until": until if locked else None}
 
     # --- changes --------------------------------------------------------------------------
-    def add(self, name: str, password: str, role: str, posts=(), parks=(), display: str = "") -> User:
+    def by_email(self, email: str) -> User | None:
+        """The user whose e-mail is ``email`` (case-insensitive), for OpenID Connect sign-ins; ``None`` if none."""
+        email = email.strip().lower()
+        if not email:
+            return None
+        for name, rec in self._read()["users"].items():
+            if str(rec.get("email") or "").lower() == email:
+                return self._user(name, rec)
+        return None
+
+    def add(self, name: str, password: str, role: str, posts=(), parks=(), display: str = "", email: str = "") -> User:
         """Add a user (:class:`UserError` when the name is taken, the role unknown or the password short)."""
         _check_name(name)
         _check_role(role)
@@ -223,6 +235,7 @@ class UserStore:
                 "posts": list(posts),
                 "parks": [str(p) for p in parks],
                 "display": display,
+                "email": email.strip(),
                 "hash": self.hasher.hash(password),
                 "failed": 0,
                 "locked_until": None,

@@ -305,7 +305,7 @@ def _draw_rasters(park) -> list:
         try:
             out.append(
                 maps.raster_file_overlay(
-                    maps.RASTER_TITLES.get(name.lower(), name.replace("_", " ").capitalize()),
+                    raster_title(name),
                     layer.path,
                     units=maps.RASTER_UNITS.get(name.lower()),
                     cmap=maps.RASTER_CMAPS.get(name.lower()),
@@ -318,10 +318,24 @@ def _draw_rasters(park) -> list:
     return out
 
 
-def raster_overlays(folder: str | None = None):
-    """Hillshade (shown) and every park raster (hidden) as map overlays, cached."""
+def raster_title(name: str) -> str:
+    """The map title of the park raster called ``name``."""
+    return maps.RASTER_TITLES.get(name.lower(), name.replace("_", " ").capitalize())
+
+
+def raster_overlays(folder: str | None = None, park=None):
+    """Hillshade (shown) and every park raster (hidden) as map overlays, cached.
+
+    With ``park`` (as :func:`access.guard.park_layers_for` gave it to the user)
+    only the rasters that ``park`` still holds are returned.
+    """
     folder = str(folder or park_dir())
-    return _raster_overlays(folder, stamp(folder))
+    overlays = _raster_overlays(folder, stamp(folder))
+    if park is None:
+        return overlays
+    view = _park_view(folder, stamp(folder))
+    hidden = {raster_title(n) for n in view.rasters if n not in (park.rasters or {})}
+    return [o for o in overlays if getattr(o, "name", None) not in hidden]
 
 
 def last_data_date(park):
