@@ -52,6 +52,7 @@ UPLOAD_MAX_MB = 200  # per file
 UPLOAD_TYPES = (
     ".toml", ".geojson", ".json", ".gpkg", ".shp", ".shx", ".dbf", ".prj", ".cpg", ".zip", ".kml", ".kmz",
     ".gpx", ".csv", ".fgb", ".xml", ".parquet", ".geoparquet", ".tif", ".tiff", ".img", ".vrt", ".asc",
+    ".md", ".txt",
 )  # fmt: skip
 
 

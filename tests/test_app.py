@@ -239,7 +239,10 @@ def test_data_page_report_and_switch(app_env, tmp_path):
 
     # only the configured parks are offered: no server path can be typed
     assert not [t for t in at.text_input if t.key == "data_park_path"]
-    assert at.selectbox(key="data_park_choice").options == [str(app_env)]
+    from ui import auth
+
+    assert at.selectbox(key="data_park_choice").options == [str(p) for p in auth.known_parks()]
+    assert str(tmp_path) not in " ".join(at.selectbox(key="data_park_choice").options)
 
 
 def test_create_park_from_uploads(app_env, small_park, tmp_path):

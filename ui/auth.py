@@ -201,7 +201,7 @@ def banner(u: User | None) -> None:
         return
     if u.role == OPEN:
         if auth_switched_off():
-            st.warning("Sign-in is switched off (`PATROL_AUTH=off`): everyone using this app sees everything.")
+            st.sidebar.caption("Sign-in is switched off (`PATROL_AUTH=off`): everyone using this app sees everything.")
         else:
             st.warning(
                 "Demo park without sign-in: anyone can use it. Other parks need a signed-in user (the Sign in page)."
