@@ -27,6 +27,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from ..errors import LayerReadError
+from ..files import check_file
 from . import earthranger, parquet, smart
 
 FORMATS = {
@@ -87,10 +88,8 @@ def read(
     LayerReadError
         The file is not one of :data:`FORMATS`, is damaged, or holds nothing for the role.
     """
-    from ..readers import _check_file
-
     path = Path(path)
-    _check_file(path)
+    check_file(path)
     fmt = detect(path)
     if fmt == "smart-xml":
         gdf = smart.read(path, role, max_rows)

@@ -27,6 +27,7 @@ import shapely
 
 from ..defaults import COL_TIME, COL_TYPE
 from ..errors import LayerReadError
+from ..tabular import read_csv_table
 from ._common import Rejects, finish, parse_utc, species_word
 
 # Columns kept (when present) beside time, type and geometry; the rest (updates, files, URLs...) are dropped.
@@ -192,11 +193,9 @@ def events(df: pd.DataFrame, path: Path, max_rows: int | None = None):
 
 def read_csv(path: Path, role: str | None, max_rows: int | None = None):
     """An EarthRanger event CSV as incident points (``role="patrols"`` is refused: events are not tracks)."""
-    from ..readers import _read_csv_table
-
     if role == "patrols":
         raise LayerReadError(_NOT_TRACKS.format(path=path, what="event CSV"))
-    return events(_read_csv_table(path, None), path, max_rows)
+    return events(read_csv_table(path, None), path, max_rows)
 
 
 def patrol_events(patrols: pd.DataFrame, path: Path, role: str | None, max_rows: int | None = None):
