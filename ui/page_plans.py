@@ -50,7 +50,7 @@ with st.sidebar:
         ),
         key="plan_risk_source",
     )
-    if not risk_page:
+    if not risk_page and sees_risk:
         st.caption("Fit a surface on the Risk page to plan on it instead.")
     horizon = riskview.DEFAULT_HORIZON
     if source == FORECAST:
