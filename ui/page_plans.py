@@ -19,7 +19,7 @@ from access.exports import plan_zip_for
 from layers.defaults import DEFAULT_PATROL_KM, DEFAULT_TEAMS_PER_POST
 from patrols import export
 from patrols.planner import plan_patrols
-from ui import auth, common, maps, riskview
+from ui import auth, common, jobs, maps, riskview
 
 FORECAST = "forecast"
 RISK_PAGE = "risk page"
@@ -106,19 +106,24 @@ if st.button("Plan patrols", type="primary", disabled=not posts, key="plan_go"):
             "The risk forecast could not be fitted",
         )
     if chosen is not None:
+        settings = dict(
+            posts=tuple(posts),
+            teams=int(teams),
+            km=float(km),
+            kind=kind,
+            randomness=float(randomness),
+            seed=int(seed),
+        )
+        risk_now = chosen["surface"].risk
+        key = ("plan", str(park.folder), common.stamp(park.folder), jobs.array_key(risk_now), str(start), int(days))
+        key += tuple(sorted(settings.items()))
         plan = common.run_library(
-            lambda: plan_patrols(
-                park,
-                chosen["surface"].risk,
-                start,
-                int(days),
-                posts=list(posts),
-                teams=int(teams),
-                km=float(km),
-                kind=kind,
-                randomness=float(randomness),
-                seed=int(seed),
-                progress=common.progress_callback(bar),
+            lambda: jobs.result(
+                key,
+                lambda progress: plan_patrols(
+                    park, risk_now, start, int(days), **dict(settings, posts=list(posts)), progress=progress
+                ),
+                common.progress_callback(bar),
             ),
             "The plan could not be made",
         )
