@@ -14,7 +14,6 @@ guard refuses.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -246,7 +245,3 @@ def audited(make: Callable[[], bytes], u: User, what: str, folder) -> Callable[[
         return out
 
     return data
-
-
-def expires_in(session) -> dt.timedelta:
-    return session.expires - dt.datetime.now(dt.UTC)
