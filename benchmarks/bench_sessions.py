@@ -146,10 +146,15 @@ async def drive(url: str, n: int) -> dict:
             others = [asyncio.create_task(keep_redrawing(p, stop, redraws)) for p in pages[1:]]
             await asyncio.sleep(2)
             busy_from = time.monotonic()
-            await fit_and_plan(pages[0], timings)
-            busy_to = time.monotonic()
-            stop.set()
-            await asyncio.gather(*others)
+            try:
+                await fit_and_plan(pages[0], timings)
+            finally:
+                busy_to = time.monotonic()
+                stop.set()
+                done = await asyncio.gather(*others, return_exceptions=True)
+            failed = [d for d in done if isinstance(d, BaseException)]
+            if failed:
+                raise RuntimeError(f"{len(failed)} sessions failed while redrawing: {failed[0]!r}")
         finally:
             await browser.close()
     during = [d for t0, d in redraws if busy_from <= t0 <= busy_to]
