@@ -116,3 +116,12 @@ def test_uploads_are_checked_before_anything_is_written(tmp_path):
     assert all(p.parent == folder.resolve() for p in written) and not (tmp_path / "outside.csv").exists()
     with pytest.raises(UploadRejected, match="already in"):  # never overwrites
         save_uploads(folder, {"park.toml": b"other"})
+
+
+def test_the_app_refuses_a_bad_upload_before_making_the_park_folder(tmp_path, monkeypatch):
+    from ui import common
+
+    monkeypatch.setenv(common.PARKS_ENV, str(tmp_path / "parks"))
+    with pytest.raises(UploadRejected, match="not accepted"):
+        common.create_park("Evil", {"boundary.geojson": b"{}", "run.sh": b"rm -rf /"})
+    assert not (tmp_path / "parks").exists()

@@ -120,6 +120,16 @@ def test_signed_out_visitor_gets_the_sign_in_page_then_signs_in(env, tmp_path):
     assert titles(at) == ["Sign in"]
 
 
+def test_an_expired_session_gets_the_sign_in_page_again(env, park):
+    u = users(park)[PLANNER]
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["access_session"] = new_session(u, hours=8, now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=9))
+    at.run()
+    no_exception(at)
+    assert titles(at) == ["Sign in"] and "expired" in at.error[0].value
+    assert "access_session" not in at.session_state
+
+
 def test_sign_in_page_offers_openid_connect_only_when_configured(env):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.secrets["auth"] = {

@@ -18,7 +18,13 @@ if providers is not None:
     for name in providers or [None]:
         label = f"Sign in with {name}" if name else "Sign in with the park's identity provider"
         if st.button(label, key=f"signin_oidc_{name or 'default'}", type="primary"):
-            st.login(name) if name else st.login()
+            try:
+                st.login(name) if name else st.login()
+            except Exception as exc:  # e.g. Authlib missing, or an incomplete [auth] section
+                st.error(
+                    f"OpenID Connect sign-in is not available: {exc}. Fix: install Authlib and check the [auth] "
+                    "section of .streamlit/secrets.toml (see the README)"
+                )
     st.subheader("Or with a station account")
 
 with st.form("signin_form"):
