@@ -17,6 +17,7 @@ import datetime as dt
 import fcntl
 import functools
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,7 +170,7 @@ class UserStore:
     def _locked(self):
         private_dir(self.path.parent)
         lock = self.path.with_name(f".{self.path.name}.lock")
-        with open(lock, "a") as fh:
+        with os.fdopen(os.open(lock, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600), "a") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 data = self._read()
