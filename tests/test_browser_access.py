@@ -79,6 +79,13 @@ def test_ranger_and_manager_sign_in(small_park, tmp_path, monkeypatch):
             leaflet_frame(page, timeout=60)
             page.wait_for_timeout(500)
             page.screenshot(path=str(shots / "ranger-plans.png"))
+            goto_page(page, "Indicators")
+            page.get_by_role("button", name="Indicators (CSV)").wait_for(timeout=60_000)
+            wait_idle(page)
+            with page.expect_download(timeout=60_000) as info:
+                page.get_by_role("button", name="Indicators (CSV)").click()
+            csv = Path(info.value.path()).read_text()
+            assert csv.startswith("month,") and "lon" not in csv.split("\n")[0]
             assert page.blocked == [], f"the app asked the network for {page.blocked}"
 
         with offline_page(pw) as page:
@@ -100,5 +107,6 @@ def test_ranger_and_manager_sign_in(small_park, tmp_path, monkeypatch):
 
     monkeypatch.setenv("PATROL_AUDIT_DIR", str(tmp_path / "audit"))  # where app_server keeps the audit logs
     events = AuditLog(small_park).events(store.get("boss"))
-    assert list(events["event"]) == ["sign-in-failed", "sign-in", "sign-in"]
-    assert list(events["user"])[1:] == ["amina", "boss"]
+    assert list(events["event"]) == ["sign-in-failed", "sign-in", "download", "sign-in"]
+    assert list(events["user"])[1:] == ["amina", "amina", "boss"]
+    assert events["what"][2] == "indicators (CSV)", "the download is recorded when it is made"
