@@ -76,6 +76,9 @@ class Manifest:
         (``time``, ``type``, ``lon``, ``lat``, ``x``, ``y``, ``wkt``, ``date_format``, ``crs``...).
     path : Path
         The manifest file itself.
+    access : dict
+        The ``[access]`` table, read by :mod:`access` (``sensitive``: layer names
+        or patterns protected in outside exports; ``generalise_m``: their grid).
     """
 
     folder: Path
@@ -87,6 +90,7 @@ class Manifest:
     rasters: dict[str, RasterLayer] = field(default_factory=dict)
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     path: Path | None = None
+    access: dict = field(default_factory=dict)
 
     def all_files(self) -> dict[str, Path]:
         """Every file named by the manifest, keyed by role or layer name."""
@@ -275,7 +279,26 @@ def read_manifest(folder: str | Path) -> Manifest:
                 f"Fix: use only {', '.join(COLUMN_KEYS + COLUMN_OPTIONS)}"
             )
         columns[key] = {k: str(v) for k, v in value.items()}
-    return Manifest(folder, name, cell, crs, layers, features, rasters, columns, path)
+    access = _access_table(path, data.get("access", {}))
+    return Manifest(folder, name, cell, crs, layers, features, rasters, columns, path, access)
+
+
+def _access_table(path: Path, value) -> dict:
+    """The ``[access]`` table, checked: ``sensitive`` a list of names, ``generalise_m`` a positive number."""
+    if not isinstance(value, dict):
+        raise ManifestError(f'{path}: [access] must be a table, e.g. sensitive = ["incidents", "rhino_density"]')
+    unknown = set(value) - {"sensitive", "generalise_m"}
+    if unknown:
+        raise ManifestError(
+            f"{path}: [access] has unknown keys {sorted(unknown)}. Fix: use only sensitive, generalise_m"
+        )
+    sensitive = value.get("sensitive")
+    if sensitive is not None and not (isinstance(sensitive, list) and all(isinstance(s, str) for s in sensitive)):
+        raise ManifestError(f'{path}: [access] sensitive must be a list of layer names, e.g. ["incidents"]')
+    cell = value.get("generalise_m")
+    if cell is not None and (isinstance(cell, bool) or not isinstance(cell, int | float) or cell <= 0):
+        raise ManifestError(f"{path}: [access] generalise_m = {cell!r} is not a positive number. Fix: e.g. 5000")
+    return dict(value)
 
 
 # --- drafting ---------------------------------------------------------------

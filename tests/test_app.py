@@ -35,6 +35,8 @@ def app_env(small_park, tmp_path, monkeypatch):
     monkeypatch.setenv("PARK_DIR", str(small_park))
     monkeypatch.setenv("PARKS_DIR", str(tmp_path / "parks"))
     monkeypatch.setenv("PARK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PATROL_AUTH", "off")  # roles are tested in test_app_access.py
+    monkeypatch.setenv("PATROL_AUDIT_DIR", str(tmp_path / "audit"))
     return small_park
 
 
@@ -96,6 +98,7 @@ def test_map_page_summary_and_filters(app_env, park):
 
 
 def test_bad_park_folder_shows_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATROL_AUTH", "off")
     monkeypatch.setenv("PARK_DIR", str(tmp_path / "nowhere"))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     no_exception(at)
@@ -234,9 +237,12 @@ def test_data_page_report_and_switch(app_env, tmp_path):
     layers = at.dataframe[0].value
     assert "boundary" in set(layers["layer"])
 
-    at.text_input(key="data_park_path").set_value(str(tmp_path / "nope")).run()
-    no_exception(at)
-    assert at.error and "does not exist" in at.error[0].value
+    # only the configured parks are offered: no server path can be typed
+    assert not [t for t in at.text_input if t.key == "data_park_path"]
+    from ui import auth
+
+    assert at.selectbox(key="data_park_choice").options == [str(p) for p in auth.known_parks()]
+    assert str(tmp_path) not in " ".join(at.selectbox(key="data_park_choice").options)
 
 
 def test_create_park_from_uploads(app_env, small_park, tmp_path):

@@ -45,13 +45,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def app_server(park_dir: str | Path, parks_dir: str | Path | None = None, log: Path | None = None):
-    """Run ``streamlit run app.py`` on a free local port; yield its base URL."""
+def app_server(park_dir: str | Path, parks_dir: str | Path | None = None, log: Path | None = None, env=None):
+    """Run ``streamlit run app.py`` on a free local port; yield its base URL.
+
+    Sign-in is off (``PATROL_AUTH=off``) unless ``env`` says otherwise.
+    """
     port = free_port()
-    env = dict(os.environ, PARK_DIR=str(park_dir))
+    env = {"PATROL_AUTH": "off", **os.environ, "PARK_DIR": str(park_dir), **(env or {})}
     if parks_dir is not None:
         env["PARKS_DIR"] = str(parks_dir)
         env.setdefault("PARK_CACHE_DIR", str(Path(parks_dir).parent / "park-cache"))
+        env.setdefault("PATROL_AUDIT_DIR", str(Path(parks_dir).parent / "audit"))
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
@@ -200,7 +204,7 @@ def walkthrough(page, url: str, shots: Path, days: int = 1, teams: int = 1) -> d
 
     goto_page(page, "Park data")
     page.get_by_text("Layers loaded").wait_for(timeout=60_000)
-    page.get_by_text("Or the path of another park folder").wait_for(timeout=30_000)
+    page.get_by_text("Open a park").wait_for(timeout=30_000)
     wait_idle(page)
     page.wait_for_timeout(500)
     page.screenshot(path=str(shots / "data.png"))

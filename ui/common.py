@@ -10,9 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,9 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from access.cache import SafeCache, default_cache_dir
+from access.errors import AccessError, UnsafeLocation
+from access.files import check_upload, save_uploads
 from layers.errors import LayersError
 from layers.manifest import draft_manifest
 from patrols.errors import PatrolsError
@@ -36,8 +37,8 @@ MAP_HEIGHT = 600
 
 # --- the library's errors ---------------------------------------------------------
 def library_errors() -> tuple[type[BaseException], ...]:
-    """The root exceptions of the three library packages."""
-    return (LayersError, RiskModelError, PatrolsError)
+    """The root exceptions of the library packages."""
+    return (LayersError, RiskModelError, PatrolsError, AccessError)
 
 
 def show_error(exc: BaseException, what: str = "") -> None:
@@ -96,9 +97,10 @@ def create_park(name: str, files: dict[str, bytes]) -> tuple[Path, str]:
     Returns the folder and the drafted manifest text.  An uploaded ``park.toml`` is kept as it is and
     the draft goes to ``park.draft.toml``; raises the library's errors.
     """
+    for fname, data in files.items():  # every file checked before the folder is made
+        check_upload(fname, len(data))
     folder = new_park_folder(name)
-    for fname, data in files.items():
-        (folder / Path(fname).name).write_bytes(data)
+    save_uploads(folder, files)
     text = draft_manifest(folder)
     text = re.sub(r"(?m)^name\s*=.*$", lambda _m: f"name = {json.dumps(name.strip())}", text, count=1)
     target = folder / ("park.draft.toml" if (folder / "park.toml").exists() else "park.toml")
@@ -123,8 +125,8 @@ CACHE_ENV = "PARK_CACHE_DIR"  # where loaded parks are kept between server start
 
 
 def cache_dir() -> Path:
-    """Folder of the on-disk cache (``$PARK_CACHE_DIR`` or the system's temporary folder)."""
-    return Path(os.environ.get(CACHE_ENV) or Path(tempfile.gettempdir()) / "rhino-patrol-cache")
+    """Folder of the on-disk cache (``$PARK_CACHE_DIR``, else ``~/.cache/rhino-patrol``; private, mode 0700)."""
+    return Path(os.environ.get(CACHE_ENV) or default_cache_dir())
 
 
 def _library_stamp() -> str:
@@ -136,39 +138,31 @@ def _library_stamp() -> str:
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
 
 
-def disk_cache_path(kind: str, folder: str, folder_stamp: str) -> Path:
-    """Where :func:`disk_cached` keeps ``kind`` of this park folder and content stamp."""
+def _cache_name(kind: str, folder: str, folder_stamp: str) -> str:
     where = hashlib.sha1(str(Path(folder).resolve()).encode()).hexdigest()[:16]
     key = hashlib.sha1(f"{folder_stamp}|{_library_stamp()}".encode()).hexdigest()[:16]
-    return cache_dir() / f"{kind}-{where}-{key}.pickle"
+    return f"{kind}-{where}-{key}"
+
+
+def disk_cache_path(kind: str, folder: str, folder_stamp: str) -> Path:
+    """Where :func:`disk_cached` keeps ``kind`` of this park folder and content stamp."""
+    return SafeCache(cache_dir()).path(_cache_name(kind, folder, folder_stamp))
 
 
 def disk_cached(kind: str, folder: str, folder_stamp: str, compute: Callable):
     """``compute()``, kept on disk between server starts, keyed by the park's files and the library's code.
 
-    A cold start of the app then unpickles the park instead of reading every
-    file again.  Any failure of the cache itself falls back to computing.
+    A cold start of the app then loads the park instead of reading every file
+    again.  The cache (:class:`access.cache.SafeCache`) loads only pickles it
+    signed itself, from a folder only this account can open; an unsafe folder
+    is not used at all (the value is computed).
     """
-    path = disk_cache_path(kind, folder, folder_stamp)
-    where = path.name.split("-")[-2]
-    if path.is_file():
-        try:
-            with path.open("rb") as fh:
-                return pickle.load(fh)
-        except Exception:
-            path.unlink(missing_ok=True)
-    value = compute()
+    cache, name = SafeCache(cache_dir()), _cache_name(kind, folder, folder_stamp)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
-        for stale in path.parent.glob(f"{kind}-{where}-*.pickle"):  # older versions of the same park
-            if stale != path:
-                stale.unlink(missing_ok=True)
-    except Exception:
-        pass
+        value = cache.cached(name, compute)
+    except UnsafeLocation:
+        return compute()
+    cache.prune(name.rsplit("-", 1)[0] + "-", keep=name)  # older versions of the same park
     return value
 
 
@@ -311,7 +305,7 @@ def _draw_rasters(park) -> list:
         try:
             out.append(
                 maps.raster_file_overlay(
-                    maps.RASTER_TITLES.get(name.lower(), name.replace("_", " ").capitalize()),
+                    raster_title(name),
                     layer.path,
                     units=maps.RASTER_UNITS.get(name.lower()),
                     cmap=maps.RASTER_CMAPS.get(name.lower()),
@@ -324,10 +318,24 @@ def _draw_rasters(park) -> list:
     return out
 
 
-def raster_overlays(folder: str | None = None):
-    """Hillshade (shown) and every park raster (hidden) as map overlays, cached."""
+def raster_title(name: str) -> str:
+    """The map title of the park raster called ``name``."""
+    return maps.RASTER_TITLES.get(name.lower(), name.replace("_", " ").capitalize())
+
+
+def raster_overlays(folder: str | None = None, park=None):
+    """Hillshade (shown) and every park raster (hidden) as map overlays, cached.
+
+    With ``park`` (as :func:`access.guard.park_layers_for` gave it to the user)
+    only the rasters that ``park`` still holds are returned.
+    """
     folder = str(folder or park_dir())
-    return _raster_overlays(folder, stamp(folder))
+    overlays = _raster_overlays(folder, stamp(folder))
+    if park is None:
+        return overlays
+    view = _park_view(folder, stamp(folder))
+    hidden = {raster_title(n) for n in view.rasters if n not in (park.rasters or {})}
+    return [o for o in overlays if getattr(o, "name", None) not in hidden]
 
 
 def last_data_date(park):

@@ -7,37 +7,35 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from access import guard, roles
+from access.defaults import UPLOAD_MAX_MB, UPLOAD_TYPES
+from access.exports import outside_export
+from access.generalise import generalise_cell, sensitive_patterns
 from layers.fieldimport import import_uploads
-from ui import common
+from ui import auth, common
 
 st.title("Park data")
+user = auth.user()
 
-
-def known_parks() -> list[str]:
-    """The demo park and every park made from uploads, as folder paths."""
-    found = []
-    if (common.DEFAULT_PARK / "park.toml").is_file():
-        found.append(str(common.DEFAULT_PARK))
-    root = common.parks_root()
-    if root.is_dir():
-        found += [str(p) for p in sorted(root.iterdir()) if (p / "park.toml").is_file()]
-    current = common.park_dir()
-    if current not in found:
-        found.insert(0, current)
-    return found
-
-
-# --- choose a folder -------------------------------------------------------------------
+# --- choose a folder: only the configured parks this user may open ------------------------
 st.subheader("Park folder")
-parks = known_parks()
+parks = [str(p) for p in guard.allowed_parks(user, auth.known_parks())]
+if not parks:
+    st.error(f"{user.label} may open no park. Fix: a manager adds one (`python -m access set-access NAME --park ...`).")
+    st.stop()
 current = common.park_dir()
+if current not in parks:
+    common.set_park_dir(parks[0])
+    current = parks[0]
 choice = st.selectbox("Open a park", parks, index=parks.index(current), key="data_park_choice")
-typed = st.text_input("Or the path of another park folder", value="", key="data_park_path", placeholder="/path/to/park")
-wanted = typed.strip() or choice
-if wanted != current:
-    common.set_park_dir(wanted)
-    current = wanted
+if choice != current:
+    common.set_park_dir(choice)
+    current = choice
+if not roles.can(user, roles.PARK_DATA):
+    st.caption(f"The {user.role} role does not see the load report or the park's layers.")
+    st.stop()
 
+share = None
 folder = Path(current)
 if not folder.is_dir():
     st.error(f"Park folder {current!r} does not exist. Check the path, or build the demo park with `make demo`.")
@@ -82,11 +80,44 @@ else:
             "Download the load report (JSON)", report.to_json(), file_name="load-report.json", mime="application/json"
         )
 
+        share = park  # offered below for sharing outside the park
+
+# --- layers for people outside the park ------------------------------------------------------
+if share is not None:
+    st.subheader("Layers for people outside the park")
+    cell = generalise_cell(share)
+    st.write(
+        f"A zip of the park's layers to share with partners. Sensitive layers ({', '.join(sensitive_patterns(share))}; "
+        f"set by `[access] sensitive` in park.toml) are generalised to a {cell / 1000:g} km grid: points are counted "
+        "per cell, rasters averaged over blocks. Every export is recorded in the park's audit log."
+    )
+    how = st.radio(
+        "Sensitive layers",
+        ["generalise", "drop", "exact"] if roles.can(user, roles.EXACT_EXPORT) else ["generalise", "drop"],
+        format_func={
+            "generalise": f"generalised to {cell / 1000:g} km",
+            "drop": "left out",
+            "exact": "exact locations (managers only, recorded with the reason)",
+        }.get,
+        horizontal=True,
+        key="data_share_how",
+    )
+    reason = st.text_input("Reason (recorded)", key="data_share_reason") if how == "exact" else ""
+    st.download_button(
+        "Layers for sharing (zip)",
+        data=lambda: outside_export(user, share, exact=how == "exact", drop=how == "drop", reason=reason),
+        file_name="park-layers-shared.zip",
+        mime="application/zip",
+        on_click="ignore",
+        key="dl_outside_export",
+        disabled=how == "exact" and not reason.strip(),
+    )
+
 # --- import field data into the open park -------------------------------------------------
 st.subheader("Import field data")
 if folder.is_dir() and folder.resolve() == Path(common.DEFAULT_PARK).resolve():
     st.info("The demo park is read-only. Make a park from your files below, then import its field data here.")
-elif folder.is_dir():
+elif folder.is_dir() and roles.can(user, roles.UPLOAD):
     st.write(
         "SMART (patrol XML, observation CSV, tracks as GPX or shapefile), EarthRanger (CSV, JSON, Parquet), GPX, "
         "KML/KMZ, GeoJSON or CyberTracker CSV. Records go to the park's store (`store.gpkg`); the park's own "
@@ -136,6 +167,8 @@ elif folder.is_dir():
                 )
 
 # --- a new park from uploads ------------------------------------------------------------
+if not roles.can(user, roles.UPLOAD):
+    st.stop()
 st.subheader("New park from files")
 st.write(
     "Upload the park's files (boundary, incidents, GPS tracks, posts, roads, rivers, rasters...). "
@@ -143,7 +176,13 @@ st.write(
     "for you to check."
 )
 name = st.text_input("Park name", value="", key="data_new_name", placeholder="e.g. North Luangwa")
-uploads = st.file_uploader("Park files", accept_multiple_files=True, key="data_uploads")
+uploads = st.file_uploader(
+    "Park files",
+    accept_multiple_files=True,
+    type=[t.lstrip(".") for t in UPLOAD_TYPES],
+    key="data_uploads",
+    help=f"At most {UPLOAD_MAX_MB} MB per file; names are cleaned (letters, digits, . _ -).",
+)
 if st.button("Create the park", disabled=not (name.strip() and uploads), key="data_create"):
     result = common.run_library(
         lambda: common.create_park(name, {up.name: up.getvalue() for up in uploads}), "The park could not be created"

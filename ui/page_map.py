@@ -6,10 +6,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import common, maps
+from access import guard, roles
+from ui import auth, common, maps
 
 st.title("Park map")
-park = common.require_park(light=True)
+user = auth.require(roles.MAP, "the park map")
+park = guard.park_layers_for(user, auth.require_park(user, light=True))
 st.caption(
     f"{park.name} · folder `{park.folder}` · CRS {park.crs.to_string() if hasattr(park.crs, 'to_string') else park.crs}"
 )
@@ -86,11 +88,13 @@ def effort_of_period(effort):
 effort_now = common.effort_if_ready(str(park.folder))
 km_total, filtered_overlays, effort_scale = effort_of_period(effort_now)
 
-overlays = list(common.raster_overlays(str(park.folder)))
-risk = common.session_risk(park)
+overlays = list(common.raster_overlays(str(park.folder), park=park))
+risk = common.session_risk(park) if roles.can(user, roles.RISK) else None
 if risk is not None:
-    overlays += common.risk_overlays(risk["surface"], show_risk=False)
+    overlays += common.risk_overlays(guard.risk_for(user, risk["surface"]), show_risk=False)
 plan = common.session_plan(park)
+if plan is not None:
+    plan = dict(plan, plan=guard.plan_for(user, plan["plan"]))
 
 tracks = None
 if show_tracks and park.has_tracks and t0 is not None:

@@ -14,21 +14,28 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from access import guard, roles
+from access.exports import plan_zip_for
 from layers.defaults import DEFAULT_PATROL_KM, DEFAULT_TEAMS_PER_POST
 from patrols import export
 from patrols.planner import plan_patrols
-from ui import common, maps, riskview
+from ui import auth, common, jobs, maps, riskview
 
 FORECAST = "forecast"
 RISK_PAGE = "risk page"
 ROWS_PER_DAY_PICKER = 16  # above this many patrols the downloads are listed one day at a time
 
 st.title("Patrol plans")
-park = common.require_park()
+user = auth.require(roles.PLAN, "patrol plans")
+park = guard.park_layers_for(user, auth.require_park(user))
+sees_risk = roles.can(user, roles.RISK)
 
-risk_page = common.session_risk(park)
+risk_page = common.session_risk(park) if sees_risk else None
 last_day = common.last_data_date(park)
-posts_all = [str(n) for n in park.posts["name"]] if len(park.posts) else []
+posts_all = guard.posts_for(user, [str(n) for n in park.posts["name"]] if len(park.posts) else [])
+if not posts_all:
+    st.warning(f"{user.label} belongs to no post of {park.name}. Fix: a manager adds the post (`python -m access`).")
+    st.stop()
 
 with st.sidebar:
     st.header("Risk to plan on")
@@ -43,7 +50,7 @@ with st.sidebar:
         ),
         key="plan_risk_source",
     )
-    if not risk_page:
+    if not risk_page and sees_risk:
         st.caption("Fit a surface on the Risk page to plan on it instead.")
     horizon = riskview.DEFAULT_HORIZON
     if source == FORECAST:
@@ -99,19 +106,24 @@ if st.button("Plan patrols", type="primary", disabled=not posts, key="plan_go"):
             "The risk forecast could not be fitted",
         )
     if chosen is not None:
+        settings = dict(
+            posts=tuple(posts),
+            teams=int(teams),
+            km=float(km),
+            kind=kind,
+            randomness=float(randomness),
+            seed=int(seed),
+        )
+        risk_now = chosen["surface"].risk
+        key = ("plan", str(park.folder), common.stamp(park.folder), jobs.array_key(risk_now), str(start), int(days))
+        key += tuple(sorted(settings.items()))
         plan = common.run_library(
-            lambda: plan_patrols(
-                park,
-                chosen["surface"].risk,
-                start,
-                int(days),
-                posts=list(posts),
-                teams=int(teams),
-                km=float(km),
-                kind=kind,
-                randomness=float(randomness),
-                seed=int(seed),
-                progress=common.progress_callback(bar),
+            lambda: jobs.result(
+                key,
+                lambda progress: plan_patrols(
+                    park, risk_now, start, int(days), **dict(settings, posts=list(posts)), progress=progress
+                ),
+                common.progress_callback(bar),
             ),
             "The plan could not be made",
         )
@@ -123,13 +135,13 @@ if st.button("Plan patrols", type="primary", disabled=not posts, key="plan_go"):
 
 current = common.session_plan(park)
 if current is None:
-    overlays = list(common.raster_overlays(str(park.folder)))
-    if chosen is not None:
-        overlays += common.risk_overlays(chosen["surface"])
+    overlays = list(common.raster_overlays(str(park.folder), park=park))
+    if chosen is not None and sees_risk:
+        overlays += common.risk_overlays(guard.risk_for(user, chosen["surface"]))
     common.show_map(maps.park_base_map(park, overlays, legend_open=False), key="plan_map")
     st.stop()
 
-plan = current["plan"]
+plan = guard.plan_for(user, current["plan"])
 used = current.get("risk") or chosen
 surface = used["surface"] if used else None
 if used is not None and used is not chosen:
@@ -145,9 +157,9 @@ c[2].metric("Expected risk covered (attacked cells found)", f"{plan.total_risk:.
 if plan.best_risk:
     c[3].metric("Share of the best plan (%)", f"{100 * plan.total_risk / plan.best_risk:.0f}")
 
-overlays = list(common.raster_overlays(str(park.folder)))
-if surface is not None:
-    overlays += common.risk_overlays(surface)
+overlays = list(common.raster_overlays(str(park.folder), park=park))
+if surface is not None and sees_risk:
+    overlays += common.risk_overlays(guard.risk_for(user, surface))
 common.show_map(maps.park_base_map(park, overlays, plan=plan, legend_open=False), key="plan_map", height=520)
 table = summary.drop(columns=["post"], errors="ignore").rename(
     columns={
@@ -179,8 +191,9 @@ def patrol_file(writer, patrol) -> bytes:
     """The bytes of one field file of ``patrol``, made once per plan."""
     key = (writer.__name__, patrol.patrol_id)
     if key not in files:
-        if writer is export.sheet_pdf_bytes:
-            files[key] = writer(patrol, risk=risk_array, grid=park.grid, boundary=boundary, park_name=park.name)
+        if writer is export.sheet_pdf_bytes:  # the risk along the route only (access.guard.sheet_risk_for)
+            near = guard.sheet_risk_for(user, patrol, risk_array, park.grid)
+            files[key] = writer(patrol, risk=near, grid=park.grid, boundary=boundary, park_name=park.name)
         else:
             files[key] = writer(patrol)
     return files[key]
@@ -188,7 +201,7 @@ def patrol_file(writer, patrol) -> bytes:
 
 def plan_zip() -> bytes:
     if "zip" not in files:
-        files["zip"] = export.plan_zip_bytes(plan, park=park, risk=surface)
+        files["zip"] = plan_zip_for(user, plan, park=park, risk=risk_array)
     return files["zip"]
 
 
@@ -199,7 +212,7 @@ top[0].caption(
 )
 top[1].download_button(
     "Whole plan (zip)",
-    data=plan_zip,
+    data=auth.audited(plan_zip, user, f"plan zip ({len(plan.patrols)} patrols)", park.folder),
     file_name="plan.zip",
     mime="application/zip",
     on_click="ignore",
@@ -225,7 +238,12 @@ for patrol in shown:
     for col, (label, writer, suffix, mime) in zip(row[1:], FILES):
         col.download_button(
             label,
-            data=lambda writer=writer, patrol=patrol: patrol_file(writer, patrol),
+            data=auth.audited(
+                lambda writer=writer, patrol=patrol: patrol_file(writer, guard.patrol_for(user, patrol)),
+                user,
+                f"{label} of patrol {patrol.patrol_id}",
+                park.folder,
+            ),
             file_name=f"{patrol.patrol_id}{suffix}",
             mime=mime,
             on_click="ignore",

@@ -12,11 +12,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from access import guard, roles
 from layers.defaults import ATTACK_TYPES
-from ui import common, maps, riskview
+from ui import auth, common, maps, riskview
 
 st.title("Risk")
-park = common.require_park()
+user = auth.require(roles.RISK, "the risk map")
+park = guard.park_layers_for(user, auth.require_park(user))
 
 defaults = riskview.default_settings(park)
 months = common.park_months(park)
@@ -59,7 +61,7 @@ if current is None:
     st.info("Choose a model, a cut-off date and a horizon, then press **Fit the risk model**.")
     st.stop()
 
-surface = current["surface"]
+surface = guard.risk_for(user, current["surface"])
 s = current["settings"]
 grid = surface.grid
 risk = np.where(grid.mask, np.asarray(surface.risk, dtype=float), np.nan)
@@ -138,14 +140,20 @@ with tab_dl:
                 zf.writestr(name, data)
         st.download_button(
             f"Risk rasters (zip of {len(files)} GeoTIFF files)",
-            buf.getvalue(),
+            auth.audited(buf.getvalue, user, "risk rasters (zip)", park.folder),
             file_name="risk-rasters.zip",
             mime="application/zip",
             on_click="ignore",
             key="dl_risk_zip",
         )
         for name, data in files.items():
-            st.download_button(name, data, file_name=name, on_click="ignore", key=f"dl_{name}")
+            st.download_button(
+                name,
+                auth.audited(lambda data=data: data, user, f"risk raster {name}", park.folder),
+                file_name=name,
+                on_click="ignore",
+                key=f"dl_{name}",
+            )
     metrics = {"settings": s, "evaluation": current.get("evaluation")}
     st.download_button(
         "Metrics (JSON)",

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from riskmodel.models import MODELS, RECOMMENDED
-from ui import common
+from ui import common, jobs
 
 DEFAULT_HORIZON = 3
 MODEL_LABELS = {
@@ -44,38 +44,16 @@ def default_settings(park, horizon: int = DEFAULT_HORIZON) -> dict:
     return {"train_until": cutoff, "horizon": horizon, "model": models()[0]}
 
 
-MAX_KEPT = 8  # fitted surfaces and evaluations kept per server process
-
-
-@st.cache_resource(show_spinner=False)
-def _kept() -> dict:
-    """Fitted surfaces and evaluations of this server process, by their arguments (oldest first).
-
-    A plain dict rather than ``st.cache_resource`` on the fitting itself: the
-    fit drives a progress bar made outside it, which Streamlit's cache cannot
-    replay on a later hit.
-    """
-    return {}
-
-
-def _remember(key: tuple, compute):
-    kept = _kept()
-    if key not in kept:
-        value = compute()
-        kept[key] = value
-        while len(kept) > MAX_KEPT:
-            kept.pop(next(iter(kept)))
-    return kept[key]
-
-
 def _fit(folder: str, _stamp: str, model: str, train_until: str, horizon: int, _progress=None):
+    """Fit (or share) a surface on the server's worker thread (:mod:`ui.jobs`)."""
     from riskmodel.surface import fit_risk
 
-    def compute():
-        park = common.load_park(folder)
-        return fit_risk(park, train_until, horizon, model=model, progress=_progress)
+    park = common.load_park(folder)  # on the page's thread: the cached park
 
-    return _remember(("fit", folder, _stamp, model, train_until, horizon), compute)
+    def compute(progress):
+        return fit_risk(park, train_until, horizon, model=model, progress=progress)
+
+    return jobs.result(("fit", folder, _stamp, model, train_until, horizon), compute, _progress)
 
 
 def fit(park, model: str, train_until, horizon: int, progress=None, store: str = "risk") -> dict:
@@ -149,11 +127,12 @@ def fit_default(park, progress=None) -> dict:
 def _evaluate(folder: str, _stamp: str, train_until: str, horizon: int, _progress=None) -> dict:
     from riskmodel.surface import evaluate
 
-    def compute():
-        park = common.load_park(folder)
-        return evaluate(park, train_until, horizon, progress=_progress).to_dict()
+    park = common.load_park(folder)
 
-    return _remember(("evaluate", folder, _stamp, train_until, horizon), compute)
+    def compute(progress):
+        return evaluate(park, train_until, horizon, progress=progress).to_dict()
+
+    return jobs.result(("evaluate", folder, _stamp, train_until, horizon), compute, _progress)
 
 
 def evaluate(park, train_until, horizon: int, progress=None) -> dict:
