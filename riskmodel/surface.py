@@ -177,8 +177,12 @@ def risk_classes(risk: np.ndarray, mask: np.ndarray, cuts=CLASS_CUTS) -> np.ndar
     return out
 
 
-def park_arrays(park, types=ATTACK_TYPES, progress: Progress = None) -> ParkArrays:
-    """Covariates, monthly effort and incident counts of ``park`` (a Park or a folder)."""
+def park_arrays(park, types=ATTACK_TYPES, progress: Progress = None, transport=None) -> ParkArrays:
+    """Covariates, monthly effort and incident counts of ``park`` (a Park or a folder).
+
+    ``transport`` chooses the tracks whose effort counts (foot, vehicle, boat; default every ground
+    transport, never aircraft): see :func:`layers.effort.compute_effort`.
+    """
     from layers.covariates import compute_covariates
     from layers.effort import compute_effort
     from layers.park import load_park
@@ -186,7 +190,7 @@ def park_arrays(park, types=ATTACK_TYPES, progress: Progress = None) -> ParkArra
     if isinstance(park, (str, Path)):
         park = load_park(park, progress=_sub(progress, 0.0, 0.2))
     cov = compute_covariates(park, progress=_sub(progress, 0.2, 0.35))
-    eff = compute_effort(park, freq="M", progress=_sub(progress, 0.35, 0.5))
+    eff = compute_effort(park, freq="M", progress=_sub(progress, 0.35, 0.5), transport=transport)
     counts = eff.counts(list(types))
     return ParkArrays(
         grid=park.grid,

@@ -285,3 +285,18 @@ def test_cybertracker_geojson_and_kml_exports(tmp_path, park):
     got = ParkStore(park).records("incidents").sort_values("time")
     assert got["type"].tolist() == ["snare", "elephant_carcass", "snare", "poacher_camp"]
     assert got["time"].iloc[0] == pd.Timestamp("2024-02-03T06:10:00Z")
+
+
+def test_risk_model_effort_by_transport(tmp_path, park, capsys):
+    from riskmodel.cli import main as risk_main
+    from riskmodel.surface import park_arrays
+
+    flight = pf.write_gpx(tmp_path / "flight.gpx", n_tracks=1, n_points=60, seed=12)
+    import_files(park, [flight], kind="patrols", transport="aircraft")
+    loaded = load_park(park)
+    ground = park_arrays(loaded).km.sum()
+    both = park_arrays(loaded, transport=["foot", "aircraft"]).km.sum()
+    assert both > ground > 0
+    out = str(tmp_path / "risk.tif")
+    assert risk_main(["fit", str(park), "--train-until", "2024-12-31", "--out", out, "--transport", "car"]) == 2
+    assert "--transport car" in capsys.readouterr().err

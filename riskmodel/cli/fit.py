@@ -27,6 +27,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
         help=f"comma-separated incident types that count (of {', '.join(INCIDENT_TYPES)})",
     )
     p.add_argument("--cell-size", type=float, default=None, help="grid cell size in metres (default: the manifest's)")
+    p.add_argument(
+        "--transport",
+        default=None,
+        help="comma-separated transport types whose tracks count as search effort (default foot,vehicle,boat; "
+        "an aircraft's track never searches the ground unless named here)",
+    )
     return p
 
 
@@ -52,19 +58,27 @@ def run(args) -> int:
     from layers.cli import progress_printer
     from layers.park import load_park
 
-    from ..surface import fit_risk
+    from ..errors import RiskModelError
+    from ..surface import fit_risk, park_arrays
     from ._common import parse_types
 
     types = parse_types(args.types)  # before the (slow) load
     park = load_park(args.park, cell_size=args.cell_size)
     refuse_park_inputs(park, args.out)
+    progress = progress_printer()
+    transport = None if args.transport is None else [t.strip() for t in args.transport.split(",") if t.strip()]
+    try:
+        arrays = park_arrays(park, types, progress, transport=transport)
+    except ValueError as exc:  # an unknown transport type
+        raise RiskModelError(f"--transport {args.transport}: {exc}") from exc
     surface = fit_risk(
         park,
         args.train_until,
         args.horizon_months,
         model=args.model,
         types=types,
-        progress=progress_printer(),
+        progress=progress,
+        arrays=arrays,
     )
     paths = surface.write(args.out)
     start, end = surface.period_range
