@@ -118,6 +118,10 @@ class Planner:
         (plans are reproducible for a given seed).
     op_time_s : float
         Safety time limit of one route search, in seconds.
+    fixed_candidates : bool
+        Candidates on a fixed lattice (block centres) rather than at each
+        block's best cell: legs are reused from patrol to patrol (faster;
+        used to compare scenarios).
     """
 
     name = "base"
@@ -129,12 +133,14 @@ class Planner:
         path_bias: float = 0.8,
         op_stall: int = 10,
         op_time_s: float = 1.0,
+        fixed_candidates: bool = False,
     ):
         self.candidates = candidates
         self.path_bias = path_bias
         self.spacing = spacing
         self.op_stall = op_stall
         self.op_time_s = op_time_s
+        self.fixed_candidates = fixed_candidates
 
     # --- the strategy hook --------------------------------------------------
     def choose(self, dist: np.ndarray, scores: np.ndarray, budget: float, rng: np.random.Generator) -> list[int]:
@@ -157,11 +163,14 @@ class Planner:
         sweep_km: float = DETECTION_SWEEP_KM,
         progress: Progress = None,
         patrol_days: int = 1,
+        graphs: dict | None = None,
     ) -> Plan:
         """Plan ``days`` days of ``teams`` patrols from each post; see :func:`plan_patrols`.
 
         ``budget`` is per day; a patrol lasts ``patrol_days`` days (camping
-        out between them) with ``budget * patrol_days`` in all.
+        out between them) with ``budget * patrol_days`` in all.  ``graphs``
+        is an optional cache of the posts' :class:`PostGraph` shared by plans
+        over the same cost surface and budget (filled here).
         """
         grid = cost.grid
         reward = np.asarray(reward, dtype=float)
@@ -177,7 +186,7 @@ class Planner:
         pass_km = grid.cell_size / 1000.0
         p_pass = float(detection_probability(pass_km, area, sweep_km))
         rng = np.random.default_rng(seed)
-        graphs: dict[tuple[str, int], PostGraph] = {}
+        graphs = {} if graphs is None else graphs
         effort = np.zeros(grid.shape)
         patrols: list[Patrol] = []
         starts = list(range(0, days, patrol_days))
@@ -187,14 +196,17 @@ class Planner:
             date = start + dt.timedelta(days=day)
             n_days = min(patrol_days, days - day)
             for name, xy in posts.items():
-                if (name, n_days) not in graphs:
-                    graphs[name, n_days] = PostGraph(cost, name, xy, budget * n_days, unit)
-                graph = graphs[name, n_days]
+                key = (name, float(xy[0]), float(xy[1]), n_days, budget, unit)
+                if key not in graphs:
+                    graphs[key] = PostGraph(cost, name, xy, budget * n_days, unit)
+                graph = graphs[key]
                 for team in range(1, teams + 1):
                     remaining = reward * np.exp(-rate * effort)
                     if team == 1:  # legs are drawn once per post and day, shared by its teams
                         graph.set_value(remaining, self.path_bias)
-                    cells, scores = graph.candidates(remaining * p_pass, self.candidates, self.spacing)
+                    cells, scores = graph.candidates(
+                        remaining * p_pass, self.candidates, self.spacing, fixed=self.fixed_candidates
+                    )
                     nodes = np.vstack([np.asarray(graph.cell)[None], cells])
                     dist = graph.distances(cells)
                     order = self.choose(dist, np.concatenate([[0.0], scores]), graph.budget, rng) if len(cells) else []
