@@ -23,6 +23,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--near-roads", type=float, default=None, metavar="KM", help="only sites within KM of a road")
     p.add_argument("--candidates", type=Path, default=None, help="a layer of candidate sites (points, any format)")
     p.add_argument("--base", default=None, help="scenario the posts are added to (file or name; default the baseline)")
+    p.add_argument("--days", type=int, default=None, help="patrol days per month of the set-up (a quick look)")
     p.add_argument("--exact", action="store_true", help="exact maximum coverage (HiGHS MILP) instead of greedy")
     p.add_argument("--out", type=Path, default=None, help="write the suggestion as a scenario TOML file")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -44,6 +45,12 @@ def run(args) -> int:
     if args.base:
         path = Path(args.base)
         base = read_scenario(path) if path.suffix == ".toml" or path.is_file() else load_scenario(args.park, args.base)
+    if args.days:
+        import dataclasses
+
+        from ..scenarios import baseline
+
+        base = dataclasses.replace(base or baseline(), days_per_month=args.days)
     suggestion = suggest_posts(
         park,
         risk,

@@ -28,12 +28,17 @@ from .run import Progress, ScenarioContext, ScenarioResult, run_scenario
 PERCENT = {"risk_covered", "high_risk_in_reach"}
 
 
-def _rows(outcomes: Outcomes, prefix: str = "") -> list[tuple[str, str, float]]:
+TRUTH_ROWS = ("expected_detections", "risk_covered", "high_risk_in_reach_km2", "high_risk_in_reach")
+
+
+def _rows(outcomes: Outcomes, prefix: str = "", keys=None) -> list[tuple[str, str, float]]:
     rows = []
     for key, label, unit in OUTCOME_ROWS:
+        if keys is not None and key not in keys:
+            continue
         v = getattr(outcomes, key)
-        rows.append((prefix + label, unit, 100.0 * v if key in PERCENT else float(v)))
-    for species, share in outcomes.habitat_visited.items():
+        rows.append((prefix + label.strip(), unit, 100.0 * v if key in PERCENT else float(v)))
+    for species, share in outcomes.habitat_visited.items() if keys is None else ():
         rows.append((f"{prefix}{species} core habitat (top 25 % density) visited", "%", 100.0 * share))
     return rows
 
@@ -46,14 +51,20 @@ def comparison_table(results: list[ScenarioResult]) -> pd.DataFrame:
     """
     if not results:
         return pd.DataFrame(columns=["outcome", "unit"])
-    frame = None
     names = _unique([r.name for r in results])
+    order: dict[tuple[str, str], dict[str, float]] = {}
     for name, r in zip(names, results):
         rows = _rows(r.outcomes)
         if r.truth is not None:
-            rows += [x for x in _rows(r.truth, "truth: ") if x[1] not in ("km per month", "h per month", "")][:6]
-        col = pd.DataFrame(rows, columns=["outcome", "unit", name])
-        frame = col if frame is None else frame.merge(col, on=["outcome", "unit"], how="outer", sort=False)
+            rows += _rows(r.truth, "truth: ", TRUTH_ROWS)
+        for label, unit, value in rows:
+            order.setdefault((label, unit), {})[name] = value
+    frame = pd.DataFrame(
+        [
+            {"outcome": label, "unit": unit, **{n: values.get(n, np.nan) for n in names}}
+            for (label, unit), values in order.items()
+        ]
+    )
     base = names[0]
     for name in names[1:]:
         frame[f"{name} vs {base}"] = frame[name] - frame[base]
@@ -193,39 +204,56 @@ def write_comparison_csv(results: list[ScenarioResult], path) -> Path:
 
 def comparison_figure(results: list[ScenarioResult], curve: pd.DataFrame | None = None, title: str = ""):
     """A one-page matplotlib figure: outcomes table, cost-effectiveness chart and each scenario's map."""
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
-    from matplotlib.gridspec import GridSpec
 
     n_maps = min(len(results), 4)
     fig = plt.figure(figsize=(11.69, 8.27))  # A4 landscape
-    gs = GridSpec(2, max(n_maps, 2), figure=fig, height_ratios=[1.15, 1.0], hspace=0.3, wspace=0.15)
-    fig.suptitle(title or "Scenario comparison", fontsize=13, fontweight="bold", x=0.02, ha="left")
+    fig.text(0.02, 0.97, title or "Scenario comparison", fontsize=13, fontweight="bold", va="top")
+    fig.text(
+        0.02,
+        0.935,
+        "Each scenario's month planned from the same risk map; expected attacks detected = sum over cells of "
+        "expected attacks x detection probability of the km planned there.",
+        fontsize=7,
+        va="top",
+    )
     table = comparison_table(results)
     names = _unique([r.name for r in results])
-    shown = table[["outcome", "unit", *names]].copy()
-    ax = fig.add_subplot(gs[0, : max(n_maps, 2) - 1])
+    shown = table[["outcome", "unit", *names]]
+    ax = fig.add_axes([0.02, 0.40, 0.56, 0.52])
     ax.axis("off")
     cells = [[o, u, *[_fmt(v) for v in row]] for o, u, *row in shown.itertuples(index=False)]
-    tab = ax.table(cellText=cells, colLabels=["outcome", "unit", *names], loc="upper left", cellLoc="right")
+    labels = ["outcome", "unit", *["\n".join(textwrap.wrap(n, 18)[:3]) for n in names]]
+    width = 0.44 / max(len(names), 1)
+    tab = ax.table(
+        cellText=cells,
+        colLabels=labels,
+        loc="upper left",
+        cellLoc="right",
+        colWidths=[0.40, 0.14, *[width] * len(names)],
+    )
     tab.auto_set_font_size(False)
     tab.set_fontsize(6.5)
-    tab.scale(1.0, 1.05)
     for (r, c), cell in tab.get_celld().items():
+        cell.set_linewidth(0.3)
         if c == 0:
             cell.set_text_props(ha="left")
         if r == 0:
             cell.set_text_props(fontweight="bold")
-    ax2 = fig.add_subplot(gs[0, max(n_maps, 2) - 1])
+            cell.set_height(cell.get_height() * 2.6)
+    ax2 = fig.add_axes([0.66, 0.47, 0.32, 0.43])
     ce = cost_effectiveness(results)
     if curve is not None and len(curve):
         ax2.plot(
             curve["ranger_days"],
             curve["expected_detections"],
             "-o",
-            color="0.5",
+            color="0.55",
             ms=3,
             label="adding teams one at a time",
         )
@@ -233,24 +261,32 @@ def comparison_figure(results: list[ScenarioResult], curve: pd.DataFrame | None 
         [ce["expected_detections"] - ce["detections_low"], ce["detections_high"] - ce["expected_detections"]]
     )
     ax2.errorbar(
-        ce["ranger_days"], ce["expected_detections"], yerr=err, fmt="o", color="C0", capsize=2, label="scenarios"
+        ce["ranger_days"],
+        ce["expected_detections"],
+        yerr=err,
+        fmt="o",
+        color="C0",
+        capsize=2,
+        label="scenarios (range: risk -/+ 1 sd)",
     )
-    for _, row in ce.iterrows():
+    for k, row in ce.iterrows():
         ax2.annotate(
-            row["scenario"],
+            str(k + 1),
             (row["ranger_days"], row["expected_detections"]),
-            fontsize=6,
-            xytext=(3, 3),
+            fontsize=7,
+            xytext=(4, 2),
             textcoords="offset points",
         )
-    ax2.set_xlabel("ranger-days per month")
-    ax2.set_ylabel("expected attacks detected per month")
-    ax2.set_title("cost-effectiveness", fontsize=9)
+    ax2.set_xlabel("ranger-days per month", fontsize=8)
+    ax2.set_ylabel("expected attacks detected per month", fontsize=8)
+    ax2.set_title("cost-effectiveness (numbers: scenarios below)", fontsize=9)
     ax2.legend(fontsize=6, loc="lower right")
     ax2.tick_params(labelsize=7)
+    ax2.margins(x=0.15, y=0.15)
+    gap = 0.96 / max(n_maps, 1)
     for i, r in enumerate(results[:n_maps]):
-        axm = fig.add_subplot(gs[1, i])
-        _map(axm, r, names[i])
+        axm = fig.add_axes([0.02 + i * gap, 0.03, gap * 0.92, 0.32])
+        _map(axm, r, f"{i + 1}. {names[i]}")
     return fig
 
 
@@ -262,24 +298,32 @@ def _fmt(v) -> str:
 
 def _map(ax, result: ScenarioResult, name: str) -> None:
     """km patrolled per cell, the cells within a day's reach, and the posts (added or moved ones in red)."""
-    km = np.where(result.km > 0, result.km, np.nan)
+    import textwrap
+
+    from matplotlib.patches import Patch
+
+    park = np.where(np.asarray(result.grid.mask), 0.0, np.nan) if result.grid is not None else None
+    if park is not None:
+        ax.imshow(park, cmap="Greys", vmin=0, vmax=10, interpolation="nearest")
     ax.imshow(np.where(result.reach, 1.0, np.nan), cmap="Greys", vmin=0, vmax=4, interpolation="nearest")
+    km = np.where(result.km > 0, result.km, np.nan)
     im = ax.imshow(km, cmap="viridis", interpolation="nearest")
     cb = ax.figure.colorbar(im, ax=ax, fraction=0.04, pad=0.01)
     cb.set_label("km patrolled per cell in the month", fontsize=6)
     cb.ax.tick_params(labelsize=6)
+    handles = [Patch(color="0.75", label="within a day's patrol of a post"), Patch(color="0.93", label="park")]
     if result.grid is not None:
         for changed, style in ((False, dict(marker="^", color="black")), (True, dict(marker="*", color="red"))):
             posts = [p for p in result.setup.posts.values() if bool(p.change) == changed]
             if posts:
                 rows, cols = result.grid.rowcol(np.array([p.x for p in posts]), np.array([p.y for p in posts]))
                 label = "added or moved post" if changed else "post"
-                ax.scatter(cols, rows, s=25, edgecolor="white", linewidth=0.5, label=label, **style)
-        ax.legend(fontsize=5, loc="lower left")
-    ax.set_title(f"{name}: {result.outcomes.expected_detections:.1f} detections a month", fontsize=8)
+                handles.append(ax.scatter(cols, rows, s=25, edgecolor="white", linewidth=0.5, label=label, **style))
+    ax.legend(handles=handles, fontsize=5, loc="lower left", framealpha=0.8)
+    head = "\n".join(textwrap.wrap(name, 40)[:2])
+    ax.set_title(f"{head}\n{result.outcomes.expected_detections:.1f} expected detections a month", fontsize=7)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_xlabel("grey: within a day's patrol of a manned post", fontsize=6)
 
 
 def write_comparison_pdf(

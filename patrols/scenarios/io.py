@@ -70,8 +70,9 @@ def _table(d: dict, path: list[str], lines: list[str]) -> None:
             if not nested and len(path) >= 1:
                 lines.append(f"{_key(k)} = {_value(v)}")  # a small inline table, e.g. posts.teams
                 continue
-            lines.append("")
-            lines.append("[" + ".".join(_key(p) for p in [*path, k]) + "]")
+            if any(not _is_table_list(x) for x in v.values()):  # a header only over keys of its own
+                lines.append("")
+                lines.append("[" + ".".join(_key(p) for p in [*path, k]) + "]")
             _table(v, [*path, k], lines)
     for k, v in d.items():
         if _is_table_list(v):

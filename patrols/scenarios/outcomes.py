@@ -95,8 +95,8 @@ class Outcomes:
 # The outcome table's rows: attribute, label, unit.
 OUTCOME_ROWS = (
     ("expected_detections", "expected attacks detected", "per month"),
-    ("detections_low", "  range: low", "per month"),
-    ("detections_high", "  range: high", "per month"),
+    ("detections_low", "  range: low (risk - 1 sd)", "per month"),
+    ("detections_high", "  range: high (risk + 1 sd)", "per month"),
     ("risk_covered", "share of the park's risk covered", "%"),
     ("high_risk_in_reach_km2", "high-risk area (top 10 %) within a day's reach", "km2"),
     ("high_risk_in_reach", "  share of the high-risk area", "%"),

@@ -77,11 +77,8 @@ def candidate_cells(
     grid = park.grid
     ok = np.asarray(grid.mask, bool) & np.asarray(cost.passable, bool)
     if near_roads_km is not None:
-        roads = [
-            g
-            for name in ("roads", "road", "tracks")
-            for g in (park.features.get(name, None) or {"geometry": []})["geometry"]
-        ]
+        features = getattr(park, "features", {}) or {}
+        roads = [g for name in ("roads", "road", "tracks") if name in features for g in features[name].geometry]
         if not roads:
             raise ScenarioError("the park has no roads layer; add [layers.features] roads = ... or drop --near-roads")
         from layers.covariates import distance_to
@@ -140,7 +137,9 @@ def coverage_matrix(cost, cells: np.ndarray, budget: float, unit: str = "km", pr
     if not kept:
         raise ScenarioError("no candidate site can reach the park within a day's patrol")
     data = np.ones(sum(len(r) for r in rows_idx))
-    a = csc_matrix((data, (np.concatenate(rows_idx), np.concatenate(cand_idx))), shape=(grid.n_cells, len(kept)))
+    a = csc_matrix(
+        (data, (np.concatenate(rows_idx), np.concatenate(cand_idx))), shape=(grid.shape[0] * grid.shape[1], len(kept))
+    )
     return a, np.asarray(kept)
 
 
