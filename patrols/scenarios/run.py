@@ -45,7 +45,7 @@ Progress = Callable[[float, str], None] | None
 
 # Planner settings of scenario runs: least-time legs (cached for the month) keep a month of a
 # park's patrols within seconds; comparisons need the same planner for every scenario, not its best plan.
-PLANNER_SETTINGS = {"path_bias": 0.0, "candidates": 40, "op_stall": 4, "op_time_s": 0.3, "fixed_candidates": True}
+PLANNER_SETTINGS = {"path_bias": 0.0, "candidates": 30, "op_stall": 2, "op_time_s": 0.3, "fixed_candidates": True}
 
 
 @dataclass

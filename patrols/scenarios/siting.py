@@ -195,6 +195,7 @@ def suggest_posts(
     kind: str | None = None,
     context: ScenarioContext | None = None,
     progress: Progress = None,
+    base_result=None,
 ) -> Suggestion:
     """Where ``n`` new posts would add the most expected detections to ``base`` (default the baseline).
 
@@ -216,6 +217,8 @@ def suggest_posts(
         Patrol kind of the new posts (default: the set-up's).
     context : ScenarioContext, optional
     progress : callable, optional
+    base_result : ScenarioResult, optional
+        ``base`` already run in ``context`` (skips planning it again).
 
     Returns
     -------
@@ -232,7 +235,7 @@ def suggest_posts(
     def sub(lo, hi):
         return None if progress is None else (lambda f, m: progress(lo + (hi - lo) * f, m))
 
-    base_run = run_scenario(park, base, context=ctx, progress=sub(0.0, 0.5))
+    base_run = base_result or run_scenario(park, base, context=ctx, progress=sub(0.0, 0.5))
     setup = base_run.setup
     kind = kind or (base.kind or next((p.kind for p in setup.posts.values()), "foot"))
     cost = ctx.cost(kind)
