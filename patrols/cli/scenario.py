@@ -38,7 +38,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument(
         "--write-examples",
         action="store_true",
-        help="write the two example scenarios into PARK/scenarios/ (needs --risk) and exit",
+        help="write the two example scenarios into PARK/scenarios/ and exit (the risk: --risk, or a fit on all data)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return p
@@ -77,9 +77,8 @@ def run(args) -> int:
     park = load_park(args.park)
     risk = read_risk(args.risk, park.grid, args.horizon_months) if args.risk else None
     if args.write_examples:
-        if risk is None:
-            raise ScenarioError("--write-examples needs --risk RISK.tif (the new post goes to a high-risk area)")
-        for path in write_example_scenarios(park, risk.risk) or []:
+        written = write_example_scenarios(park, risk.risk if risk is not None else None, progress_printer())
+        for path in written:
             print(f"wrote {path}")
         return 0
     chosen = []
@@ -93,19 +92,21 @@ def run(args) -> int:
     scenarios = [baseline(), *[s for s in chosen if s.name != baseline().name]]
     if args.days:
         scenarios = [dataclasses.replace(s, days_per_month=args.days) for s in scenarios]
-    if risk is None and not all(s.risk_file for s in scenarios[1:]) or risk is None and len(scenarios) == 1:
-        raise ScenarioError("give a risk raster with --risk RISK.tif (write one with `python -m riskmodel fit`)")
+    if risk is None:  # the baseline runs on the first risk raster a scenario names
+        named = next((s for s in scenarios if s.risk_file), None)
+        if named is None:
+            raise ScenarioError("give a risk raster with --risk RISK.tif (write one with `python -m riskmodel fit`)")
+        path = Path(named.risk_file)
+        risk = read_risk(path if path.is_absolute() else args.park / path, park.grid, named.horizon_months)
     progress = None if args.json else progress_printer()
-    context = ScenarioContext(park, risk, truth=not args.no_truth, seed=args.seed) if risk is not None else None
+    context = ScenarioContext(park, risk, truth=not args.no_truth, seed=args.seed)
     results = run_scenarios(park, scenarios, risk, context=context, progress=progress)
-    curve = team_curve(park, context, steps=args.curve, base_result=results[0]) if args.curve and context else None
+    curve = team_curve(park, context, steps=args.curve, base_result=results[0]) if args.curve else None
     table = comparison_table(results)
     if args.csv:
         write_comparison_csv(results, args.csv)
     if args.pdf:
-        write_comparison_pdf(
-            results, args.pdf, curve, title=f"{park.name}: scenarios for {context.risk.month if context else ''}"
-        )
+        write_comparison_pdf(results, args.pdf, curve, title=f"{park.name}: scenarios for {context.risk.month}")
     if args.json:
         out = {
             "park": park.name,

@@ -81,14 +81,32 @@ def example_scenarios(park, risk: np.ndarray) -> list[Scenario]:
     ]
 
 
-def write_example_scenarios(park, risk: np.ndarray) -> list[Path]:
+def write_example_scenarios(park, risk: np.ndarray | None = None, progress=None) -> list[Path]:
     """Save the example scenarios in ``<park>/scenarios/``; a file already there is kept, not replaced.
 
-    Returns the files written.
+    ``risk`` is the park's risk map on its grid; when omitted, the
+    recommended risk model is fitted on every month of the park's data and
+    its map of the next month is used.  Returns the files written.
     """
+    if risk is None:
+        risk = forecast_risk(park, progress)
     written = []
     for s in example_scenarios(park, risk):
         if scenario_path(park.folder, s.name).exists():
             continue
         written.append(save_scenario(s, park.folder))
     return written
+
+
+def forecast_risk(park, progress=None) -> np.ndarray:
+    """The recommended model's risk for the month after the park's last incident or GPS fix."""
+    import pandas as pd
+
+    from riskmodel.surface import fit_risk
+
+    times = [g["time"].max() for g in (park.incidents, park.tracks) if g is not None and len(g)]
+    if not times:
+        raise ScenarioError("the park has no incidents or GPS tracks to fit a risk map on; give the risk map instead")
+    last = max(times)
+    last = pd.Timestamp(last).tz_convert(None) if pd.Timestamp(last).tzinfo else pd.Timestamp(last)
+    return fit_risk(park, last.date(), 1, progress=progress).risk

@@ -315,7 +315,11 @@ def context_for(park, scenario: Scenario, risk: RiskInput | None, context: Scena
         costs = context._costs if context is not None else None
         return ScenarioContext(park, read_risk(path, park.grid, scenario.horizon_months), costs=costs, **kwargs)
     if context is not None:
-        return context
+        r = context.risk
+        if not scenario.horizon_months or scenario.horizon_months == r.horizon_months:
+            return context
+        changed = RiskInput(r.risk, r.uncertainty, scenario.horizon_months, r.month, r.label)
+        return ScenarioContext(park, changed, costs=context._costs, **kwargs)
     if risk is None:
         raise ScenarioError(
             f"scenario {scenario.name!r} names no risk raster; give one (--risk RISK.tif) or add [risk] file = ... to it"
