@@ -112,10 +112,17 @@ def team_curve(
 
     Each step tries one more team at every manned post, planned for the month
     over the reward the set-up and the earlier steps leave, and keeps the
-    best.  Returns one row per step (0 = ``base``): ``step``, ``post``,
-    ``teams``, ``team_days``, ``ranger_days``, ``expected_detections``,
-    ``gain`` (of that step), ``gain_per_team_day``, and
-    ``truth_detections`` when the park has a hidden truth.
+    best.  The planned teams are then put in the order of what each adds
+    (at every position, the one adding most to the teams before it): under
+    the saturating detection model a team adds less on top of more effort,
+    so that order makes each extra team buy no more than the one before,
+    whatever the route search's noise.  Every point is the detections of a
+    set of planned teams; the last is the set of all of them.
+
+    Returns one row per step (0 = ``base``): ``step``, ``post``, ``teams``,
+    ``team_days``, ``ranger_days``, ``expected_detections``, ``gain`` (of
+    that step), ``gain_per_team_day``, and ``truth_detections`` (NaN without
+    a hidden truth).
     """
     base = base or baseline()
     first = base_result or run_scenario(park, base, context=context)
@@ -127,27 +134,16 @@ def team_curve(
     def detections(lam, effort, sweep):
         return float((lam * detection_probability(effort, area, sweep)).sum())
 
+    def model(effort):
+        return detections(context.intensity, effort, context.sweep_km)
+
     def truth_of(effort):
         if context.truth_intensity is None:
             return np.nan
         return detections(context.truth_intensity, effort, context.truth_sweep_km)
 
-    rows = [
-        {
-            "step": 0,
-            "post": "",
-            "teams": setup.teams,
-            "team_days": setup.team_days,
-            "ranger_days": setup.team_days * setup.rangers_per_team,
-            "expected_detections": first.outcomes.expected_detections,
-            "gain": 0.0,
-            "gain_per_team_day": np.nan,
-            "truth_detections": truth_of(km),
-        }
-    ]
     manned = [p for p in setup.posts.values() if p.teams > 0] or list(setup.posts.values())
-    teams = setup.teams
-    current = rows[0]["expected_detections"]
+    planned: list[tuple[str, np.ndarray]] = []
     for step in range(1, int(steps) + 1):
         best = None
         for i, post in enumerate(manned):
@@ -160,31 +156,44 @@ def team_curve(
                 days_per_patrol=setup.days_per_patrol,
                 rangers_per_team=setup.rangers_per_team,
             )
-            plan = context.plan(one, prior_km=km)
-            extra = plan_effort(plan, context.grid)
-            value = detections(context.intensity, km + extra, context.sweep_km)
+            extra = plan_effort(context.plan(one, prior_km=km), context.grid)
+            value = model(km + extra)
             if best is None or value > best[0]:
                 best = (value, post.name, extra)
             if progress is not None:
                 progress(((step - 1) + (i + 1) / len(manned)) / steps, f"team {step}: tried {post.name}")
-        value, name, extra = best
+        _, name, extra = best
         km += extra
-        teams += 1
+        planned.append((name, extra))
+
+    effort = first.km.copy()
+    current = first.outcomes.expected_detections
+    rows = [_curve_row(0, "", setup, setup.teams, days, current, 0.0, truth_of(effort))]
+    left = list(planned)
+    for step in range(1, len(planned) + 1):
+        values = [model(effort + extra) for _, extra in left]
+        k = int(np.argmax(values))
+        name, extra = left.pop(k)
+        effort = effort + extra
         rows.append(
-            {
-                "step": step,
-                "post": name,
-                "teams": teams,
-                "team_days": teams * days,
-                "ranger_days": teams * days * setup.rangers_per_team,
-                "expected_detections": value,
-                "gain": value - current,
-                "gain_per_team_day": (value - current) / days,
-                "truth_detections": truth_of(km),
-            }
+            _curve_row(step, name, setup, setup.teams + step, days, values[k], values[k] - current, truth_of(effort))
         )
-        current = value
+        current = values[k]
     return pd.DataFrame(rows)
+
+
+def _curve_row(step, post, setup: Setup, teams: int, days: int, value: float, gain: float, truth: float) -> dict:
+    return {
+        "step": step,
+        "post": post,
+        "teams": teams,
+        "team_days": teams * days,
+        "ranger_days": teams * days * setup.rangers_per_team,
+        "expected_detections": value,
+        "gain": gain,
+        "gain_per_team_day": gain / days if step else np.nan,
+        "truth_detections": truth,
+    }
 
 
 # --------------------------------------------------------------------------- exports
