@@ -69,7 +69,7 @@ class PostGraph:
 
         A cell's travel cost is multiplied by ``1 - bias * value / max(value)``
         for the path search only (times and lengths stay true).  ``bias`` 0 or
-        ``value`` None gives least-time legs.  Cached legs are dropped.
+        ``value`` None gives least-time legs.  Cached legs are dropped (kept when they and the new ones are least-time).
         """
         if value is None or bias <= 0:
             if self._weight is not None:  # legs drawn through valued cells before: back to least-time legs
@@ -105,19 +105,15 @@ class PostGraph:
         return values[r0:r1, c0:c1]
 
     # --- candidates -------------------------------------------------------
-    def candidates(
-        self, value: np.ndarray, k: int = 60, spacing: int = 3, fixed: bool = False
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def candidates(self, value: np.ndarray, k: int = 60, spacing: int = 3) -> tuple[np.ndarray, np.ndarray]:
         """Up to ``k`` candidate waypoints within reach, spread over the high values of ``value`` (a grid array).
 
         A cell's score is ``value`` summed over its 3x3 neighbourhood (what a
         route passing there collects).  The window is cut into blocks of
         ``spacing`` x ``spacing`` cells; each block offers its best cell, and
         the ``k`` best offers are kept, so candidates cover broad high-value
-        areas, not only their peaks.  With ``fixed`` each block offers its
-        centre cell instead (a lattice that stays the same from patrol to
-        patrol, so least-cost legs are reused: faster, slightly coarser).
-        Returns grid cells ``(k, 2)`` and scores ``(k,)``, best first.
+        areas, not only their peaks.  Returns grid cells ``(k, 2)`` and
+        scores ``(k,)``, best first.
         """
         from scipy.ndimage import uniform_filter
 
@@ -132,7 +128,7 @@ class PostGraph:
         padded = np.pad(box, ((0, pr), (0, pc)))
         nr, nc = padded.shape[0] // b, padded.shape[1] // b
         blocks = padded.reshape(nr, b, nc, b).transpose(0, 2, 1, 3).reshape(nr, nc, b * b)
-        arg = np.full(blocks.shape[:2], (b // 2) * b + b // 2) if fixed else blocks.argmax(axis=2)
+        arg = blocks.argmax(axis=2)
         best = np.take_along_axis(blocks, arg[..., None], axis=2)[..., 0]
         br, bc = np.nonzero(best > 0)
         if br.size == 0:

@@ -118,10 +118,10 @@ class Planner:
         (plans are reproducible for a given seed).
     op_time_s : float
         Safety time limit of one route search, in seconds.
-    fixed_candidates : bool
-        Candidates on a fixed lattice (block centres) rather than at each
-        block's best cell: legs are reused from patrol to patrol (faster;
-        used to compare scenarios).
+    bias_every : int
+        Legs are redrawn through the cells still worth patrolling every this
+        many patrol days (1: every day; more is faster, the legs lag the
+        remaining reward by up to that many days).
     """
 
     name = "base"
@@ -133,14 +133,14 @@ class Planner:
         path_bias: float = 0.8,
         op_stall: int = 10,
         op_time_s: float = 1.0,
-        fixed_candidates: bool = False,
+        bias_every: int = 1,
     ):
         self.candidates = candidates
         self.path_bias = path_bias
         self.spacing = spacing
         self.op_stall = op_stall
         self.op_time_s = op_time_s
-        self.fixed_candidates = fixed_candidates
+        self.bias_every = max(1, int(bias_every))
 
     # --- the strategy hook --------------------------------------------------
     def choose(self, dist: np.ndarray, scores: np.ndarray, budget: float, rng: np.random.Generator) -> list[int]:
@@ -192,7 +192,7 @@ class Planner:
         starts = list(range(0, days, patrol_days))
         total = len(starts) * len(posts) * teams
         done = 0
-        for day in starts:
+        for k_day, day in enumerate(starts):
             date = start + dt.timedelta(days=day)
             n_days = min(patrol_days, days - day)
             for name, xy in posts.items():
@@ -202,11 +202,9 @@ class Planner:
                 graph = graphs[key]
                 for team in range(1, teams + 1):
                     remaining = reward * np.exp(-rate * effort)
-                    if team == 1:  # legs are drawn once per post and day, shared by its teams
+                    if team == 1 and k_day % self.bias_every == 0:  # legs drawn once per post and day (or fewer)
                         graph.set_value(remaining, self.path_bias)
-                    cells, scores = graph.candidates(
-                        remaining * p_pass, self.candidates, self.spacing, fixed=self.fixed_candidates
-                    )
+                    cells, scores = graph.candidates(remaining * p_pass, self.candidates, self.spacing)
                     nodes = np.vstack([np.asarray(graph.cell)[None], cells])
                     dist = graph.distances(cells)
                     order = self.choose(dist, np.concatenate([[0.0], scores]), graph.budget, rng) if len(cells) else []

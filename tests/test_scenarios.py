@@ -221,3 +221,23 @@ def test_detection_probability_is_the_shared_model():
         effort_summary=dict(km=1.0, patrol_hours=1.0, patrols=1, team_days=1, ranger_days=1, posts=1, teams=1),
     )
     assert out.expected_detections == pytest.approx(2.0 * float(detection_probability(1.0, 0.25)))
+
+
+def test_planner_legs_redrawn_every_few_days_stay_close_to_daily():
+    import datetime as dt
+
+    from patrols.planner import OrienteeringPlanner
+
+    park = tiny_park({"Mid": (5000.0, 1750.0)})
+    rng = np.random.default_rng(5)
+    reward = rng.gamma(2.0, 0.5, park.grid.shape)
+    cost = travel_cost(park.grid)
+    posts = {"Mid": (5000.0, 1750.0)}
+    common = dict(cost=cost, reward=reward, posts=posts, start=dt.date(2024, 5, 1), days=4, teams=2, budget=6.0)
+    daily = OrienteeringPlanner().plan(**common)
+    again = OrienteeringPlanner(bias_every=1).plan(**common)
+    assert all(np.array_equal(a.path_xy, b.path_xy) for a, b in zip(again.patrols, daily.patrols))
+    sparse = OrienteeringPlanner(bias_every=3).plan(**common)
+    assert len(sparse.patrols) == len(daily.patrols)
+    assert all(p.length_km <= 6.0 + 1e-6 for p in sparse.patrols)
+    assert sparse.total_risk > 0.85 * daily.total_risk
