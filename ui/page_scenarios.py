@@ -137,17 +137,20 @@ with tab_new:
     except Exception as exc:  # the map widget is optional: typed coordinates still work
         st.caption(f"The map could not be drawn ({exc}); type the coordinates.")
     centre = park.boundary.to_crs("EPSG:4326").geometry.iloc[0].representative_point()
-    if clicked:
+    st.session_state.setdefault("scen_x", float(centre.x))
+    st.session_state.setdefault("scen_y", float(centre.y))
+    st.session_state.setdefault("scen_crs", "EPSG:4326")
+    if clicked and clicked != st.session_state.get("scen_click_seen"):  # a new click places the post
+        st.session_state["scen_click_seen"] = clicked
         st.session_state["scen_x"], st.session_state["scen_y"] = float(clicked["lng"]), float(clicked["lat"])
         st.session_state["scen_crs"] = "EPSG:4326"
-    add_post = st.checkbox("Add a post", value=bool(clicked), key="scen_add")
+        st.session_state["scen_add"] = True
+    add_post = st.checkbox("Add a post", key="scen_add")
     p1, p2, p3, p4 = st.columns(4)
     post_name = p1.text_input("Post name", value="New post", key="scen_post_name")
-    crs = p2.text_input(
-        "CRS of the coordinates", value="EPSG:4326", key="scen_crs", help="EPSG:4326: longitude, latitude"
-    )
-    x = p3.number_input("x (longitude or easting)", value=float(centre.x), format="%.6f", key="scen_x")
-    y = p4.number_input("y (latitude or northing)", value=float(centre.y), format="%.6f", key="scen_y")
+    crs = p2.text_input("CRS of the coordinates", key="scen_crs", help="EPSG:4326: longitude, latitude")
+    x = p3.number_input("x (longitude or easting)", format="%.6f", key="scen_x")
+    y = p4.number_input("y (latitude or northing)", format="%.6f", key="scen_y")
     post_teams = st.number_input("Teams at the new post", 0, 10, BASELINE_TEAMS, key="scen_post_teams")
 
     st.subheader("Other changes")
@@ -241,9 +244,9 @@ with tab_suggest:
 
 # --- run and compare -------------------------------------------------------------------------
 with tab_run:
-    others = [n for n in names[1:]]
+    others = names[1:]
     run_names = st.multiselect(
-        "Scenarios to compare with the baseline", others, default=others[:3], key="scen_run_pick"
+        "Scenarios to compare with the baseline (none chosen: every scenario)", others, key="scen_run_pick"
     )
     curve_steps = st.number_input(
         "Teams to add one at a time (cost-effectiveness curve; 0 = none)", 0, 6, 0, key="scen_curve"
@@ -252,7 +255,8 @@ with tab_run:
         bar = st.progress(0.0, text="Starting...")
         entry = risk_entry(bar)
         if entry is not None:
-            chosen_scenarios = [scenarios[0], *[s for s in scenarios if s.name in run_names]]
+            picked_names = run_names or others
+            chosen_scenarios = [scenarios[0], *[s for s in scenarios if s.name in picked_names]]
 
             def run():
                 risk = RiskInput.from_surface(entry["surface"])
