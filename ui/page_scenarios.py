@@ -274,11 +274,10 @@ with tab_run:
     if kept:
         results, curve = kept["results"], kept["curve"]
         st.caption("Risk: " + kept["risk"] + f". Month planned: {results[0].plan.start:%Y-%m}.")
-        for r in results:
-            for note in r.notes:
-                st.info(f"{r.name}: {note}")
+        for note in dict.fromkeys(n for r in results for n in r.notes):
+            st.info(note)
         table = comparison_table(results)
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table.round(3), hide_index=True, width="stretch")
         st.subheader("Cost-effectiveness")
         ce = cost_effectiveness(results)
         st.image(scenarioview.cost_effectiveness_png(ce, curve))
