@@ -186,6 +186,11 @@ def test_suggest_posts_finds_the_high_risk_area_and_makes_a_scenario():
     base = run_scenario(park, quick("base"), context=ctx)
     assert result.outcomes.expected_detections > base.outcomes.expected_detections
     assert result.setup.posts[site.name].change == "added"
+    # on a scenario written in the park's own CRS, the new post is written in it too
+    utm = suggest_posts(park, ctx.risk, 1, base=quick("utm base", crs=CRS), context=ctx)
+    assert utm.scenario.crs == CRS and utm.scenario.name == "1 suggested post + utm base"
+    placed = resolve(utm.scenario, park).posts[utm.sites[0].name]
+    assert placed.x == pytest.approx(utm.sites[0].x, abs=0.1) and placed.y == pytest.approx(utm.sites[0].y, abs=0.1)
 
 
 def test_comparison_exports(tmp_path):

@@ -17,6 +17,7 @@ those within a distance of roads, or the points of a candidates layer.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -269,33 +270,27 @@ def suggest_posts(
         while name in taken:
             name += "'"
         sites.append(Site(name, float(x), float(y), float(lon), float(lat), g, g / total if total > 0 else 0.0))
-    teams = base.teams
-    scenario = Scenario(
-        name=f"{len(sites)} suggested post{'s' if len(sites) != 1 else ''}",
-        description=f"{len(sites)} new post(s) where a day's patrol reaches the most risk the current set-up leaves ({method} maximum coverage)",
-        add_posts=[PostChange(s.name, round(s.lon, 6), round(s.lat, 6), teams=teams, kind=kind) for s in sites],
-        **{
-            k: getattr(base, k)
-            for k in (
-                "remove_posts",
-                "post_teams",
-                "post_kinds",
-                "teams",
-                "extra_teams",
-                "days_per_month",
-                "km",
-                "hours",
-                "kind",
-                "days_per_patrol",
-                "rangers_per_team",
-                "risk_file",
-                "horizon_months",
-            )
-        },
-        move_posts=list(base.move_posts) if base.add_posts == [] else [*base.move_posts],
+    from pyproj import CRS
+
+    to_base = Transformer.from_crs(ctx.grid.crs, base.crs, always_xy=True)
+    digits = 6 if CRS.from_user_input(base.crs).is_geographic else 1
+    new = []
+    for site in sites:
+        bx, by = to_base.transform(site.x, site.y)
+        new.append(
+            PostChange(site.name, round(float(bx), digits), round(float(by), digits), teams=base.teams, kind=kind)
+        )
+    plural = "s" if len(sites) != 1 else ""
+    scenario = dataclasses.replace(
+        base,
+        name=f"{len(sites)} suggested post{plural}" + ("" if base.is_baseline else f" + {base.name}"),
+        description=(
+            f"{len(sites)} new post{plural} where a day's patrol reaches the most risk the set-up leaves "
+            f"({method} maximum coverage)"
+        ),
+        add_posts=[*base.add_posts, *new],
+        source=None,
     )
-    if base.add_posts:
-        scenario.add_posts = [*base.add_posts, *scenario.add_posts]
     resolve(scenario, park)  # the suggested posts must fit the park
     if progress is not None:
         progress(1.0, f"suggested {len(sites)} post(s)")
