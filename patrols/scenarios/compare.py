@@ -21,7 +21,7 @@ from layers.defaults import detection_probability
 
 from ..errors import ExportError
 from ..planner import plan_effort
-from .model import Scenario, Setup, baseline, resolve
+from .model import Scenario, Setup, baseline
 from .outcomes import OUTCOME_ROWS, Outcomes
 from .run import Progress, ScenarioContext, ScenarioResult, run_scenario
 
@@ -360,5 +360,4 @@ __all__ = [
     "write_comparison_csv",
     "write_comparison_pdf",
     "comparison_figure",
-    "resolve",
 ]
