@@ -22,8 +22,8 @@ Usage: ``python benchmarks/bench_scenarios.py [--park DIR] [--seed N] [--random-
 from __future__ import annotations
 
 import argparse
-import os
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
