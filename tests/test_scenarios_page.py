@@ -92,6 +92,15 @@ def test_create_duplicate_run_compare_download(app_env):
     assert {"Comparison (CSV)", "Comparison (PDF)"} <= set(downloads)
     from patrols.scenarios import comparison_table, write_comparison_pdf
 
+    # suggest a post (the forecast is reused), then save it as a scenario
+    at.button(key="scen_suggest").click().run()
+    no_exception(at)
+    suggestion = at.session_state["scen_suggestion"]["suggestion"]
+    assert len(suggestion.sites) == 1 and suggestion.sites[0].gain > 0
+    at.button(key="scen_suggest_save").click().run()
+    no_exception(at)
+    assert (app_env / "scenarios" / "1-suggested-post.toml").is_file()
+
     csv = pd.read_csv(io.StringIO(comparison_table(results).to_csv(index=False)))
     assert "Ford post" in csv.columns
     assert write_comparison_pdf(results, app_env.parent / "cmp.pdf").read_bytes()[:4] == b"%PDF"

@@ -235,6 +235,8 @@ with tab_suggest:
             f"{suggestion.method} search over {suggestion.candidates} candidate sites; gain: expected attacks a month "
             "within a day's patrol of the site that the set-up before it leaves undetected."
         )
+        common.show_map(scenarioview.suggestion_map(park, suggestion), key="scen_suggest_map", height=420)
+        st.caption("The suggested sites are drawn as posts, named with their gain.")
         st.code(scenario_to_toml(suggestion.scenario), language="toml")
         if st.button("Save as a scenario", key="scen_suggest_save"):
             path = common.run_library(lambda: save_scenario(suggestion.scenario, folder), "Not saved")

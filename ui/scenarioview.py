@@ -11,6 +11,7 @@ import io
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import streamlit as st
 from shapely.geometry import Point
 
@@ -97,3 +98,16 @@ def cost_effectiveness_png(ce, curve) -> bytes:
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
     return buf.getvalue()
+
+
+def suggestion_map(park, suggestion):
+    """The park map with its posts and the suggested sites (named with their marginal gain)."""
+    sites = gpd.GeoDataFrame(
+        {COL_NAME: [f"{s.name}: +{s.gain:.2f} attacks a month in reach" for s in suggestion.sites]},
+        geometry=[Point(s.x, s.y) for s in suggestion.sites],
+        crs=park.grid.crs,
+    )
+    posts = park.posts[[COL_NAME, "geometry"]].to_crs(park.grid.crs) if len(park.posts) else sites.iloc[:0]
+    both = gpd.GeoDataFrame(pd.concat([posts, sites], ignore_index=True), crs=park.grid.crs)
+    view = dataclasses.replace(park, posts=both) if dataclasses.is_dataclass(park) else park
+    return maps.park_base_map(view, show_features=False, online_tiles=False, legend_open=False)
