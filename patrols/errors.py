@@ -17,3 +17,7 @@ class UnreachableError(PatrolsError, ValueError):
 
 class ExportError(PatrolsError, OSError):
     """A plan file could not be written."""
+
+
+class ScenarioError(PatrolsError, ValueError):
+    """A scenario file is malformed, or a scenario does not fit the park (unknown post, post outside it)."""

@@ -69,13 +69,15 @@ class PostGraph:
 
         A cell's travel cost is multiplied by ``1 - bias * value / max(value)``
         for the path search only (times and lengths stay true).  ``bias`` 0 or
-        ``value`` None gives least-time legs.  Cached legs are dropped.
+        ``value`` None gives least-time legs.  Cached legs are dropped (kept when they and the new ones are least-time).
         """
+        if value is None or bias <= 0:
+            if self._weight is not None:  # legs drawn through valued cells before: back to least-time legs
+                self._reaches = {tuple(self.cell): self.home}
+                self._weight = None
+            return  # least-time legs do not depend on the value: the cached ones stay valid
         self._reaches = {}
         self._weight = None
-        if value is None or bias <= 0:
-            self._reaches[tuple(self.cell)] = self.home
-            return
         local = np.clip(np.nan_to_num(self.local(value), nan=0.0), 0.0, None)
         top = float(local.max())
         if top > 0:

@@ -118,6 +118,10 @@ class Planner:
         (plans are reproducible for a given seed).
     op_time_s : float
         Safety time limit of one route search, in seconds.
+    bias_every : int
+        Legs are redrawn through the cells still worth patrolling every this
+        many patrol days (1: every day; more is faster, the legs lag the
+        remaining reward by up to that many days).
     """
 
     name = "base"
@@ -129,12 +133,14 @@ class Planner:
         path_bias: float = 0.8,
         op_stall: int = 10,
         op_time_s: float = 1.0,
+        bias_every: int = 1,
     ):
         self.candidates = candidates
         self.path_bias = path_bias
         self.spacing = spacing
         self.op_stall = op_stall
         self.op_time_s = op_time_s
+        self.bias_every = max(1, int(bias_every))
 
     # --- the strategy hook --------------------------------------------------
     def choose(self, dist: np.ndarray, scores: np.ndarray, budget: float, rng: np.random.Generator) -> list[int]:
@@ -157,11 +163,14 @@ class Planner:
         sweep_km: float = DETECTION_SWEEP_KM,
         progress: Progress = None,
         patrol_days: int = 1,
+        graphs: dict | None = None,
     ) -> Plan:
         """Plan ``days`` days of ``teams`` patrols from each post; see :func:`plan_patrols`.
 
         ``budget`` is per day; a patrol lasts ``patrol_days`` days (camping
-        out between them) with ``budget * patrol_days`` in all.
+        out between them) with ``budget * patrol_days`` in all.  ``graphs``
+        is an optional cache of the posts' :class:`PostGraph` shared by plans
+        over the same cost surface and budget (filled here).
         """
         grid = cost.grid
         reward = np.asarray(reward, dtype=float)
@@ -177,22 +186,23 @@ class Planner:
         pass_km = grid.cell_size / 1000.0
         p_pass = float(detection_probability(pass_km, area, sweep_km))
         rng = np.random.default_rng(seed)
-        graphs: dict[tuple[str, int], PostGraph] = {}
+        graphs = {} if graphs is None else graphs
         effort = np.zeros(grid.shape)
         patrols: list[Patrol] = []
         starts = list(range(0, days, patrol_days))
         total = len(starts) * len(posts) * teams
         done = 0
-        for day in starts:
+        for k_day, day in enumerate(starts):
             date = start + dt.timedelta(days=day)
             n_days = min(patrol_days, days - day)
             for name, xy in posts.items():
-                if (name, n_days) not in graphs:
-                    graphs[name, n_days] = PostGraph(cost, name, xy, budget * n_days, unit)
-                graph = graphs[name, n_days]
+                key = (name, float(xy[0]), float(xy[1]), n_days, budget, unit)
+                if key not in graphs:
+                    graphs[key] = PostGraph(cost, name, xy, budget * n_days, unit)
+                graph = graphs[key]
                 for team in range(1, teams + 1):
                     remaining = reward * np.exp(-rate * effort)
-                    if team == 1:  # legs are drawn once per post and day, shared by its teams
+                    if team == 1 and k_day % self.bias_every == 0:  # legs drawn once per post and day (or fewer)
                         graph.set_value(remaining, self.path_bias)
                     cells, scores = graph.candidates(remaining * p_pass, self.candidates, self.spacing)
                     nodes = np.vstack([np.asarray(graph.cell)[None], cells])

@@ -34,6 +34,7 @@ PAGES = {
     "map": ("ui/page_map.py", "Park map"),
     "risk": ("ui/page_risk.py", "Risk"),
     "plans": ("ui/page_plans.py", "Patrol plans"),
+    "scenarios": ("ui/page_scenarios.py", "Scenarios"),
     "indicators": ("ui/page_indicators.py", "Indicators"),
     "data": ("ui/page_data.py", "Park data"),
     "users": ("ui/page_users.py", "Users and audit log"),
@@ -180,6 +181,8 @@ def page_keys(u: User | None) -> list[str]:
         keys.append("risk")
     if roles.can(u, roles.PLAN):
         keys.append("plans")
+    if roles.can(u, roles.SCENARIOS):
+        keys.append("scenarios")
     if roles.can(u, roles.INDICATORS):
         keys.append("indicators")
     keys.append("data")

@@ -10,7 +10,7 @@ from layers.errors import LayersError
 
 from ..errors import PatrolsError
 
-SUBCOMMANDS = ("solve_op", "plan")
+SUBCOMMANDS = ("solve_op", "plan", "scenario", "suggest_posts")
 
 
 def main(argv: list[str] | None = None) -> int:
