@@ -26,6 +26,7 @@ install-dev: $(VENV)/.installed-dev
 
 $(DEMO)/park.toml: | $(VENV)/.installed
 	$(BIN)/python -m layers demo $(DEMO) --seed 7
+	$(BIN)/python -m patrols scenario $(DEMO) --write-examples
 
 demo: $(DEMO)/park.toml
 
