@@ -39,6 +39,22 @@ ROLES = ("boundary", "incidents", "patrols", "posts", "cases", "sections")
 REGISTER_ROLES = ("cases", "sections")
 REQUIRED_ROLES = ("boundary",)
 COLUMN_KEYS = ("time", "type", "lon", "lat", "x", "y", "wkt", "name", "track", "item", "quantity", "unit")
+# Register columns (read by ``monitoring.register``): incidents' species, cause, case reference, people,
+# nationality, own id and section; the case table's case reference, event, date, sentence and note.
+REGISTER_COLUMN_KEYS = (
+    "incident_id",
+    "species",
+    "cause",
+    "case_ref",
+    "people",
+    "nationality",
+    "section",
+    "event",
+    "date",
+    "sentence",
+    "note",
+)
+COLUMN_KEYS = COLUMN_KEYS + REGISTER_COLUMN_KEYS
 COLUMN_OPTIONS = ("date_format", "crs", "timezone", "layer")
 
 
