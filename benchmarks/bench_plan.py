@@ -45,7 +45,7 @@ SPEED_CELL_M = 250.0
 
 
 def _generate(out: Path, seed: int, area_km2: float | None = None) -> Path:
-    from layers.demo import generate_demo_park
+    from simulator import generate_demo_park
 
     kwargs = {"seed": seed}
     if area_km2 is not None:

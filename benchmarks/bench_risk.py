@@ -50,8 +50,8 @@ def _ratios(arr, cut: str) -> tuple[dict, dict, dict]:
 def bench_behaviours(behaviours, seeds, cut_offs) -> bool:
     """Ratios to the Bayes limit per behaviour: the last cut-off of the first seed, and the mean over all."""
 
-    from layers.demo import generate_demo_park
     from layers.park import load_park
+    from simulator import generate_demo_park
 
     print(
         f"Quality against the true attacks, scored on the {HORIZON} months after each cut-off "
@@ -88,8 +88,8 @@ def bench_behaviours(behaviours, seeds, cut_offs) -> bool:
 def bench_scale(area_km2: float = 5000.0, cell_m: float = 250.0, months: int = 36) -> bool:
     """Fit and predict time and peak memory on a generated demo park of ``area_km2`` at ``cell_m``."""
 
-    from layers.demo import generate_demo_park
     from layers.park import load_park
+    from simulator import generate_demo_park
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -117,7 +117,7 @@ def bench_scale(area_km2: float = 5000.0, cell_m: float = 250.0, months: int = 3
 
 
 def main() -> int:
-    from layers.demo.poachers import BEHAVIOURS
+    from simulator import BEHAVIOURS
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--behaviours", default=",".join(BEHAVIOURS), help="comma-separated behaviours")

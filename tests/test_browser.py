@@ -210,7 +210,7 @@ def walkthrough(page, url: str, shots: Path, days: int = 1, teams: int = 1) -> d
 # --- the test -------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def small_park(tmp_path_factory) -> Path:
-    from layers.demo import generate_demo_park
+    from simulator import generate_demo_park
 
     return Path(generate_demo_park(tmp_path_factory.mktemp("park") / "small", area_km2=150, months=12, seed=1))
 

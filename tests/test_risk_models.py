@@ -11,8 +11,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from layers.defaults import DETECTION_SWEEP_KM
 from riskmodel import metrics as M
 from riskmodel.models import EffortAwareRisk, EffortBlindClassifier, KDEHotspot
-from riskmodel.simulate import simulate_park
 from riskmodel.table import build_table, forecast_rows
+from simulator.arrays import simulate_park
 
 NOT_A_REGRESSION = (
     "predicts an attack intensity from effort-censored counts (or a density of past finds), "

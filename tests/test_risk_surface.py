@@ -16,8 +16,8 @@ from layers.grid import Grid
 from riskmodel import surface as S
 from riskmodel.errors import NotEnoughDataError, TruthError
 from riskmodel.shrinkage import unsearched_weight
-from riskmodel.simulate import simulate_park
 from riskmodel.truth import read_truth
+from simulator.arrays import simulate_park
 
 CRS = "EPSG:32736"
 

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from riskmodel.errors import NotEnoughDataError
-from riskmodel.simulate import simulate_park
 from riskmodel.table import (
     COL_COVERAGE,
     COL_EFFORT,
@@ -16,6 +15,7 @@ from riskmodel.table import (
     forecast_rows,
     history_feature_names,
 )
+from simulator.arrays import simulate_park
 
 
 def tiny(T=6, rows=3, cols=4):

@@ -1,55 +1,28 @@
-"""``python -m layers demo OUT``: write a synthetic demo park with its hidden truth."""
+"""``python -m layers demo OUT``: an alias of ``python -m simulator demo OUT``.
+
+The demo park is written by :mod:`simulator`; this thin alias keeps the
+``layers`` command line (and ``make demo``) working.  It is the only place
+where :mod:`layers` imports the simulator.
+"""
 
 from __future__ import annotations
 
 import argparse
-import time
+import sys
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from ..demo import BEHAVIOURS
+    from simulator.cli import demo
 
-    p = subparsers.add_parser(
-        "demo",
-        help="write a synthetic demo park (with its hidden truth in OUT/truth)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="behaviours:\n" + "\n".join(f"  {k}: {v}" for k, v in BEHAVIOURS.items()),
-    )
-    p.add_argument("out", help="folder to write")
-    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    p.add_argument("--behaviour", default="mixed", choices=sorted(BEHAVIOURS), help="poacher behaviour (default mixed)")
-    p.add_argument("--boundary", default=None, help="polygon file to use as the park boundary")
-    p.add_argument("--area-km2", type=float, default=3500.0, help="area of the random boundary in km2 (default 3500)")
-    p.add_argument("--cell-size", type=float, default=500.0, help="analysis grid cell size in m (default 500)")
-    p.add_argument("--months", type=int, default=36, help="months of records (default 36)")
-    p.add_argument("--end", default="2026-10-31", help="last day of records, YYYY-MM-DD (default 2026-10-31)")
-    return p
+    return demo.add_parser(subparsers)
 
 
 def run(args) -> int:
-    from ..demo import generate_demo_park
-    from . import progress_printer
+    from simulator.cli import demo
+    from simulator.errors import SimulatorError
 
-    t0 = time.perf_counter()
-
-    out = generate_demo_park(
-        args.out,
-        seed=args.seed,
-        behaviour=args.behaviour,
-        boundary=args.boundary,
-        area_km2=args.area_km2,
-        cell_size_m=args.cell_size,
-        months=args.months,
-        end=args.end,
-        progress=progress_printer(),
-    )
-    import json
-
-    info = json.loads((out / "truth" / "truth.json").read_text())
-    print(
-        f"wrote {out}: {info['area_km2']:,.0f} km2, {info['n_patrols']:,} patrols "
-        f"({info['patrol_km']:,.0f} km), {info['n_incidents']:,} incidents, "
-        f"behaviour {info['behaviour']} (truth in {out / 'truth'}) in {time.perf_counter() - t0:.1f} s"
-    )
-    return 0
+    try:
+        return demo.run(args)
+    except SimulatorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

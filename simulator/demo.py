@@ -1,4 +1,4 @@
-"""The synthetic demo park: a realistic park folder with a hidden poacher process.
+"""The demo park: a realistic park folder written from a hidden poacher process.
 
 :func:`generate_demo_park` writes a park folder (``park.toml`` and its
 layers, in mixed formats and CRSs) and, in ``truth/``, the hidden truth used
@@ -7,7 +7,7 @@ only to score models: the attack intensity per cell and month, every attack
 
 Examples
 --------
->>> from layers.demo import generate_demo_park  # doctest: +SKIP
+>>> from simulator import generate_demo_park  # doctest: +SKIP
 >>> folder = generate_demo_park("data/demo", seed=7)  # doctest: +SKIP
 """
 
@@ -19,18 +19,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..defaults import DETECTION_SWEEP_KM, MAX_CELL_SIZE_M, MIN_CELL_SIZE_M
-from ..errors import LayersError
+from layers.defaults import DETECTION_SWEEP_KM, MAX_CELL_SIZE_M, MIN_CELL_SIZE_M
+
+from .defaults import AREA_KM2_LIMITS, DEMO_AREA_KM2, ELONGATION_LIMITS, MAX_MONTHS
+from .errors import SettingsError
 from .landscape import Landscape, build_landscape, read_user_boundary
 from .poachers import ANNUAL_ATTACKS_PER_KM2, BEHAVIOURS, MIX, PoacherProcess, smoothed_finds
 from .rangers import Rangers, observe
 from .records import incident_table
 from .writers import write_gpx, write_incidents, write_manifest, write_rasters, write_readme, write_truth, write_vectors
 
-__all__ = ["BEHAVIOURS", "generate_demo_park"]
+__all__ = ["BEHAVIOURS", "check_settings", "generate_demo_park", "month_starts"]
 
 
-def _month_starts(end: str, months: int) -> tuple[list[str], list[int], list[int]]:
+def month_starts(end: str, months: int) -> tuple[list[str], list[int], list[int]]:
     """Period labels, start (epoch s) and number of days of the ``months`` months ending with ``end``."""
     end_day = pd.Timestamp(end)
     last = end_day.to_period("M")
@@ -45,17 +47,49 @@ def _month_starts(end: str, months: int) -> tuple[list[str], list[int], list[int
     return labels, starts, days
 
 
+def check_settings(
+    behaviour: str = "mixed",
+    boundary: str | Path | None = None,
+    area_km2: float = DEMO_AREA_KM2,
+    cell_size_m: float = 500.0,
+    months: int = 36,
+    fix_interval_s: int = 120,
+    elongation: float = 1.0,
+    end: str = "2026-10-31",
+) -> None:
+    """Raise :class:`~simulator.errors.SettingsError` if a setting of :func:`generate_demo_park` is out of range."""
+    if behaviour not in BEHAVIOURS:
+        raise SettingsError(f"unknown poacher behaviour {behaviour!r}; choose one of: {', '.join(BEHAVIOURS)}")
+    if not MIN_CELL_SIZE_M <= float(cell_size_m) <= MAX_CELL_SIZE_M:
+        raise SettingsError(f"cell size {cell_size_m:g} m is outside {MIN_CELL_SIZE_M:g}-{MAX_CELL_SIZE_M:g} m")
+    lo, hi = AREA_KM2_LIMITS
+    if boundary is None and not lo <= float(area_km2) <= hi:
+        raise SettingsError(f"area {area_km2:g} km2 is outside the supported {lo:,g}-{hi:,g} km2")
+    if not 1 <= int(months) <= MAX_MONTHS:
+        raise SettingsError(f"months must be 1-{MAX_MONTHS}, got {months}")
+    if int(fix_interval_s) < 1:
+        raise SettingsError(f"the GPS fix interval must be at least 1 s, got {fix_interval_s}")
+    lo, hi = ELONGATION_LIMITS
+    if not lo <= float(elongation) <= hi:
+        raise SettingsError(f"elongation {elongation:g} is outside {lo:g}-{hi:g}")
+    try:
+        pd.Timestamp(end)
+    except (ValueError, TypeError) as exc:
+        raise SettingsError(f"last day {end!r} is not a date; give it as YYYY-MM-DD") from exc
+
+
 def generate_demo_park(
     out: str | Path,
     seed: int = 7,
     behaviour: str = "mixed",
     boundary: str | Path | None = None,
-    area_km2: float = 3500.0,
+    area_km2: float = DEMO_AREA_KM2,
     cell_size_m: float = 500.0,
     months: int = 36,
     end: str = "2026-10-31",
     fix_interval_s: int = 120,
     progress: Callable[[float, str], None] | None = None,
+    elongation: float = 1.0,
 ) -> Path:
     """Write a demo park folder with its hidden truth.
 
@@ -82,22 +116,16 @@ def generate_demo_park(
         Seconds between GPS fixes of the patrol tracks.
     progress : callable, optional
         ``progress(fraction, message)`` called as the work advances.
+    elongation : float
+        Extra north-south stretch of the random boundary (0.25-4; below 1
+        stretches it east-west; ignored with ``boundary``).
 
     Returns
     -------
     pathlib.Path
         The park folder.
     """
-    if behaviour not in BEHAVIOURS:
-        raise LayersError(f"unknown poacher behaviour {behaviour!r}; choose one of: {', '.join(BEHAVIOURS)}")
-    if not MIN_CELL_SIZE_M <= float(cell_size_m) <= MAX_CELL_SIZE_M:
-        raise LayersError(f"cell size {cell_size_m:g} m is outside {MIN_CELL_SIZE_M:g}-{MAX_CELL_SIZE_M:g} m")
-    if boundary is None and not 10.0 <= float(area_km2) <= 20000.0:
-        raise LayersError(f"area {area_km2:g} km2 is outside the supported 10-20,000 km2")
-    if int(months) < 1:
-        raise LayersError(f"months must be at least 1, got {months}")
-    if int(fix_interval_s) < 1:
-        raise LayersError(f"the GPS fix interval must be at least 1 s, got {fix_interval_s}")
+    check_settings(behaviour, boundary, area_km2, cell_size_m, months, fix_interval_s, elongation, end)
 
     def report(f: float, msg: str) -> None:
         if progress is not None:
@@ -108,9 +136,9 @@ def generate_demo_park(
     land_ss, ranger_ss, poacher_ss, record_ss, gps_ss, raster_ss = np.random.SeedSequence(int(seed)).spawn(6)
     report(0.0, "building the landscape")
     user = read_user_boundary(boundary) if boundary is not None else None
-    land = build_landscape(np.random.default_rng(land_ss), float(cell_size_m), float(area_km2), user)
+    land = build_landscape(np.random.default_rng(land_ss), float(cell_size_m), float(area_km2), user, float(elongation))
 
-    labels, starts, days = _month_starts(end, int(months))
+    labels, starts, days = month_starts(end, int(months))
     months_of_year = np.array([int(lab[5:]) for lab in labels])
     rangers = Rangers(land, np.random.default_rng(ranger_ss), fix_interval_s=int(fix_interval_s))
     poachers = PoacherProcess(behaviour, land, np.random.default_rng(poacher_ss), months_of_year)

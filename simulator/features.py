@@ -2,7 +2,7 @@
 
 Each builder takes the park's ``numpy.random.Generator`` and the base frame
 (a raster in the park CRS covering the park and a margin) and returns plain
-geometries and tuples; :mod:`layers.demo.landscape` assembles them.
+geometries and tuples; :mod:`simulator.landscape` assembles them.
 """
 
 from __future__ import annotations

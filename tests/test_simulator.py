@@ -1,4 +1,4 @@
-"""Tests of the demo park generator (layers.demo) on small parks."""
+"""Tests of the simulator: the demo park generator on small parks, and its command line."""
 
 from __future__ import annotations
 
@@ -17,12 +17,13 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon
 
 from layers.defaults import ATTACK_TYPES, detection_probability
-from layers.demo import BEHAVIOURS, _month_starts, generate_demo_park
-from layers.demo.landscape import build_landscape, random_boundary, utm_crs
-from layers.demo.poachers import PoacherProcess
-from layers.demo.rangers import Rangers
-from layers.errors import LayerReadError, LayersError
 from layers.grid import Grid
+from simulator import BEHAVIOURS, generate_demo_park
+from simulator.demo import month_starts
+from simulator.errors import BoundaryFileError, SettingsError
+from simulator.landscape import build_landscape, random_boundary, utm_crs
+from simulator.poachers import PoacherProcess
+from simulator.rangers import Rangers
 
 SMALL = {"area_km2": 150, "months": 12, "seed": 1}
 
@@ -296,7 +297,7 @@ def test_user_boundary(tmp_path):
     gdf = gpd.GeoDataFrame({"name": ["My park"]}, geometry=[Polygon(ring)], crs="EPSG:4326").to_crs(3857)
     path = tmp_path / "mine.gpkg"
     gdf.to_file(path, driver="GPKG")
-    from layers.cli import main
+    from simulator.cli import main
 
     assert main(["demo", str(tmp_path / "park"), "--boundary", str(path), "--months", "2", "--seed", "4"]) == 0
     out = tmp_path / "park"
@@ -311,16 +312,16 @@ def test_user_boundary(tmp_path):
 
 
 def test_bad_arguments(tmp_path):
-    with pytest.raises(LayersError, match="behaviour"):
+    with pytest.raises(SettingsError, match="behaviour"):
         generate_demo_park(tmp_path / "x", behaviour="aliens", **SMALL)
-    with pytest.raises(LayersError, match="cell size"):
+    with pytest.raises(SettingsError, match="cell size"):
         generate_demo_park(tmp_path / "x", cell_size_m=5, **SMALL)
-    with pytest.raises(LayerReadError, match="not found"):
+    with pytest.raises(BoundaryFileError, match="not found"):
         generate_demo_park(tmp_path / "x", boundary=tmp_path / "missing.geojson", **SMALL)
     bad = tmp_path / "points.geojson"
     bad.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
                    '"geometry":{"type":"Point","coordinates":[31,-24]}}]}')  # fmt: skip
-    with pytest.raises(LayerReadError, match="no polygon"):
+    with pytest.raises(BoundaryFileError, match="no polygon"):
         generate_demo_park(tmp_path / "x", boundary=bad, **SMALL)
 
 
@@ -346,6 +347,34 @@ def test_loads_as_a_park(park, truth):
     assert "waterholes" in p.features and len(p.features["waterholes"]) > 0
 
 
+def test_layers_demo_alias_runs_the_simulator(tmp_path, capsys):
+    from layers.cli import main
+
+    assert main(["demo", str(tmp_path / "p"), "--area-km2", "60", "--months", "1", "--seed", "5"]) == 0
+    assert (tmp_path / "p" / "park.toml").exists() and (tmp_path / "p" / "truth" / "truth.json").exists()
+    capsys.readouterr()
+    assert main(["demo", str(tmp_path / "q"), "--cell-size", "5"]) == 2  # a message, no traceback
+    assert "cell size 5 m" in capsys.readouterr().err
+    assert not (tmp_path / "q").exists()
+
+
+def test_layers_and_riskmodel_do_not_import_the_simulator():
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    offenders = []
+    for package in ("layers", "riskmodel"):
+        for path in sorted((root / package).rglob("*.py")):
+            if path == root / "layers" / "cli" / "demo.py":  # the thin `python -m layers demo` alias
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.level == 0:
+                    names = [node.module or ""]
+                offenders += [f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] == "simulator"]
+    assert offenders == []
+
+
 def test_check_cli_reports_no_fatal_problem(park):
     from layers.cli import main
 
@@ -368,7 +397,7 @@ def test_random_boundary_invariants(seed, area):
 @given(end=st.dates(min_value=pd.Timestamp("2000-01-01").date(), max_value=pd.Timestamp("2040-12-31").date()),
        months=st.integers(1, 60))  # fmt: skip
 def test_month_starts_are_contiguous(end, months):
-    labels, starts, days = _month_starts(str(end), months)
+    labels, starts, days = month_starts(str(end), months)
     assert len(labels) == len(starts) == len(days) == months
     assert labels[-1] == f"{end.year:04d}-{end.month:02d}" and days[-1] == end.day
     # each month starts where the previous one ended
@@ -381,3 +410,74 @@ def test_progress_is_reported(tmp_path):
     fractions = [f for f, _ in calls]
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
     assert all(isinstance(m, str) and m for _, m in calls)
+
+
+# --- batches of parks (simulator.batch, python -m simulator parks) ---------------
+TINY_BATCH = {"area_km2": (40.0, 80.0), "cell_size_m": (500.0, 1000.0), "months": (1, 2)}
+
+
+def test_parks_cli_writes_parks_that_load(tmp_path, capsys):
+    from layers.park import load_park
+    from simulator.batch import draw_parks
+    from simulator.cli import main
+
+    args = ["parks", str(tmp_path / "b"), "--n", "3", "--seed", "11", "--area-km2", "40", "80"]
+    assert main(args + ["--cell-size", "500", "1000", "--months", "1", "2"]) == 0
+    assert "wrote 3 parks" in capsys.readouterr().out
+    index = pd.read_csv(tmp_path / "b" / "parks.csv")
+    assert list(index["name"]) == ["park-01", "park-02", "park-03"]
+    assert [p.name for p in sorted((tmp_path / "b").iterdir()) if p.is_dir()] == list(index["name"])
+    drawn = draw_parks(3, 11, **TINY_BATCH)
+    for row, drawn_park in zip(index.itertuples(), drawn):
+        park = load_park(tmp_path / "b" / row.name)
+        assert not [pr for pr in park.report.problems if pr.severity == "fatal"]
+        meta = json.loads((tmp_path / "b" / row.name / "truth" / "truth.json").read_text())
+        assert meta["area_km2"] == pytest.approx(row.area_km2, rel=0.01)
+        assert meta["cell_size_m"] == park.grid.cell_size == row.cell_size_m == drawn_park.cell_size_m
+        assert len(meta["periods"]) == row.months and meta["behaviour"] == row.behaviour
+        assert meta["seed"] == row.seed == drawn_park.seed
+
+
+def test_drawn_parks_vary_and_do_not_depend_on_n():
+    from simulator.batch import draw_parks
+
+    parks = draw_parks(40, seed=3)
+    assert draw_parks(5, seed=3) == parks[:5] and draw_parks(5, seed=4) != parks[:5]
+    assert all(300 <= p.area_km2 <= 6000 and 250 <= p.cell_size_m <= 1000 for p in parks)
+    assert all(p.cell_size_m % 50 == 0 and 12 <= p.months <= 48 and 0.6 <= p.elongation <= 2.0 for p in parks)
+    assert max(p.area_km2 for p in parks) > 3 * min(p.area_km2 for p in parks)
+    assert len({p.behaviour for p in parks}) == len(BEHAVIOURS) and len({p.seed for p in parks}) == 40
+    assert len({p.cell_size_m for p in parks}) > 5 and len({p.months for p in parks}) > 5
+
+
+def test_elongation_stretches_the_boundary():
+    def aspect(e):
+        poly = random_boundary(np.random.default_rng(0), 500.0, (0.0, 0.0), elongation=e)
+        minx, miny, maxx, maxy = poly.bounds
+        return (maxy - miny) / (maxx - minx), poly.area / 1e6
+
+    (a1, s1), (a2, s2) = aspect(1.0), aspect(2.0)
+    assert a2 == pytest.approx(2 * a1, rel=0.02) and s1 == pytest.approx(500.0) and s2 == pytest.approx(500.0)
+
+
+def test_batches_are_checked_before_work_starts(tmp_path):
+    from simulator.batch import check_batch, draw_parks, generate_parks
+
+    for n in (0, 10_000, 2.5, True):
+        with pytest.raises(SettingsError, match="number of parks"):
+            draw_parks(n)
+    with pytest.raises(SettingsError, match="reversed"):
+        draw_parks(2, area_km2=(500.0, 100.0))
+    with pytest.raises(SettingsError, match="park-01: area 5 km2"):
+        check_batch(tmp_path / "b", draw_parks(2, area_km2=(5.0, 5.0)))
+    with pytest.raises(SettingsError, match="cell-months"):
+        check_batch(tmp_path / "b", draw_parks(2, area_km2=(20000.0, 20000.0), cell_size_m=(100.0, 100.0)))
+    with pytest.raises(SettingsError, match="MB free"):
+        check_batch(tmp_path / "b", draw_parks(200, area_km2=(20000.0, 20000.0), months=(240, 240),
+                                               cell_size_m=(2000.0, 2000.0)))  # fmt: skip
+    assert not (tmp_path / "b").exists()
+    (tmp_path / "b" / "park-02").mkdir(parents=True)
+    (tmp_path / "b" / "park-02" / "mine.txt").write_text("keep")
+    with pytest.raises(SettingsError, match="would replace .*park-02"):
+        generate_parks(tmp_path / "b", 2, **TINY_BATCH)
+    assert sorted(p.name for p in (tmp_path / "b").rglob("*")) == ["mine.txt", "park-02"]

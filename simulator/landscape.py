@@ -23,7 +23,8 @@ from pyproj import CRS, Transformer
 from scipy import ndimage
 from shapely.geometry import LineString, Polygon
 
-from ..grid import Grid
+from layers.grid import Grid
+
 from .features import (
     POST_NAMES,
     RoadEdge,
@@ -95,8 +96,14 @@ class Landscape:
 # --- small kernels ---------------------------------------------------------
 
 
-def random_boundary(rng: np.random.Generator, area_km2: float, centre_xy: tuple[float, float]) -> Polygon:
-    """An irregular, elongated park outline of exactly ``area_km2``."""
+def random_boundary(
+    rng: np.random.Generator, area_km2: float, centre_xy: tuple[float, float], elongation: float = 1.0
+) -> Polygon:
+    """An irregular, elongated park outline of exactly ``area_km2``.
+
+    ``elongation`` stretches the outline north-south (above 1) or east-west
+    (below 1) on top of its random north-south elongation of 1.3-1.8.
+    """
     theta = np.linspace(0, 2 * np.pi, 720, endpoint=False)
     log_r = np.zeros_like(theta)
     for k in range(2, 14):
@@ -109,6 +116,8 @@ def random_boundary(rng: np.random.Generator, area_km2: float, centre_xy: tuple[
     elong = rng.uniform(1.3, 1.8)  # north-south elongation, like many lowveld parks
     x = r * np.cos(theta)
     y = r * np.sin(theta) * elong
+    if elongation != 1.0:
+        y = y * elongation
     poly = shapely.make_valid(Polygon(np.column_stack([x, y])))
     if poly.geom_type != "Polygon":
         poly = max(poly.geoms, key=lambda g: g.area)
@@ -123,6 +132,7 @@ def build_landscape(
     cell_size_m: float = 500.0,
     area_km2: float = 3500.0,
     boundary_lonlat=None,
+    elongation: float = 1.0,
 ) -> Landscape:
     """Build the whole landscape.
 
@@ -136,6 +146,8 @@ def build_landscape(
         Area of the random boundary (ignored when ``boundary_lonlat`` is given).
     boundary_lonlat : shapely Polygon or MultiPolygon, optional
         A user boundary in longitude/latitude; its UTM zone becomes the park CRS.
+    elongation : float
+        Extra north-south stretch of the random boundary (see :func:`random_boundary`).
     """
     if boundary_lonlat is not None:
         c = boundary_lonlat.centroid
@@ -148,7 +160,7 @@ def build_landscape(
         crs = utm_crs(*CENTRE_LONLAT)
         fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
         cx, cy = fwd.transform(*CENTRE_LONLAT)
-        boundary = random_boundary(rng, area_km2, (round(cx, -3), round(cy, -3)))
+        boundary = random_boundary(rng, area_km2, (round(cx, -3), round(cy, -3)), elongation)
     grid = Grid.from_geometry(boundary, crs, cell_size_m)
     area = boundary.area / 1e6
 
@@ -326,28 +338,28 @@ def read_user_boundary(path) -> Polygon:
 
     import pyogrio
 
-    from ..errors import LayerReadError
+    from .errors import BoundaryFileError
 
     path = Path(path)
     if not path.exists():
-        raise LayerReadError(
+        raise BoundaryFileError(
             f"{path}: boundary file not found; give the path of a polygon file (GeoJSON, GPKG, SHP, KML)"
         )
     try:
         gdf = pyogrio.read_dataframe(path)
     except Exception as exc:  # GDAL errors of any kind
-        raise LayerReadError(f"{path}: cannot read the boundary ({exc}); give a polygon file GDAL can open") from exc
+        raise BoundaryFileError(f"{path}: cannot read the boundary ({exc}); give a polygon file GDAL can open") from exc
     gdf = gdf[gdf.geometry.notna() & gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if gdf.empty:
-        raise LayerReadError(f"{path}: no polygon in the file; the boundary must be a Polygon or MultiPolygon layer")
+        raise BoundaryFileError(f"{path}: no polygon in the file; the boundary must be a Polygon or MultiPolygon layer")
     if gdf.crs is None:
         minx, miny, maxx, maxy = gdf.total_bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            raise LayerReadError(
+            raise BoundaryFileError(
                 f"{path}: the boundary has no CRS and is not in longitude/latitude; save it with its CRS"
             )
         gdf = gdf.set_crs("EPSG:4326")
     geom = shapely.make_valid(shapely.union_all(gdf.to_crs("EPSG:4326").geometry.values))
     if geom.is_empty or geom.area == 0:
-        raise LayerReadError(f"{path}: the boundary polygon is empty")
+        raise BoundaryFileError(f"{path}: the boundary polygon is empty")
     return geom

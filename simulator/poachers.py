@@ -20,7 +20,9 @@ import numpy as np
 import shapely
 from scipy import ndimage
 
-from ..defaults import ATTACK_TYPES, detection_probability
+from layers.defaults import ATTACK_TYPES, detection_probability
+
+from .errors import SettingsError
 from .landscape import Landscape
 
 BEHAVIOURS: dict[str, str] = {
@@ -84,7 +86,7 @@ class PoacherProcess:
 
     def __init__(self, behaviour: str, land: Landscape, rng: np.random.Generator, months, rate=ANNUAL_ATTACKS_PER_KM2):
         if behaviour not in BEHAVIOURS:
-            raise ValueError(f"unknown behaviour {behaviour!r}; choose one of {', '.join(BEHAVIOURS)}")
+            raise SettingsError(f"unknown behaviour {behaviour!r}; choose one of {', '.join(BEHAVIOURS)}")
         self.behaviour = behaviour
         self.land = land
         self.rng = rng
