@@ -8,7 +8,6 @@ arrays and images derived from it are cached beside it.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 import pickle
@@ -21,6 +20,12 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from layers.errors import LayersError
+from layers.manifest import draft_manifest
+from patrols.errors import PatrolsError
+from riskmodel.errors import RiskModelError
+from ui import maps
+
 ROOT = Path(__file__).resolve().parent.parent
 PARK_ENV = "PARK_DIR"  # environment variable naming the park folder to open first
 DEFAULT_PARK = ROOT / "data" / "demo"
@@ -29,22 +34,9 @@ PARKS_ROOT = ROOT / "data" / "parks"  # ...by default
 MAP_HEIGHT = 600
 
 
-# --- the library, as far as it exists ----------------------------------------
-def optional(module: str, name: str):
-    """``module.name`` if that part of the library is installed, else ``None``."""
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        return None
-    return getattr(mod, name, None)
-
-
+# --- the library's errors ---------------------------------------------------------
 def library_errors() -> tuple[type[BaseException], ...]:
     """The root exceptions of the three library packages."""
-    from layers.errors import LayersError
-    from patrols.errors import PatrolsError
-    from riskmodel.errors import RiskModelError
-
     return (LayersError, RiskModelError, PatrolsError)
 
 
@@ -52,11 +44,6 @@ def show_error(exc: BaseException, what: str = "") -> None:
     """A library error as a clear message (never a traceback)."""
     prefix = f"{what}: " if what else ""
     st.error(f"{prefix}{exc}")
-
-
-def not_available(feature: str, needs: str) -> None:
-    """Say that a feature is missing because part of the library is not installed."""
-    st.info(f"{feature} is not available in this installation (it needs `{needs}`).")
 
 
 def run_library(call: Callable, what: str):
@@ -103,20 +90,16 @@ def new_park_folder(name: str) -> Path:
     return folder
 
 
-def create_park(name: str, files: dict[str, bytes]) -> tuple[Path, str | None]:
+def create_park(name: str, files: dict[str, bytes]) -> tuple[Path, str]:
     """Save uploaded files in a new park folder and draft its ``park.toml``.
 
-    Returns the folder and the drafted manifest text (``None`` when the
-    library cannot draft one).  An uploaded ``park.toml`` is kept as it is and
+    Returns the folder and the drafted manifest text.  An uploaded ``park.toml`` is kept as it is and
     the draft goes to ``park.draft.toml``; raises the library's errors.
     """
     folder = new_park_folder(name)
     for fname, data in files.items():
         (folder / Path(fname).name).write_bytes(data)
-    draft = optional("layers.manifest", "draft_manifest")
-    if draft is None:
-        return folder, None
-    text = draft(folder)
+    text = draft_manifest(folder)
     text = re.sub(r"(?m)^name\s*=.*$", lambda _m: f"name = {json.dumps(name.strip())}", text, count=1)
     target = folder / ("park.draft.toml" if (folder / "park.toml").exists() else "park.toml")
     target.write_text(text, encoding="utf-8")
@@ -259,9 +242,6 @@ def require_park(light: bool = False):
     which a cold start loads much faster than the whole park.
     """
     folder = park_dir()
-    if optional("layers.park", "load_park") is None:
-        not_available("Loading a park", "layers.park.load_park")
-        st.stop()
     if not Path(folder).is_dir():
         st.error(
             f"Park folder {folder!r} does not exist. Build the demo park with `make demo`, "
@@ -295,9 +275,7 @@ def _effort(folder: str, _stamp: str):
 
 
 def effort(folder: str | None = None):
-    """Monthly patrol effort of the park (cached), or ``None`` where the library lacks it."""
-    if optional("layers.effort", "compute_effort") is None:
-        return None
+    """Monthly patrol effort of the park (cached), raising the library's errors."""
     folder = str(folder or park_dir())
     return _effort(folder, stamp(folder))
 
@@ -308,8 +286,6 @@ def effort_if_ready(folder: str | None = None):
     The map page draws its first paint with this and computes the effort
     (which reads every GPS fix) only after the map is on screen.
     """
-    if optional("layers.effort", "compute_effort") is None:
-        return None
     folder = str(folder or park_dir())
     key = (folder, stamp(folder))
     if key in _ready() or disk_cache_path("effort", *key).is_file():
@@ -323,8 +299,6 @@ def _raster_overlays(folder: str, _stamp: str):
 
 
 def _draw_rasters(park) -> list:
-    from ui import maps
-
     out = []
     rasters = getattr(park, "rasters", {}) or {}
     dem = rasters.get("dem") or rasters.get("elevation")
@@ -404,8 +378,6 @@ def session_plan(park):
 
 def risk_overlays(surface, show_risk: bool = True) -> list:
     """Risk, uncertainty and class overlays of a risk surface (the risk shown)."""
-    from ui import maps
-
     grid = surface.grid
     out = [
         maps.grid_overlay(
@@ -475,8 +447,6 @@ def show_map(base, key: str, layers=None, height: int = MAP_HEIGHT) -> None:
     instead of redrawing the whole map.
     """
     from streamlit_folium import st_folium
-
-    from ui import maps
 
     st_folium(
         base,

@@ -15,6 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from layers.defaults import DEFAULT_PATROL_KM, DEFAULT_TEAMS_PER_POST
+from patrols import export
+from patrols.planner import plan_patrols
 from ui import common, maps, riskview
 
 FORECAST = "forecast"
@@ -23,11 +25,6 @@ ROWS_PER_DAY_PICKER = 16  # above this many patrols the downloads are listed one
 
 st.title("Patrol plans")
 park = common.require_park()
-plan_patrols = common.optional("patrols.planner", "plan_patrols")
-export = {
-    name: common.optional("patrols.export", name)
-    for name in ("gpx_bytes", "kml_bytes", "sheet_pdf_bytes", "waypoints_csv_bytes", "plan_zip_bytes")
-}
 
 risk_page = common.session_risk(park)
 last_day = common.last_data_date(park)
@@ -67,10 +64,6 @@ with st.sidebar:
         "Unpredictability (0 = best routes, 1 = most random)", 0.0, 1.0, 0.0, 0.1, key="plan_randomness"
     )
     seed = st.number_input("Random seed", 0, 10_000, 0, key="plan_seed")
-
-if plan_patrols is None:
-    common.not_available("Patrol planning", "patrols.planner.plan_patrols")
-    st.stop()
 
 # --- the risk surface used -------------------------------------------------------------------
 if source == FORECAST:
@@ -174,29 +167,28 @@ files: dict = current.setdefault("files", {})
 risk_array = None if surface is None else surface.risk
 boundary = park.boundary.union_all()
 
-FILES = [
-    ("GPX", "gpx_bytes", ".gpx", "application/gpx+xml"),
-    ("KML", "kml_bytes", ".kml", "application/vnd.google-earth.kml+xml"),
-    ("PDF sheet", "sheet_pdf_bytes", "_sheet.pdf", "application/pdf"),
-    ("CSV", "waypoints_csv_bytes", "_waypoints.csv", "text/csv"),
+FILES = [  # label, writer of one patrol's bytes, file name suffix, MIME type
+    ("GPX", export.gpx_bytes, ".gpx", "application/gpx+xml"),
+    ("KML", export.kml_bytes, ".kml", "application/vnd.google-earth.kml+xml"),
+    ("PDF sheet", export.sheet_pdf_bytes, "_sheet.pdf", "application/pdf"),
+    ("CSV", export.waypoints_csv_bytes, "_waypoints.csv", "text/csv"),
 ]
 
 
-def patrol_file(fname: str, patrol) -> bytes:
+def patrol_file(writer, patrol) -> bytes:
     """The bytes of one field file of ``patrol``, made once per plan."""
-    key = (fname, patrol.patrol_id)
+    key = (writer.__name__, patrol.patrol_id)
     if key not in files:
-        fn = export[fname]
-        if fname == "sheet_pdf_bytes":
-            files[key] = fn(patrol, risk=risk_array, grid=park.grid, boundary=boundary, park_name=park.name)
+        if writer is export.sheet_pdf_bytes:
+            files[key] = writer(patrol, risk=risk_array, grid=park.grid, boundary=boundary, park_name=park.name)
         else:
-            files[key] = fn(patrol)
+            files[key] = writer(patrol)
     return files[key]
 
 
 def plan_zip() -> bytes:
     if "zip" not in files:
-        files["zip"] = export["plan_zip_bytes"](plan, park=park, risk=surface)
+        files["zip"] = export.plan_zip_bytes(plan, park=park, risk=surface)
     return files["zip"]
 
 
@@ -205,19 +197,16 @@ top[0].caption(
     "Each patrol's GPX (GPS units), KML (Google Earth), printable PDF sheet and CSV of waypoints. "
     "Files are made on the first download and kept with the plan."
 )
-if export["plan_zip_bytes"] is not None:
-    top[1].download_button(
-        "Whole plan (zip)",
-        data=plan_zip,
-        file_name="plan.zip",
-        mime="application/zip",
-        on_click="ignore",
-        key="dl_plan_zip",
-        type="primary",
-        width="stretch",
-    )
-else:
-    top[1].caption("Plan zip: not available")
+top[1].download_button(
+    "Whole plan (zip)",
+    data=plan_zip,
+    file_name="plan.zip",
+    mime="application/zip",
+    on_click="ignore",
+    key="dl_plan_zip",
+    type="primary",
+    width="stretch",
+)
 
 colour = {p.patrol_id: maps.ROUTE_COLOURS[i % len(maps.ROUTE_COLOURS)] for i, p in enumerate(plan.patrols)}
 shown = list(plan.patrols)
@@ -233,16 +222,13 @@ for patrol in shown:
         help=f"{patrol.post}, team {patrol.team}, {patrol.date}",
         unsafe_allow_html=True,
     )
-    for col, (label, fname, suffix, mime) in zip(row[1:], FILES):
-        if export[fname] is None:
-            col.caption(f"{label}: not available")
-            continue
+    for col, (label, writer, suffix, mime) in zip(row[1:], FILES):
         col.download_button(
             label,
-            data=lambda fname=fname, patrol=patrol: patrol_file(fname, patrol),
+            data=lambda writer=writer, patrol=patrol: patrol_file(writer, patrol),
             file_name=f"{patrol.patrol_id}{suffix}",
             mime=mime,
             on_click="ignore",
-            key=f"dl_{fname}_{patrol.patrol_id}",
+            key=f"dl_{writer.__name__}_{patrol.patrol_id}",
             width="stretch",
         )

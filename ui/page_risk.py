@@ -17,9 +17,6 @@ from ui import common, maps, riskview
 
 st.title("Risk")
 park = common.require_park()
-if common.optional("riskmodel.surface", "fit_risk") is None:
-    common.not_available("Fitting a risk surface", "riskmodel.surface.fit_risk")
-    st.stop()
 
 defaults = riskview.default_settings(park)
 months = common.park_months(park)
@@ -114,9 +111,7 @@ with tab_val:
         curve["chance (%)"] = curve["share of park area (%)"]
         st.markdown("**Capture curve**: share of the held-out attack incidents in the riskiest share of the park")
         st.line_chart(curve, x="share of park area (%)", y=["this model (%)", "chance (%)"], height=280)
-    if common.optional("riskmodel.surface", "evaluate") is None:
-        common.not_available("Model comparison", "riskmodel.surface.evaluate")
-    elif st.button("Compare every model and baseline on the held-out months", key="risk_eval"):
+    if st.button("Compare every model and baseline on the held-out months", key="risk_eval"):
         bar = st.progress(0.0, text="Evaluating...")
         result = common.run_library(
             lambda: riskview.evaluate(park, s["train_until"], s["horizon"], progress=common.progress_callback(bar)),

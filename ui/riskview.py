@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from riskmodel.models import MODELS, RECOMMENDED
 from ui import common
 
 DEFAULT_HORIZON = 3
@@ -28,10 +29,7 @@ MODEL_HELP = (
 
 def models() -> list[str]:
     """Model names ``fit_risk`` accepts, the recommended one first."""
-    names = common.optional("riskmodel.models", "MODELS")
-    recommended = common.optional("riskmodel.models", "RECOMMENDED") or "effort-aware"
-    names = list(names) if names else list(MODEL_LABELS)
-    return sorted(names, key=lambda n: n != recommended)
+    return sorted(MODELS, key=lambda n: n != RECOMMENDED)
 
 
 def default_settings(park, horizon: int = DEFAULT_HORIZON) -> dict:

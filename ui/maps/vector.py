@@ -1,0 +1,196 @@
+"""Vector layers of a park: boundary, features, ranger posts, clustered incidents, GPS tracks."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+import folium
+import numpy as np
+from folium.plugins import FastMarkerCluster
+
+from ui.maps.styles import DEFAULT_FEATURE_STYLE, FEATURE_STYLES, INCIDENT_COLOURS
+
+
+def _wgs84(gdf, simplify_m: float = 0.0):
+    if gdf is None or len(gdf) == 0:
+        return None
+    g = gdf[[gdf.geometry.name]].copy()
+    if simplify_m and g.crs is not None and g.crs.is_projected:
+        g[g.geometry.name] = g.geometry.simplify(simplify_m)
+    return g.to_crs("EPSG:4326")
+
+
+def park_bounds(park) -> list[list[float]]:
+    """``[[south, west], [north, east]]`` of the park boundary in degrees."""
+    w, s, e, n = park.boundary.to_crs("EPSG:4326").total_bounds
+    return [[float(s), float(w)], [float(n), float(e)]]
+
+
+def add_boundary(m: folium.Map, boundary) -> None:
+    g = _wgs84(boundary, simplify_m=20.0)
+    if g is None:
+        return
+    folium.GeoJson(
+        g.__geo_interface__,
+        name="Park boundary",
+        style_function=lambda _f: {"color": "#111111", "weight": 2.5, "fill": False},
+        control=True,
+    ).add_to(m)
+
+
+def add_features(m: folium.Map, features: dict) -> list[tuple[str, str, str]]:
+    """Add each feature layer (roads, rivers, villages...) styled by name; return legend swatches."""
+    swatches = []
+    for name, gdf in (features or {}).items():
+        g = _wgs84(gdf, simplify_m=30.0)
+        if g is None:
+            continue
+        style = FEATURE_STYLES.get(name.lower(), DEFAULT_FEATURE_STYLE)
+        points = g.geom_type.isin(["Point", "MultiPoint"]).all()
+        group = folium.FeatureGroup(name=f"{name.replace('_', ' ').capitalize()} ({len(g)})", show=True)
+        if points:
+            for geom in g.geometry:
+                pt = geom if geom.geom_type == "Point" else geom.centroid
+                folium.CircleMarker(
+                    [pt.y, pt.x], radius=4, color=style["color"], fill=True, fill_opacity=0.8, weight=1, tooltip=name
+                ).add_to(group)
+            swatches.append((name.replace("_", " ").capitalize(), style["color"], "dot"))
+        else:
+            st = dict(style)
+            folium.GeoJson(
+                g.__geo_interface__,
+                style_function=lambda _f, st=st: {
+                    "color": st["color"],
+                    "weight": st["weight"],
+                    "dashArray": st["dashArray"],
+                    "fillOpacity": 0.15,
+                },
+            ).add_to(group)
+            swatches.append((name.replace("_", " ").capitalize(), style["color"], "line"))
+        group.add_to(m)
+    return swatches
+
+
+def add_posts(m: folium.Map, posts, name_col: str = "name") -> None:
+    g = posts.to_crs("EPSG:4326") if posts is not None and len(posts) else None
+    if g is None:
+        return
+    group = folium.FeatureGroup(name=f"Ranger posts ({len(g)})", show=True)
+    for _, row in g.iterrows():
+        label = str(row.get(name_col, "post"))
+        folium.CircleMarker(
+            [row.geometry.y, row.geometry.x],
+            radius=7,
+            color="#000000",
+            weight=2,
+            fill=True,
+            fill_color="#ffd92f",
+            fill_opacity=1.0,
+            tooltip=f"Post: {html.escape(label)}",
+            popup=folium.Popup(f"<b>Ranger post</b><br>{html.escape(label)}", max_width=250),
+        ).add_to(group)
+    group.add_to(m)
+
+
+_CLUSTER_CALLBACK = """
+function (row) {
+    var marker = L.circleMarker(new L.LatLng(row[0], row[1]),
+        {radius: 6, color: '#222', weight: 1, fillColor: row[2], fillOpacity: 0.9});
+    marker.bindPopup(row[3], {maxWidth: 280});
+    return marker;
+}
+"""
+
+
+def _cluster_icon(colour: str) -> str:
+    return (
+        "function (cluster) { var n = cluster.getChildCount();"
+        " var s = n < 10 ? 26 : (n < 100 ? 32 : 38);"
+        " return L.divIcon({html: '<div style=\"background:" + colour + ";opacity:0.85;border:2px solid #fff;"
+        "border-radius:50%;width:' + s + 'px;height:' + s + 'px;line-height:' + (s - 4) + 'px;"
+        "text-align:center;color:#fff;font-weight:bold;font:12px sans-serif\">' + n + '</div>',"
+        " className: 'incident-cluster', iconSize: L.point(s, s)}); }"
+    )
+
+
+def incident_popup(row, time_col: str = "time", type_col: str = "type") -> str:
+    """Popup HTML of one incident: date, type and the details the file had."""
+    when = row.get(time_col)
+    date = when.strftime("%Y-%m-%d %H:%M UTC") if hasattr(when, "strftime") else str(when)
+    lines = [f"<b>{html.escape(str(row.get(type_col, '')).replace('_', ' '))}</b>", f"Date: {html.escape(date)}"]
+    raw = row.get("type_raw")
+    if isinstance(raw, str) and raw:
+        lines.append(f"Recorded as: {html.escape(raw)}")
+    item, qty, unit = row.get("item"), row.get("quantity"), row.get("unit")
+    if isinstance(item, str) and item:
+        q = f"{qty:g} {unit or ''}".strip() if isinstance(qty, (int, float)) and np.isfinite(qty) else ""
+        lines.append(f"Seized: {html.escape(item)} {html.escape(q)}")
+    for col in ("details", "notes", "note", "description", "comment"):
+        val = row.get(col)
+        if isinstance(val, str) and val:
+            lines.append(html.escape(val))
+            break
+    src = row.get("source_file")
+    if isinstance(src, str) and src:
+        lines.append(f"<small>{html.escape(src)}, row {row.get('source_row', '?')}</small>")
+    return "<br>".join(lines)
+
+
+def incident_groups(incidents, types: Iterable[str] | None = None) -> list[folium.FeatureGroup]:
+    """Incidents as one clustered, toggleable layer per type, with popups (date, type, details)."""
+    groups = []
+    if incidents is None or len(incidents) == 0:
+        return groups
+    g = incidents.to_crs("EPSG:4326")
+    present = list(dict.fromkeys(g["type"].astype(str)))
+    known = list(types or INCIDENT_COLOURS)
+    order = [t for t in known if t in present] + [t for t in present if t not in known]
+    records = g.drop(columns=g.geometry.name).to_dict("records")
+    xs, ys = g.geometry.x.to_numpy(), g.geometry.y.to_numpy()
+    kinds = g["type"].astype(str).to_numpy()
+    for t in order:
+        idx = np.flatnonzero(kinds == t)
+        colour = INCIDENT_COLOURS.get(t, INCIDENT_COLOURS["other"])
+        rows = [[float(ys[i]), float(xs[i]), colour, incident_popup(records[i])] for i in idx]
+        label = t.replace("_", " ")
+        group = folium.FeatureGroup(name=f"Incidents: {label} ({len(idx)})", show=True)
+        FastMarkerCluster(
+            rows,
+            callback=_CLUSTER_CALLBACK,
+            icon_create_function=_cluster_icon(colour),
+            options={"maxClusterRadius": 40, "disableClusteringAtZoom": 13},
+            control=False,
+        ).add_to(group)
+        groups.append(group)
+    return groups
+
+
+def incident_swatches(types: Iterable[str]) -> list[tuple[str, str, str]]:
+    """Legend entries of incident types."""
+    return [
+        (t.replace("_", " ").capitalize(), INCIDENT_COLOURS.get(t, INCIDENT_COLOURS["other"]), "dot") for t in types
+    ]
+
+
+def track_group(tracks, track_col: str = "track_id", max_tracks: int = 300) -> folium.FeatureGroup | None:
+    """Patrol GPS tracks as thin lines (at most ``max_tracks``), or ``None`` when there is none."""
+    if tracks is None or len(tracks) < 2:
+        return None
+    g = tracks.to_crs("EPSG:4326")
+    x = g.geometry.x.to_numpy()
+    y = g.geometry.y.to_numpy()
+    ids = g[track_col].to_numpy()
+    group = folium.FeatureGroup(name="Patrol tracks", show=True)
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    ends = np.r_[starts[1:], len(ids)]
+    drawn = 0
+    for s, e in zip(starts[:max_tracks], ends[:max_tracks]):
+        if e - s < 2:
+            continue
+        step = max(1, (e - s) // 200)
+        folium.PolyLine(
+            list(zip(y[s:e:step], x[s:e:step])), color="#238b45", weight=1.5, opacity=0.6, tooltip=str(ids[s])
+        ).add_to(group)
+        drawn += 1
+    return group if drawn else None
