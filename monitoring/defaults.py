@@ -69,3 +69,21 @@ TREND_MIN_FINDS = 5  # fewer finds in either window: too few to tell
 
 # --- exports -------------------------------------------------------------------------
 SHARE_GRID_KM = 5.0  # seizure-sharing export: places generalised to cells of this size
+
+# --- charts and the report ---------------------------------------------------------
+EFFORT_COLOUR = "#2166ac"  # patrol effort, beside every trend
+TYPE_COLOURS = {
+    "snare": "#e66101",
+    "elephant_carcass": "#b2182b",
+    "rhino_carcass": "#67001f",
+    "poacher_camp": "#fdb863",
+    "arrest": "#5e3c99",
+    "seizure": "#1b7837",
+    "carcass": "#878787",
+    "other": "#bababa",
+}
+RISK_CLASS_COLOURS = {1: "#bd0026", 2: "#fd8d3c", 3: "#fed976", 4: "#f0f0f0"}
+RISK_CLASS_LABELS = {1: "top 5 % of the park", 2: "top 5-10 %", 3: "top 10-25 %", 4: "the rest"}
+REPORT_RISK_MODEL = "effort-aware"
+REPORT_TREND_MONTHS = 24  # months of history in the report's charts
+REPORT_TREND_WINDOW = 12  # the trend statement compares the last 12 months with the 12 before
