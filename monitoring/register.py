@@ -37,8 +37,6 @@ import shapely
 
 from layers import checks
 from layers.defaults import (
-    CASE_COLUMNS,
-    CASE_EVENTS,
     COL_CASE,
     COL_CAUSE,
     COL_INCIDENT_ID,
@@ -61,29 +59,24 @@ from layers.park import NAME_ALIASES, reproject
 from layers.readers import find_column, read_vector
 from layers.report import ERROR, INFO, WARNING, LoadReport
 
+from .cases import CASE_SUMMARY_COLUMNS, case_summary, empty_cases, normalise_cases, read_case_table
 from .defaults import (
     CARCASS_TYPE,
     CASE_ALIASES,
     CAUSE_ALIASES,
     CAUSE_WORDS,
-    DATE_ALIASES,
     ELEPHANT,
-    EVENT_ALIASES,
-    EVENT_WORDS,
     ILLEGAL,
     INCIDENT_ID_ALIASES,
     NATIONALITY_ALIASES,
-    NOTE_ALIASES,
-    OUTCOMES,
     PEOPLE_ALIASES,
     SECTION_ALIASES,
     SECTION_UNKNOWN,
-    SENTENCE_ALIASES,
     SPECIES_ALIASES,
     SPECIES_OF_TYPE,
-    VERDICTS,
 )
 from .errors import RegisterError
+from .text import clean_text, map_words, norm_label
 
 __all__ = [
     "CASE_SUMMARY_COLUMNS",
@@ -111,21 +104,6 @@ REGISTER_COLUMNS = (
     COL_NATIONALITY,
     COL_CASE,
     COL_SECTION,
-)
-CASE_SUMMARY_COLUMNS = (
-    "case_ref",
-    "section",
-    "arrest_date",
-    "opened",
-    "charged",
-    "outcome",
-    "outcome_date",
-    "sentence",
-    "status",
-    "days_to_verdict",
-    "incidents",
-    "people",
-    "items",
 )
 _ITEM_RULES = (
     ("rhino_horn", r"rhino|horn"),
@@ -201,28 +179,11 @@ class Register:
 
 
 # --- normalising the incidents ------------------------------------------------------
-def _norm(text) -> str:
-    return re.sub(r"\s+", " ", str(text).strip().lower().replace("_", " ").replace("-", " "))
-
-
-def _map_words(values: pd.Series, words: dict[str, tuple[str, ...]]) -> pd.Series:
-    """Map free text onto the keys of ``words`` (first key with a word in the text); NA stays NA."""
-    uniques = pd.unique(values.dropna().astype(str))
-    mapping = {}
-    for u in uniques:
-        low = _norm(u)
-        if not low or low in ("nan", "none"):
-            mapping[u] = pd.NA
-            continue
-        mapping[u] = next((key for key, ws in words.items() if low == key or any(w in low for w in ws)), None)
-    return values.astype(object).map(lambda v: pd.NA if pd.isna(v) else mapping.get(str(v)))
-
-
 def normalise_item(values: pd.Series) -> pd.Series:
     """Seized items mapped onto ``SEIZURE_ITEMS`` (``"other"`` for anything else, NA when blank)."""
     out = []
     for v in values.astype(object):
-        low = "" if pd.isna(v) else _norm(v)
+        low = "" if pd.isna(v) else norm_label(v)
         if not low or low in ("nan", "none"):
             out.append(pd.NA)
             continue
@@ -232,11 +193,6 @@ def normalise_item(values: pd.Series) -> pd.Series:
             continue
         out.append(next((name for name, pat in _ITEM_RULES if re.search(pat, low)), "other"))
     return pd.Series(out, index=values.index, dtype=object)
-
-
-def _text(series: pd.Series) -> pd.Series:
-    s = series.astype("string").str.strip()
-    return s.mask(s.isin(["", "nan", "None", "<NA>"])).astype(object)
 
 
 def normalise_incidents(
@@ -298,7 +254,7 @@ def normalise_incidents(
         types[is_carcass.to_numpy()] = CARCASS_TYPE
     gdf[COL_TYPE] = types
 
-    ids = _text(raw[COL_INCIDENT_ID])
+    ids = clean_text(raw[COL_INCIDENT_ID])
     if COL_SOURCE_FILE in gdf.columns and COL_SOURCE_ROW in gdf.columns:
         fallback = gdf[COL_SOURCE_FILE].astype(str) + ":" + gdf[COL_SOURCE_ROW].astype(str)
     else:
@@ -317,13 +273,13 @@ def normalise_incidents(
         ids[dup] = ids[dup].astype(str) + "@" + fallback[dup].astype(str)
     gdf[COL_INCIDENT_ID] = ids.astype(str).to_numpy()
 
-    species = _text(raw[COL_SPECIES]).map(lambda v: v if pd.isna(v) else _norm(v))
+    species = clean_text(raw[COL_SPECIES]).map(lambda v: v if pd.isna(v) else norm_label(v))
     species = species.map(lambda v: v if pd.isna(v) else ("elephant" if "elephant" in v else v))
     species = species.map(lambda v: v if pd.isna(v) else ("rhino" if "rhino" in v else v))
     from_type = gdf[COL_TYPE].map(SPECIES_OF_TYPE)
     gdf[COL_SPECIES] = species.where(species.notna(), from_type).astype(object)
 
-    cause = _map_words(_text(raw[COL_CAUSE]), CAUSE_WORDS)
+    cause = map_words(clean_text(raw[COL_CAUSE]), CAUSE_WORDS)
     poached = gdf[COL_TYPE].isin(list(SPECIES_OF_TYPE))
     cause = cause.where(cause.notna() | ~poached, ILLEGAL)
     cause = cause.where(cause.notna() | (gdf[COL_TYPE] != CARCASS_TYPE), "unknown")
@@ -343,13 +299,13 @@ def normalise_incidents(
         )
     people = people.where(~pd.Series(guessed, index=gdf.index), 1.0)
     gdf[COL_PEOPLE] = people.astype(float)
-    gdf[COL_NATIONALITY] = _text(raw[COL_NATIONALITY])
-    gdf[COL_CASE] = _text(raw[COL_CASE])
+    gdf[COL_NATIONALITY] = clean_text(raw[COL_NATIONALITY])
+    gdf[COL_CASE] = clean_text(raw[COL_CASE])
     gdf[COL_QUANTITY] = pd.to_numeric(gdf[COL_QUANTITY], errors="coerce").astype(float)
     gdf["item_raw"] = gdf[COL_ITEM]
     gdf[COL_ITEM] = normalise_item(gdf[COL_ITEM])
-    gdf[COL_UNIT] = _text(gdf[COL_UNIT])
-    gdf[COL_SECTION] = _text(raw[COL_SECTION])
+    gdf[COL_UNIT] = clean_text(gdf[COL_UNIT])
+    gdf[COL_SECTION] = clean_text(raw[COL_SECTION])
     return gdf
 
 
@@ -442,173 +398,6 @@ def read_sections(path: Path, crs, mapping: dict | None, report: LoadReport) -> 
     out = reproject(out, crs) if crs is not None else out
     out["geometry"] = shapely.make_valid(out.geometry.values)
     return out.reset_index(drop=True)
-
-
-# --- the case table -------------------------------------------------------------------
-def read_case_table(path: str | Path, mapping: dict | None = None, report: LoadReport | None = None) -> pd.DataFrame:
-    """Read a case table (CSV, or a GeoPackage/other GDAL layer) and normalise it (:func:`normalise_cases`).
-
-    Raises
-    ------
-    RegisterError
-        When the file cannot be read or lacks a case reference, event or date column.
-    """
-    path = Path(path)
-    mapping = dict(mapping or {})
-    if not path.exists():
-        raise RegisterError(f"{path}: case table not found. Fix: correct `cases` under [layers] in park.toml")
-    try:
-        if path.suffix.lower() in (".csv", ".txt", ".tsv"):
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None, engine="python")
-        else:
-            import pyogrio
-
-            df = pyogrio.read_dataframe(path, layer=mapping.get("layer"), read_geometry=False)
-            df = df.astype(str)
-    except UnicodeDecodeError as exc:
-        raise RegisterError(f"{path}: not UTF-8 text ({exc}). Fix: save the case table as UTF-8 CSV") from exc
-    except Exception as exc:  # pandas and GDAL errors, translated here
-        raise RegisterError(
-            f"{path}: cannot be read as a case table ({type(exc).__name__}: {exc}). "
-            "Fix: save it as CSV with columns case_ref, event, date, sentence, note"
-        ) from exc
-    df[COL_SOURCE_FILE] = path.name
-    df[COL_SOURCE_ROW] = np.arange(2, len(df) + 2)  # CSV line numbers, header on line 1
-    return normalise_cases(df, mapping, report, path.name)
-
-
-def normalise_cases(
-    df: pd.DataFrame, mapping: dict | None = None, report: LoadReport | None = None, file: str = "cases"
-) -> pd.DataFrame:
-    """Case table columns found (mapping, else common names), events and dates normalised; bad rows reported.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``CASE_COLUMNS`` (``date`` tz-aware UTC) plus ``source_file`` and ``source_row``.
-    """
-    report = report if report is not None else LoadReport()
-    mapping = dict(mapping or {})
-    cols = [c for c in df.columns if c not in (COL_SOURCE_FILE, COL_SOURCE_ROW)]
-    try:
-        found = {
-            "case_ref": find_column(cols, CASE_ALIASES, mapping.get("case_ref"), Path(file), "case_ref"),
-            "event": find_column(cols, EVENT_ALIASES, mapping.get("event"), Path(file), "event"),
-            "date": find_column(cols, DATE_ALIASES, mapping.get("date"), Path(file), "date"),
-            "sentence": find_column(cols, SENTENCE_ALIASES, mapping.get("sentence"), Path(file), "sentence"),
-            "note": find_column(cols, NOTE_ALIASES, mapping.get("note"), Path(file), "note"),
-        }
-    except LayerReadError as exc:
-        raise RegisterError(str(exc)) from exc
-    missing = [k for k in ("case_ref", "event", "date") if found[k] is None]
-    if missing:
-        raise RegisterError(
-            f"{file}: no {', '.join(missing)} column (columns: {', '.join(map(str, cols))}). "
-            f"Fix: name the columns {', '.join(CASE_COLUMNS)}, or map them under [columns.cases] in park.toml"
-        )
-    rows = df[COL_SOURCE_ROW].to_numpy() if COL_SOURCE_ROW in df else np.arange(2, len(df) + 2)
-    out = pd.DataFrame(index=df.index)
-    out["case_ref"] = _text(df[found["case_ref"]])
-    out["event"] = _map_words(_text(df[found["event"]]), EVENT_WORDS)
-    dates = pd.to_datetime(_text(df[found["date"]]), errors="coerce", utc=True, format="mixed", dayfirst=False)
-    out["date"] = dates
-    for key in ("sentence", "note"):
-        out[key] = _text(df[found[key]]) if found[key] is not None else pd.Series(pd.NA, index=df.index, dtype=object)
-    out[COL_SOURCE_FILE] = df[COL_SOURCE_FILE].to_numpy() if COL_SOURCE_FILE in df else file
-    out[COL_SOURCE_ROW] = rows
-    bad_ref = out["case_ref"].isna().to_numpy()
-    bad_event = out["event"].isna().to_numpy() & ~bad_ref
-    bad_date = out["date"].isna().to_numpy() & ~bad_ref & ~bad_event
-    for bad, what, fix in (
-        (bad_ref, "no case reference", "give the case reference of the step"),
-        (bad_event, "event is not a prosecution step", f"use one of {', '.join(CASE_EVENTS)}"),
-        (bad_date, "date cannot be read", "write the date as YYYY-MM-DD"),
-    ):
-        if bad.any():
-            checks.report_rows(report, ERROR, "cases", file, rows[bad], f"{what}; row skipped", fix, "case_row")
-    keep = ~(bad_ref | bad_event | bad_date)
-    return out.loc[keep].sort_values(["case_ref", "date"], kind="stable").reset_index(drop=True)
-
-
-def empty_cases() -> pd.DataFrame:
-    """A case table with no rows and the normalised columns."""
-    return pd.DataFrame(
-        {
-            "case_ref": pd.Series(dtype=object),
-            "event": pd.Series(dtype=object),
-            "date": pd.Series(dtype="datetime64[ns, UTC]"),
-            "sentence": pd.Series(dtype=object),
-            "note": pd.Series(dtype=object),
-            COL_SOURCE_FILE: pd.Series(dtype=object),
-            COL_SOURCE_ROW: pd.Series(dtype="int64"),
-        }
-    )
-
-
-def case_summary(cases: pd.DataFrame, incidents: pd.DataFrame) -> pd.DataFrame:
-    """One row per case (see :meth:`Register.case_summary`)."""
-    inc = incidents[incidents[COL_CASE].notna().to_numpy()] if len(incidents) else incidents
-    refs = sorted(set(cases["case_ref"].dropna().astype(str)) | set(inc[COL_CASE].dropna().astype(str)))
-    if not refs:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in CASE_SUMMARY_COLUMNS})
-    by_case = {ref: g for ref, g in cases.groupby("case_ref", sort=False)}
-    inc_by = {ref: g for ref, g in inc.groupby(COL_CASE, sort=False)} if len(inc) else {}
-    rows = []
-    for ref in refs:
-        steps = by_case.get(ref)
-        links = inc_by.get(ref)
-        arrests = links[links[COL_TYPE] == "arrest"] if links is not None else None
-        arrest_date = pd.NaT
-        if arrests is not None and len(arrests):
-            arrest_date = arrests[COL_TIME].min()
-        elif links is not None and len(links):
-            arrest_date = links[COL_TIME].min()
-        opened = charged = outcome_date = pd.NaT
-        outcome = sentence = None
-        if steps is not None and len(steps):
-            o = steps.loc[steps["event"] == "opened", "date"]
-            opened = o.min() if len(o) else steps["date"].min()
-            c = steps.loc[steps["event"] == "charged", "date"]
-            charged = c.min() if len(c) else pd.NaT
-            final = steps[steps["event"].isin(OUTCOMES)]
-            if len(final):
-                last = final.sort_values("date", kind="stable").iloc[-1]
-                outcome, outcome_date = last["event"], last["date"]
-                sentence = last["sentence"] if last["event"] == "convicted" else None
-        if pd.isna(arrest_date):
-            arrest_date = opened
-        if pd.isna(opened):
-            opened = arrest_date
-        days = np.nan
-        if outcome in VERDICTS and pd.notna(arrest_date) and pd.notna(outcome_date):
-            days = (outcome_date - arrest_date).total_seconds() / 86400.0
-        section = SECTION_UNKNOWN
-        if links is not None and len(links) and COL_SECTION in links:
-            first = links.sort_values(COL_TIME).iloc[0][COL_SECTION]
-            section = first if isinstance(first, str) else SECTION_UNKNOWN
-        people = float(arrests[COL_PEOPLE].sum()) if arrests is not None and len(arrests) else 0.0
-        items = ""
-        if links is not None and len(links):
-            seized = links[links[COL_TYPE] == "seizure"]
-            items = ", ".join(sorted(set(seized[COL_ITEM].dropna().astype(str))))
-        rows.append(
-            {
-                "case_ref": ref,
-                "section": section,
-                "arrest_date": arrest_date,
-                "opened": opened,
-                "charged": charged,
-                "outcome": outcome,
-                "outcome_date": outcome_date,
-                "sentence": sentence,
-                "status": outcome or "open",
-                "days_to_verdict": days,
-                "incidents": 0 if links is None else len(links),
-                "people": people,
-                "items": items,
-            }
-        )
-    return pd.DataFrame(rows, columns=list(CASE_SUMMARY_COLUMNS))
 
 
 # --- the register ----------------------------------------------------------------------

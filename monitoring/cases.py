@@ -1,0 +1,234 @@
+"""The case table: one row per step of a prosecution, and one summary row per case.
+
+A case table (``[layers] cases`` in ``park.toml``, CSV or a GDAL layer) holds
+``case_ref, event, date, sentence, note`` (``layers.defaults.CASE_COLUMNS``);
+events are ``opened``, ``charged``, ``convicted``, ``acquitted`` or
+``withdrawn`` (free-text labels such as "Registered" or "Found guilty" are
+mapped).  Rows without a case reference, with an unknown step or an
+unreadable date are reported (file, row, fix) and skipped; the rest loads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from layers import checks
+from layers.defaults import (
+    CASE_COLUMNS,
+    CASE_EVENTS,
+    COL_CASE,
+    COL_ITEM,
+    COL_PEOPLE,
+    COL_SECTION,
+    COL_SOURCE_FILE,
+    COL_SOURCE_ROW,
+    COL_TIME,
+    COL_TYPE,
+)
+from layers.errors import LayerReadError
+from layers.readers import find_column
+from layers.report import ERROR, LoadReport
+
+from .defaults import (
+    CASE_ALIASES,
+    DATE_ALIASES,
+    EVENT_ALIASES,
+    EVENT_WORDS,
+    NOTE_ALIASES,
+    OUTCOMES,
+    SECTION_UNKNOWN,
+    SENTENCE_ALIASES,
+    VERDICTS,
+)
+from .errors import RegisterError
+from .text import clean_text, map_words
+
+__all__ = ["CASE_SUMMARY_COLUMNS", "case_summary", "empty_cases", "normalise_cases", "read_case_table"]
+
+CASE_SUMMARY_COLUMNS = (
+    "case_ref",
+    "section",
+    "arrest_date",
+    "opened",
+    "charged",
+    "outcome",
+    "outcome_date",
+    "sentence",
+    "status",
+    "days_to_verdict",
+    "incidents",
+    "people",
+    "items",
+)
+
+
+# --- the case table -------------------------------------------------------------------
+def read_case_table(path: str | Path, mapping: dict | None = None, report: LoadReport | None = None) -> pd.DataFrame:
+    """Read a case table (CSV, or a GeoPackage/other GDAL layer) and normalise it (:func:`normalise_cases`).
+
+    Raises
+    ------
+    RegisterError
+        When the file cannot be read or lacks a case reference, event or date column.
+    """
+    path = Path(path)
+    mapping = dict(mapping or {})
+    if not path.exists():
+        raise RegisterError(f"{path}: case table not found. Fix: correct `cases` under [layers] in park.toml")
+    try:
+        if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None, engine="python")
+        else:
+            import pyogrio
+
+            df = pyogrio.read_dataframe(path, layer=mapping.get("layer"), read_geometry=False)
+            df = df.astype(str)
+    except UnicodeDecodeError as exc:
+        raise RegisterError(f"{path}: not UTF-8 text ({exc}). Fix: save the case table as UTF-8 CSV") from exc
+    except Exception as exc:  # pandas and GDAL errors, translated here
+        raise RegisterError(
+            f"{path}: cannot be read as a case table ({type(exc).__name__}: {exc}). "
+            "Fix: save it as CSV with columns case_ref, event, date, sentence, note"
+        ) from exc
+    df[COL_SOURCE_FILE] = path.name
+    df[COL_SOURCE_ROW] = np.arange(2, len(df) + 2)  # CSV line numbers, header on line 1
+    return normalise_cases(df, mapping, report, path.name)
+
+
+def normalise_cases(
+    df: pd.DataFrame, mapping: dict | None = None, report: LoadReport | None = None, file: str = "cases"
+) -> pd.DataFrame:
+    """Case table columns found (mapping, else common names), events and dates normalised; bad rows reported.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``CASE_COLUMNS`` (``date`` tz-aware UTC) plus ``source_file`` and ``source_row``.
+    """
+    report = report if report is not None else LoadReport()
+    mapping = dict(mapping or {})
+    cols = [c for c in df.columns if c not in (COL_SOURCE_FILE, COL_SOURCE_ROW)]
+    try:
+        found = {
+            "case_ref": find_column(cols, CASE_ALIASES, mapping.get("case_ref"), Path(file), "case_ref"),
+            "event": find_column(cols, EVENT_ALIASES, mapping.get("event"), Path(file), "event"),
+            "date": find_column(cols, DATE_ALIASES, mapping.get("date"), Path(file), "date"),
+            "sentence": find_column(cols, SENTENCE_ALIASES, mapping.get("sentence"), Path(file), "sentence"),
+            "note": find_column(cols, NOTE_ALIASES, mapping.get("note"), Path(file), "note"),
+        }
+    except LayerReadError as exc:
+        raise RegisterError(str(exc)) from exc
+    missing = [k for k in ("case_ref", "event", "date") if found[k] is None]
+    if missing:
+        raise RegisterError(
+            f"{file}: no {', '.join(missing)} column (columns: {', '.join(map(str, cols))}). "
+            f"Fix: name the columns {', '.join(CASE_COLUMNS)}, or map them under [columns.cases] in park.toml"
+        )
+    rows = df[COL_SOURCE_ROW].to_numpy() if COL_SOURCE_ROW in df else np.arange(2, len(df) + 2)
+    out = pd.DataFrame(index=df.index)
+    out["case_ref"] = clean_text(df[found["case_ref"]])
+    out["event"] = map_words(clean_text(df[found["event"]]), EVENT_WORDS)
+    dates = pd.to_datetime(clean_text(df[found["date"]]), errors="coerce", utc=True, format="mixed", dayfirst=False)
+    out["date"] = dates
+    for key in ("sentence", "note"):
+        out[key] = (
+            clean_text(df[found[key]]) if found[key] is not None else pd.Series(pd.NA, index=df.index, dtype=object)
+        )
+    out[COL_SOURCE_FILE] = df[COL_SOURCE_FILE].to_numpy() if COL_SOURCE_FILE in df else file
+    out[COL_SOURCE_ROW] = rows
+    bad_ref = out["case_ref"].isna().to_numpy()
+    bad_event = out["event"].isna().to_numpy() & ~bad_ref
+    bad_date = out["date"].isna().to_numpy() & ~bad_ref & ~bad_event
+    for bad, what, fix in (
+        (bad_ref, "no case reference", "give the case reference of the step"),
+        (bad_event, "event is not a prosecution step", f"use one of {', '.join(CASE_EVENTS)}"),
+        (bad_date, "date cannot be read", "write the date as YYYY-MM-DD"),
+    ):
+        if bad.any():
+            checks.report_rows(report, ERROR, "cases", file, rows[bad], f"{what}; row skipped", fix, "case_row")
+    keep = ~(bad_ref | bad_event | bad_date)
+    return out.loc[keep].sort_values(["case_ref", "date"], kind="stable").reset_index(drop=True)
+
+
+def empty_cases() -> pd.DataFrame:
+    """A case table with no rows and the normalised columns."""
+    return pd.DataFrame(
+        {
+            "case_ref": pd.Series(dtype=object),
+            "event": pd.Series(dtype=object),
+            "date": pd.Series(dtype="datetime64[ns, UTC]"),
+            "sentence": pd.Series(dtype=object),
+            "note": pd.Series(dtype=object),
+            COL_SOURCE_FILE: pd.Series(dtype=object),
+            COL_SOURCE_ROW: pd.Series(dtype="int64"),
+        }
+    )
+
+
+def case_summary(cases: pd.DataFrame, incidents: pd.DataFrame) -> pd.DataFrame:
+    """One row per case (see :meth:`Register.case_summary`)."""
+    inc = incidents[incidents[COL_CASE].notna().to_numpy()] if len(incidents) else incidents
+    refs = sorted(set(cases["case_ref"].dropna().astype(str)) | set(inc[COL_CASE].dropna().astype(str)))
+    if not refs:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in CASE_SUMMARY_COLUMNS})
+    by_case = {ref: g for ref, g in cases.groupby("case_ref", sort=False)}
+    inc_by = {ref: g for ref, g in inc.groupby(COL_CASE, sort=False)} if len(inc) else {}
+    rows = []
+    for ref in refs:
+        steps = by_case.get(ref)
+        links = inc_by.get(ref)
+        arrests = links[links[COL_TYPE] == "arrest"] if links is not None else None
+        arrest_date = pd.NaT
+        if arrests is not None and len(arrests):
+            arrest_date = arrests[COL_TIME].min()
+        elif links is not None and len(links):
+            arrest_date = links[COL_TIME].min()
+        opened = charged = outcome_date = pd.NaT
+        outcome = sentence = None
+        if steps is not None and len(steps):
+            o = steps.loc[steps["event"] == "opened", "date"]
+            opened = o.min() if len(o) else steps["date"].min()
+            c = steps.loc[steps["event"] == "charged", "date"]
+            charged = c.min() if len(c) else pd.NaT
+            final = steps[steps["event"].isin(OUTCOMES)]
+            if len(final):
+                last = final.sort_values("date", kind="stable").iloc[-1]
+                outcome, outcome_date = last["event"], last["date"]
+                sentence = last["sentence"] if last["event"] == "convicted" else None
+        if pd.isna(arrest_date):
+            arrest_date = opened
+        if pd.isna(opened):
+            opened = arrest_date
+        days = np.nan
+        if outcome in VERDICTS and pd.notna(arrest_date) and pd.notna(outcome_date):
+            days = (outcome_date - arrest_date).total_seconds() / 86400.0
+        section = SECTION_UNKNOWN
+        if links is not None and len(links) and COL_SECTION in links:
+            first = links.sort_values(COL_TIME).iloc[0][COL_SECTION]
+            section = first if isinstance(first, str) else SECTION_UNKNOWN
+        people = float(arrests[COL_PEOPLE].sum()) if arrests is not None and len(arrests) else 0.0
+        items = ""
+        if links is not None and len(links):
+            seized = links[links[COL_TYPE] == "seizure"]
+            items = ", ".join(sorted(set(seized[COL_ITEM].dropna().astype(str))))
+        rows.append(
+            {
+                "case_ref": ref,
+                "section": section,
+                "arrest_date": arrest_date,
+                "opened": opened,
+                "charged": charged,
+                "outcome": outcome,
+                "outcome_date": outcome_date,
+                "sentence": sentence,
+                "status": outcome or "open",
+                "days_to_verdict": days,
+                "incidents": 0 if links is None else len(links),
+                "people": people,
+                "items": items,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(CASE_SUMMARY_COLUMNS))
