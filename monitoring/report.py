@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,8 +60,11 @@ KEY_FIGURES = (
 
 def parse_month(month) -> pd.Period:
     """A month as ``pandas.Period`` from ``"YYYY-MM"`` (or a date); :class:`ReportError` when it is not one."""
+    text = str(month).strip()
     try:
-        return pd.Period(str(month)[:7], freq="M")
+        if not re.fullmatch(r"\d{4}-\d{2}(-\d{2}.*)?", text):
+            raise ValueError(text)
+        return pd.Period(text[:7], freq="M")
     except (ValueError, TypeError) as exc:
         raise ReportError(f"{month!r} is not a month. Fix: write the month as YYYY-MM, e.g. 2026-09") from exc
 
