@@ -1,4 +1,4 @@
-"""The park's metric CRS: the UTM zone of the boundary's centroid unless the manifest names one.
+"""The park's metric CRS (the UTM zone of the boundary's centroid unless the manifest names one), and reprojecting.
 
 Examples
 --------
@@ -73,3 +73,15 @@ def park_crs(boundary: gpd.GeoDataFrame, override=None) -> CRS:
     geo = boundary.to_crs("EPSG:4326")
     centre = shapely.union_all(geo.geometry.values).centroid
     return CRS.from_epsg(utm_epsg(centre.x, centre.y))
+
+
+def reproject(gdf: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
+    """``gdf.to_crs(crs)``, with a fast path for large point layers (one transform of the coordinate arrays)."""
+    if len(gdf) < 10_000 or not (shapely.get_type_id(gdf.geometry.values) == 0).all():
+        return gdf.to_crs(crs)
+    from pyproj import Transformer
+
+    xy = shapely.get_coordinates(gdf.geometry.values)
+    x, y = Transformer.from_crs(gdf.crs, crs, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    out = gdf.drop(columns=gdf.geometry.name)
+    return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(shapely.points(x, y), index=gdf.index, crs=crs), crs=crs)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
+from .defaults import COL_SOURCE_ROW
+
 FATAL = "fatal"  # the park cannot be loaded
 ERROR = "error"  # a row or a whole optional layer was rejected; the rest loads
 WARNING = "warning"  # something was repaired or looks suspicious; data kept
 INFO = "info"
 
 SEVERITIES = (FATAL, ERROR, WARNING, INFO)
+MAX_LISTED_ROWS = 50  # rows listed one by one per check and layer; the rest are counted
 
 
 @dataclass
@@ -91,3 +96,37 @@ class LoadReport:
         lines.extend("  " + str(p) for p in self.problems)
         lines.append("FATAL: the park cannot be loaded." if self.fatal else "OK: no fatal problem.")
         return "\n".join(lines)
+
+
+def report_rows(
+    report: LoadReport,
+    severity: str,
+    layer: str,
+    file,
+    rows,
+    message: str,
+    fix: str = "",
+    check: str = "",
+    limit: int = MAX_LISTED_ROWS,
+) -> None:
+    """Add one problem per row (up to ``limit``), then one summary of the rows left over."""
+    rows = [int(r) for r in np.asarray(rows).ravel()]
+    for r in rows[:limit]:
+        report.add(severity, layer, file, message, fix, row=r, check=check)
+    if len(rows) > limit:
+        rest = rows[limit:]
+        report.add(
+            severity,
+            layer,
+            file,
+            f"{len(rest)} more rows (from row {rest[0]} to row {rest[-1]}): {message}",
+            fix,
+            check=check,
+        )
+
+
+def source_rows(gdf, mask) -> np.ndarray:
+    """The 1-based source rows (``COL_SOURCE_ROW``, else the position) of the rows of ``gdf`` where ``mask`` holds."""
+    if COL_SOURCE_ROW in gdf.columns:
+        return gdf.loc[mask, COL_SOURCE_ROW].to_numpy()
+    return np.flatnonzero(np.asarray(mask)) + 1

@@ -25,6 +25,8 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, Point, Polygon
 
+from layers.defaults import COL_SOURCE_ROW
+
 WEST, SOUTH, EAST, NORTH = 35.0, -2.2, 35.2, -2.0
 UTM = "EPSG:32736"
 WGS84 = "EPSG:4326"
@@ -260,3 +262,16 @@ def make_park(
     write_geotiff(folder / "landcover.tif", WGS84, dtype="uint8", values=cats)
     (folder / "park.toml").write_text(toml if toml is not None else PARK_TOML, encoding="utf-8")
     return folder
+
+
+# --- in-memory layers for the checks ---------------------------------------------
+def frame(geoms, crs=None, **cols) -> gpd.GeoDataFrame:
+    """A layer of ``geoms`` with ``cols`` and 1-based ``COL_SOURCE_ROW``, as a reader returns it."""
+    gdf = gpd.GeoDataFrame(cols, geometry=list(geoms), crs=crs)
+    gdf[COL_SOURCE_ROW] = np.arange(1, len(gdf) + 1)
+    return gdf
+
+
+def problems(report, check: str) -> list:
+    """The problems of ``report`` found by ``check``."""
+    return [p for p in report.problems if p.check == check]

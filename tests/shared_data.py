@@ -13,11 +13,9 @@ _REPO = Path(__file__).resolve().parents[1]
 
 
 def shared_data() -> Path:
-    """The shared data folder: ``$SHARED_DATA``, else ``../shared/data``, else ``/work/shared/data``."""
-    for candidate in (os.environ.get("SHARED_DATA"), _REPO.parent / "shared" / "data", Path("/work/shared/data")):
-        if candidate and Path(candidate).is_dir():
-            return Path(candidate)
-    return _REPO.parent / "shared" / "data"
+    """The shared data folder: ``$SHARED_DATA`` when set, else ``../shared/data`` beside the repository."""
+    env = os.environ.get("SHARED_DATA")
+    return Path(env) if env else _REPO.parent / "shared" / "data"
 
 
 SHARED_DATA = shared_data()

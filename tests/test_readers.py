@@ -1,4 +1,4 @@
-"""Tests of layers.readers: every format, column aliases, hostile and corrupt files."""
+"""Tests of layers.readers, layers.files, layers.tabular and layers.rasters: every format, column aliases, hostile and corrupt files."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import pytest
 import shapely
 from shared_data import SHARED_DATA
 
-from layers import readers
+from layers import files, readers
 from layers.defaults import COL_SOURCE_FILE, COL_SOURCE_ROW
 from layers.errors import LayerReadError
-from layers.readers import raster_info, read_vector
+from layers.rasters import raster_info
+from layers.readers import read_vector
 from layers.report import LoadReport
 
 
@@ -178,19 +179,19 @@ def test_shapefile_without_sidecars(tmp_path):
 
 
 def test_zip_bomb_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "ZIP_RATIO_MIN_BYTES", 1024**2)
+    monkeypatch.setattr(files, "ZIP_RATIO_MIN_BYTES", 1024**2)
     path = tmp_path / "bomb.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("roads.shp", b"\x00" * (8 * 1024**2))
     with pytest.raises(LayerReadError, match="hostile"):
         read_vector(path)
-    monkeypatch.setattr(readers, "MAX_UNCOMPRESSED_BYTES", 100)
+    monkeypatch.setattr(files, "MAX_UNCOMPRESSED_BYTES", 100)
     with pytest.raises(LayerReadError, match="expand"):
         read_vector(pf.write_zipped_shp(tmp_path / "r.zip", pf.lines_gdf()))
 
 
 def test_oversized_file_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 100)
     with pytest.raises(LayerReadError, match="limit"):
         read_vector(pf.write_geojson(tmp_path / "b.geojson", pf.boundary_gdf()))
 

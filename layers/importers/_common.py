@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..defaults import COL_SOURCE_FILE, COL_SOURCE_ROW
-from ..report import ERROR
+from ..report import ERROR, report_rows
 
 WGS84 = "EPSG:4326"
 
@@ -54,8 +54,6 @@ class Rejects:
         """Write the rejections into a :class:`~layers.report.LoadReport`, grouped by message."""
         if report is None:
             return
-        from ..checks import report_rows
-
         groups: dict[tuple[str, str, str], list[int]] = {}
         for row, message, fix, severity in self.items:
             if row is None:

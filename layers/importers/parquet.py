@@ -19,6 +19,7 @@ import shapely
 from ..defaults import COL_TIME, COL_TRACK
 from ..errors import LayerReadError
 from ..report import WARNING
+from ..tabular import LAT_ALIASES, LON_ALIASES, WKT_ALIASES, find_column, numbers
 from ._common import WGS84, Rejects, finish, parse_utc
 
 MAGIC = b"PAR1"
@@ -74,8 +75,6 @@ def _crs(meta: dict):
 
 def _geometry(df: pd.DataFrame, path: Path, geo_col: str | None):
     """Geometry array and the names of the columns it came from."""
-    from ..readers import LAT_ALIASES, LON_ALIASES, WKT_ALIASES, _numbers, find_column
-
     col = geo_col if geo_col in df.columns else find_column(df.columns, WKT_ALIASES)
     if col is not None:
         raw = df[col].to_numpy(dtype=object)
@@ -89,7 +88,7 @@ def _geometry(df: pd.DataFrame, path: Path, geo_col: str | None):
         return geom, [col]
     lon, lat = find_column(df.columns, LON_ALIASES), find_column(df.columns, LAT_ALIASES)
     if lon and lat:
-        return shapely.points(_numbers(df[lon]), _numbers(df[lat])), [lon, lat]
+        return shapely.points(numbers(df[lon]), numbers(df[lat])), [lon, lat]
     raise LayerReadError(
         f"{path}: a Parquet table without geometry (columns: {', '.join(map(str, df.columns[:20]))}). "
         "Fix: export it as GeoParquet, or with lon and lat columns"
