@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from layers import checks
 from layers.defaults import (
     CASE_COLUMNS,
     CASE_EVENTS,
@@ -29,8 +28,8 @@ from layers.defaults import (
     COL_TYPE,
 )
 from layers.errors import LayerReadError
-from layers.readers import find_column
-from layers.report import ERROR, LoadReport
+from layers.report import ERROR, LoadReport, report_rows
+from layers.tabular import find_column, read_csv_table
 
 from .defaults import (
     CASE_ALIASES,
@@ -46,8 +45,17 @@ from .defaults import (
 from .errors import RegisterError
 from .text import clean_text, map_words
 
-__all__ = ["CASE_SUMMARY_COLUMNS", "case_summary", "empty_cases", "normalise_cases", "read_case_table"]
+__all__ = [
+    "CASE_ROW_ID",
+    "CASE_SUMMARY_COLUMNS",
+    "case_summary",
+    "empty_cases",
+    "finish_cases",
+    "normalise_cases",
+    "read_case_table",
+]
 
+CASE_ROW_ID = "case_row"  # id of a row of the case table: "<file>:<row>", or "edit:<id>" for a row added by an edit
 CASE_SUMMARY_COLUMNS = (
     "case_ref",
     "section",
@@ -80,15 +88,15 @@ def read_case_table(path: str | Path, mapping: dict | None = None, report: LoadR
         raise RegisterError(f"{path}: case table not found. Fix: correct `cases` under [layers] in park.toml")
     try:
         if path.suffix.lower() in (".csv", ".txt", ".tsv"):
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None, engine="python")
+            df = read_csv_table(path).fillna("")
         else:
             import pyogrio
 
             df = pyogrio.read_dataframe(path, layer=mapping.get("layer"), read_geometry=False)
             df = df.astype(str)
-    except UnicodeDecodeError as exc:
-        raise RegisterError(f"{path}: not UTF-8 text ({exc}). Fix: save the case table as UTF-8 CSV") from exc
-    except Exception as exc:  # pandas and GDAL errors, translated here
+    except LayerReadError as exc:
+        raise RegisterError(str(exc)) from exc
+    except Exception as exc:  # GDAL errors, translated here
         raise RegisterError(
             f"{path}: cannot be read as a case table ({type(exc).__name__}: {exc}). "
             "Fix: save it as CSV with columns case_ref, event, date, sentence, note"
@@ -139,6 +147,7 @@ def normalise_cases(
         )
     out[COL_SOURCE_FILE] = df[COL_SOURCE_FILE].to_numpy() if COL_SOURCE_FILE in df else file
     out[COL_SOURCE_ROW] = rows
+    out[CASE_ROW_ID] = [f"{f}:{r}" for f, r in zip(out[COL_SOURCE_FILE], rows, strict=True)]
     bad_ref = out["case_ref"].isna().to_numpy()
     bad_event = out["event"].isna().to_numpy() & ~bad_ref
     bad_date = out["date"].isna().to_numpy() & ~bad_ref & ~bad_event
@@ -148,7 +157,7 @@ def normalise_cases(
         (bad_date, "date cannot be read", "write the date as YYYY-MM-DD"),
     ):
         if bad.any():
-            checks.report_rows(report, ERROR, "cases", file, rows[bad], f"{what}; row skipped", fix, "case_row")
+            report_rows(report, ERROR, "cases", file, rows[bad], f"{what}; row skipped", fix, "case_row")
     keep = ~(bad_ref | bad_event | bad_date)
     return out.loc[keep].sort_values(["case_ref", "date"], kind="stable").reset_index(drop=True)
 
@@ -164,8 +173,17 @@ def empty_cases() -> pd.DataFrame:
             "note": pd.Series(dtype=object),
             COL_SOURCE_FILE: pd.Series(dtype=object),
             COL_SOURCE_ROW: pd.Series(dtype="int64"),
+            CASE_ROW_ID: pd.Series(dtype=object),
         }
     )
+
+
+def finish_cases(cases: pd.DataFrame) -> pd.DataFrame:
+    """A case table after edits: dates as UTC times, rows in case and date order."""
+    out = cases.copy()
+    out["date"] = pd.to_datetime(out["date"], utc=True, errors="coerce", format="mixed")
+    out = out[out["date"].notna().to_numpy() & out["case_ref"].notna().to_numpy()]
+    return out.sort_values(["case_ref", "date"], kind="stable").reset_index(drop=True)
 
 
 def case_summary(cases: pd.DataFrame, incidents: pd.DataFrame) -> pd.DataFrame:

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers import checks
+from layers.crs import reproject
 from layers.defaults import (
     COL_CASE,
     COL_CAUSE,
@@ -55,11 +55,21 @@ from layers.defaults import (
     SEIZURE_ITEMS,
 )
 from layers.errors import LayerReadError
-from layers.park import NAME_ALIASES, reproject
-from layers.readers import find_column, read_vector
+from layers.geochecks import check_crs
+from layers.loader import NAME_ALIASES
+from layers.readers import read_vector
 from layers.report import ERROR, INFO, WARNING, LoadReport
+from layers.tabular import find_column
 
-from .cases import CASE_SUMMARY_COLUMNS, case_summary, empty_cases, normalise_cases, read_case_table
+from .cases import (
+    CASE_ROW_ID,
+    CASE_SUMMARY_COLUMNS,
+    case_summary,
+    empty_cases,
+    finish_cases,
+    normalise_cases,
+    read_case_table,
+)
 from .defaults import (
     CARCASS_TYPE,
     CASE_ALIASES,
@@ -84,6 +94,7 @@ __all__ = [
     "Register",
     "assign_sections",
     "carcass_flags",
+    "fill_defaults",
     "load_register",
     "normalise_cases",
     "normalise_incidents",
@@ -276,14 +287,9 @@ def normalise_incidents(
     species = clean_text(raw[COL_SPECIES]).map(lambda v: v if pd.isna(v) else norm_label(v))
     species = species.map(lambda v: v if pd.isna(v) else ("elephant" if "elephant" in v else v))
     species = species.map(lambda v: v if pd.isna(v) else ("rhino" if "rhino" in v else v))
-    from_type = gdf[COL_TYPE].map(SPECIES_OF_TYPE)
-    gdf[COL_SPECIES] = species.where(species.notna(), from_type).astype(object)
-
-    cause = map_words(clean_text(raw[COL_CAUSE]), CAUSE_WORDS)
-    poached = gdf[COL_TYPE].isin(list(SPECIES_OF_TYPE))
-    cause = cause.where(cause.notna() | ~poached, ILLEGAL)
-    cause = cause.where(cause.notna() | (gdf[COL_TYPE] != CARCASS_TYPE), "unknown")
-    gdf[COL_CAUSE] = cause.astype(object)
+    gdf[COL_SPECIES] = species.astype(object)
+    gdf[COL_CAUSE] = map_words(clean_text(raw[COL_CAUSE]), CAUSE_WORDS).astype(object)
+    fill_defaults(gdf)
 
     people = pd.to_numeric(raw[COL_PEOPLE], errors="coerce")
     arrests = (gdf[COL_TYPE] == "arrest").to_numpy()
@@ -306,6 +312,19 @@ def normalise_incidents(
     gdf[COL_ITEM] = normalise_item(gdf[COL_ITEM])
     gdf[COL_UNIT] = clean_text(gdf[COL_UNIT])
     gdf[COL_SECTION] = clean_text(raw[COL_SECTION])
+    return gdf
+
+
+def fill_defaults(gdf: pd.DataFrame) -> pd.DataFrame:
+    """Fill, in place, what an incident's type implies: the species of a rhino or elephant carcass, and the cause
+    of a carcass (``illegal`` for the poaching types, ``unknown`` for the ``carcass`` type) where none is recorded."""
+    types = gdf[COL_TYPE].astype(object)
+    species = gdf[COL_SPECIES].astype(object)
+    gdf[COL_SPECIES] = species.where(species.notna(), types.map(SPECIES_OF_TYPE)).astype(object)
+    cause = gdf[COL_CAUSE].astype(object)
+    cause = cause.where(cause.notna() | ~types.isin(list(SPECIES_OF_TYPE)), ILLEGAL)
+    cause = cause.where(cause.notna() | (types != CARCASS_TYPE), "unknown")
+    gdf[COL_CAUSE] = cause.astype(object)
     return gdf
 
 
@@ -373,7 +392,7 @@ def read_sections(path: Path, crs, mapping: dict | None, report: LoadReport) -> 
     except LayerReadError as exc:
         report.add(ERROR, "sections", path.name, f"{exc}; incidents go to the nearest post", check="unreadable")
         return None
-    gdf = checks.check_crs(gdf, "sections", path.name, report, park_crs=crs)
+    gdf = check_crs(gdf, "sections", path.name, report, park_crs=crs)
     if gdf is None or not len(gdf):
         return None
     gdf = gdf[gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
@@ -485,8 +504,8 @@ def load_register(park, edits=None) -> Register:
                 check="unreadable",
             )
     if edits is not None:
-        incidents = edits("incidents", incidents, COL_INCIDENT_ID)
-        cases = edits("cases", cases, "case_row")
+        incidents = fill_defaults(edits("incidents", incidents, COL_INCIDENT_ID))
+        cases = finish_cases(edits("cases", cases, CASE_ROW_ID))
     sections = None
     spath = m.layers.get("sections")
     if spath is not None:
