@@ -16,6 +16,7 @@ def main() -> None:
         st.Page("ui/page_map.py", title="Park map", default=True),
         st.Page("ui/page_risk.py", title="Risk"),
         st.Page("ui/page_plans.py", title="Patrol plans"),
+        st.Page("ui/page_monitoring.py", title="Monitoring"),
         st.Page("ui/page_data.py", title="Park data"),
     ]
     st.navigation(pages).run()

@@ -65,7 +65,14 @@ from .errors import MonitoringError
 from .register import Register, carcass_flags
 from .stats import wilson_interval
 
-__all__ = ["INDICATORS", "compute_indicators", "indicator_series", "indicator_value", "period_label"]
+__all__ = [
+    "INDICATORS",
+    "compute_indicators",
+    "filter_indicators",
+    "indicator_series",
+    "indicator_value",
+    "period_label",
+]
 
 ALL_FINDS = "type=finds"
 # indicator -> unit
@@ -336,3 +343,29 @@ def indicator_series(
     rows = table[(table["indicator"] == indicator) & (table["section"] == section) & (table["breakdown"] == breakdown)]
     periods = pd.unique(table["period"])
     return rows.set_index("period")[column].reindex(periods).astype(float)
+
+
+def filter_indicators(
+    table: pd.DataFrame,
+    start: str | None = None,
+    end: str | None = None,
+    section: str | None = PARK_WIDE,
+    types=None,
+) -> pd.DataFrame:
+    """Rows of an indicator table in the periods ``start`` to ``end`` (labels), of one section, and of some types.
+
+    ``types`` (incident types) keeps, of the rows broken down by type (``incidents``
+    and CPUE), those types and the ``type=finds`` total; other rows are kept.
+    ``section=None`` keeps every section.
+    """
+    periods = list(pd.unique(table["period"]))
+    lo = periods.index(start) if start in periods else 0
+    hi = periods.index(end) if end in periods else len(periods) - 1
+    keep = table["period"].isin(periods[lo : hi + 1])
+    if section is not None:
+        keep &= table["section"] == section
+    if types is not None:
+        typed = table["breakdown"].str.startswith("type=")
+        wanted = {f"type={t}" for t in types} | {ALL_FINDS}
+        keep &= ~typed | table["breakdown"].isin(wanted)
+    return table[keep.to_numpy()].reset_index(drop=True)

@@ -127,6 +127,7 @@ class ReportSummary:
     open_cases: pd.DataFrame
     pages: int = 0
     notes: list[str] = field(default_factory=list)
+    pdf: bytes = b""
 
 
 def _month_slice(frame, p: pd.Period):
@@ -185,7 +186,7 @@ def plan_summary(plan) -> pd.DataFrame:
 def monthly_report(
     park,
     month,
-    out: str | Path,
+    out: str | Path | None,
     register: Register | None = None,
     steps=None,
     risk=None,
@@ -202,8 +203,9 @@ def monthly_report(
     park : layers.park.Park
     month : str
         ``"YYYY-MM"``.
-    out : str or Path
-        The PDF to write (not inside the park folder unless the user asks for it).
+    out : str or Path or None
+        The PDF to write (not inside the park folder unless the user asks for it);
+        ``None`` writes nothing (the PDF is in ``ReportSummary.pdf``).
     register : Register, optional
         The park's register (with edits applied); loaded from ``park`` when omitted.
     steps : monitoring.effort.EffortSteps, optional
@@ -233,10 +235,12 @@ def monthly_report(
 
     say = progress or (lambda f, m: None)
     p = parse_month(month)
-    out = Path(out)
-    if out.suffix.lower() != ".pdf":
+    out = Path(out) if out is not None else None
+    if out is None:
+        pass
+    elif out.suffix.lower() != ".pdf":
         raise ReportError(f"{out}: the report is a PDF. Fix: give a file name ending in .pdf")
-    if not out.parent.exists():
+    elif not out.parent.exists():
         raise ReportError(f"{out.parent}: no such folder. Fix: create it or write the report elsewhere")
     say(0.0, "reading the register")
     register = register if register is not None else load_register(park)
@@ -394,13 +398,14 @@ def monthly_report(
                             bottomMargin=1.5 * cm, title=f"{register.name} monthly report {p}")  # fmt: skip
     doc.build(story, onFirstPage=count, onLaterPages=count)
     try:
-        out.write_bytes(buf.getvalue())
+        if out is not None:
+            out.write_bytes(buf.getvalue())
     except OSError as exc:
         raise ReportError(
             f"{out}: cannot be written ({exc.strerror or exc}). Fix: choose a folder you can write to"
         ) from exc
-    say(1.0, f"wrote {out} ({pages[0]} pages)")
-    return ReportSummary(out, str(p), figures, trend, open_cases, pages[0], notes)
+    say(1.0, f"wrote {out} ({pages[0]} pages)" if out is not None else f"report of {pages[0]} pages")
+    return ReportSummary(out, str(p), figures, trend, open_cases, pages[0], notes, buf.getvalue())
 
 
 def _day(value) -> str:

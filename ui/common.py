@@ -22,6 +22,7 @@ import streamlit as st
 
 from layers.errors import LayersError
 from layers.manifest import draft_manifest
+from monitoring.errors import MonitoringError
 from patrols.errors import PatrolsError
 from riskmodel.errors import RiskModelError
 from ui import maps
@@ -36,8 +37,8 @@ MAP_HEIGHT = 600
 
 # --- the library's errors ---------------------------------------------------------
 def library_errors() -> tuple[type[BaseException], ...]:
-    """The root exceptions of the three library packages."""
-    return (LayersError, RiskModelError, PatrolsError)
+    """The root exceptions of the library packages."""
+    return (LayersError, RiskModelError, PatrolsError, MonitoringError)
 
 
 def show_error(exc: BaseException, what: str = "") -> None:
