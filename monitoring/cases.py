@@ -187,66 +187,45 @@ def finish_cases(cases: pd.DataFrame) -> pd.DataFrame:
 
 
 def case_summary(cases: pd.DataFrame, incidents: pd.DataFrame) -> pd.DataFrame:
-    """One row per case (see :meth:`Register.case_summary`)."""
+    """One row per case (see :meth:`monitoring.register.Register.case_summary`), by case reference."""
     inc = incidents[incidents[COL_CASE].notna().to_numpy()] if len(incidents) else incidents
     refs = sorted(set(cases["case_ref"].dropna().astype(str)) | set(inc[COL_CASE].dropna().astype(str)))
     if not refs:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in CASE_SUMMARY_COLUMNS})
-    by_case = {ref: g for ref, g in cases.groupby("case_ref", sort=False)}
-    inc_by = {ref: g for ref, g in inc.groupby(COL_CASE, sort=False)} if len(inc) else {}
-    rows = []
-    for ref in refs:
-        steps = by_case.get(ref)
-        links = inc_by.get(ref)
-        arrests = links[links[COL_TYPE] == "arrest"] if links is not None else None
-        arrest_date = pd.NaT
-        if arrests is not None and len(arrests):
-            arrest_date = arrests[COL_TIME].min()
-        elif links is not None and len(links):
-            arrest_date = links[COL_TIME].min()
-        opened = charged = outcome_date = pd.NaT
-        outcome = sentence = None
-        if steps is not None and len(steps):
-            o = steps.loc[steps["event"] == "opened", "date"]
-            opened = o.min() if len(o) else steps["date"].min()
-            c = steps.loc[steps["event"] == "charged", "date"]
-            charged = c.min() if len(c) else pd.NaT
-            final = steps[steps["event"].isin(OUTCOMES)]
-            if len(final):
-                last = final.sort_values("date", kind="stable").iloc[-1]
-                outcome, outcome_date = last["event"], last["date"]
-                sentence = last["sentence"] if last["event"] == "convicted" else None
-        if pd.isna(arrest_date):
-            arrest_date = opened
-        if pd.isna(opened):
-            opened = arrest_date
-        days = np.nan
-        if outcome in VERDICTS and pd.notna(arrest_date) and pd.notna(outcome_date):
-            days = (outcome_date - arrest_date).total_seconds() / 86400.0
-        section = SECTION_UNKNOWN
-        if links is not None and len(links) and COL_SECTION in links:
-            first = links.sort_values(COL_TIME).iloc[0][COL_SECTION]
-            section = first if isinstance(first, str) else SECTION_UNKNOWN
-        people = float(arrests[COL_PEOPLE].sum()) if arrests is not None and len(arrests) else 0.0
-        items = ""
-        if links is not None and len(links):
-            seized = links[links[COL_TYPE] == "seizure"]
-            items = ", ".join(sorted(set(seized[COL_ITEM].dropna().astype(str))))
-        rows.append(
-            {
-                "case_ref": ref,
-                "section": section,
-                "arrest_date": arrest_date,
-                "opened": opened,
-                "charged": charged,
-                "outcome": outcome,
-                "outcome_date": outcome_date,
-                "sentence": sentence,
-                "status": outcome or "open",
-                "days_to_verdict": days,
-                "incidents": 0 if links is None else len(links),
-                "people": people,
-                "items": items,
-            }
-        )
-    return pd.DataFrame(rows, columns=list(CASE_SUMMARY_COLUMNS))
+    out = pd.DataFrame(index=pd.Index(refs, name="case_ref"))
+    utc = "datetime64[ns, UTC]"
+    c = cases.assign(case_ref=cases["case_ref"].astype(str))
+    out["opened"] = c[c["event"] == "opened"].groupby("case_ref")["date"].min().reindex(out.index).astype(utc)
+    first = c.groupby("case_ref")["date"].min().reindex(out.index).astype(utc)
+    out["opened"] = out["opened"].where(out["opened"].notna(), first)
+    out["charged"] = c[c["event"] == "charged"].groupby("case_ref")["date"].min().reindex(out.index).astype(utc)
+    final = c[c["event"].isin(OUTCOMES)].sort_values(["case_ref", "date"], kind="stable")
+    last = final.groupby("case_ref").tail(1).set_index("case_ref").reindex(out.index)
+    out["outcome"] = last["event"].astype(object).where(last["event"].notna(), None)
+    out["outcome_date"] = last["date"].astype(utc)
+    out["sentence"] = last["sentence"].where(last["event"] == "convicted", None).astype(object)
+
+    links = inc.assign(**{COL_CASE: inc[COL_CASE].astype(str)})
+    is_arrest = (links[COL_TYPE] == "arrest").to_numpy()
+    arrests = links[is_arrest]
+    arrest = arrests.groupby(COL_CASE)[COL_TIME].min().reindex(out.index).astype(utc)
+    any_link = links.groupby(COL_CASE)[COL_TIME].min().reindex(out.index).astype(utc)
+    arrest = arrest.where(arrest.notna(), any_link)
+    out["arrest_date"] = arrest.where(arrest.notna(), out["opened"])
+    out["opened"] = out["opened"].where(out["opened"].notna(), out["arrest_date"])
+    verdict = out["outcome"].isin(VERDICTS).to_numpy()
+    days = (out["outcome_date"] - out["arrest_date"]).dt.total_seconds() / 86400.0
+    out["days_to_verdict"] = days.where(verdict, np.nan).astype(float)
+    if COL_SECTION in links and len(links):
+        earliest = links.sort_values(COL_TIME, kind="stable").groupby(COL_CASE).head(1).set_index(COL_CASE)
+        sec = earliest[COL_SECTION].reindex(out.index)
+        out["section"] = sec.where(sec.map(lambda v: isinstance(v, str)), SECTION_UNKNOWN).astype(object)
+    else:
+        out["section"] = SECTION_UNKNOWN
+    out["status"] = out["outcome"].where(out["outcome"].notna(), "open").astype(object)
+    out["incidents"] = links.groupby(COL_CASE).size().reindex(out.index, fill_value=0).astype(int)
+    out["people"] = arrests.groupby(COL_CASE)[COL_PEOPLE].sum().reindex(out.index, fill_value=0.0).astype(float)
+    seized = links[(links[COL_TYPE] == "seizure").to_numpy() & links[COL_ITEM].notna().to_numpy()]
+    items = seized.groupby(COL_CASE)[COL_ITEM].agg(lambda v: ", ".join(sorted(set(map(str, v)))))
+    out["items"] = items.reindex(out.index, fill_value="").astype(object)
+    return out.reset_index()[list(CASE_SUMMARY_COLUMNS)]

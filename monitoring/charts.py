@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 
-def figure_png(fig: Figure, dpi: int = 150) -> bytes:
+def figure_png(fig: Figure, dpi: int = 130) -> bytes:
     """A figure as PNG bytes."""
     import io
 
@@ -39,7 +39,7 @@ def figure_png(fig: Figure, dpi: int = 150) -> bytes:
 
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buf.getvalue()
 
 

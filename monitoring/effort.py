@@ -32,7 +32,7 @@ import pandas as pd
 
 from layers.tracks import CleaningSummary, clean_fixes, fix_arrays
 
-from .defaults import PERIOD_KINDS, SECTION_UNKNOWN
+from .defaults import PERIOD_KINDS
 from .errors import MonitoringError
 
 __all__ = ["EffortSteps", "effort_steps", "period_ordinals", "steps_from_arrays"]
@@ -90,12 +90,13 @@ def steps_from_arrays(
     x: np.ndarray,
     y: np.ndarray,
     track: np.ndarray | None = None,
-    section_of: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    section_codes: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, list[str]]] | None = None,
     cleaning: CleaningSummary | None = None,
 ) -> EffortSteps:
     """Steps of cleaned fixes given as arrays (sorted by segment then time; ``t`` in seconds, ``x, y`` in metres).
 
-    ``section_of(x, y)`` names the section of step midpoints (``SECTION_UNKNOWN`` outside all).
+    ``section_codes(x, y) -> (codes, names)`` gives the section of step midpoints
+    (code -1 outside every section), e.g. :meth:`monitoring.register.Register.section_codes`.
     """
     segment = np.asarray(segment)
     track = segment if track is None else np.asarray(track)
@@ -106,24 +107,21 @@ def steps_from_arrays(
     day = np.floor(tm / 86400.0).astype(np.int64)
     names: list[str] = []
     codes = np.full(len(i), -1, dtype=np.int64)
-    if section_of is not None and len(i):
-        labels = section_of(0.5 * (x[i] + x[i + 1]), 0.5 * (y[i] + y[i + 1]))
-        uniq, inv = np.unique(labels.astype(str), return_inverse=True)
-        names = [str(u) for u in uniq if u != SECTION_UNKNOWN]
-        lookup = np.array([names.index(u) if u in names else -1 for u in uniq], dtype=np.int64)
-        codes = lookup[inv]
+    if section_codes is not None and len(i):
+        codes, names = section_codes(0.5 * (x[i] + x[i + 1]), 0.5 * (y[i] + y[i + 1]))
+        codes = np.asarray(codes, dtype=np.int64)
     return EffortSteps(tm, km, hours, np.asarray(track[i], dtype=np.int64), day, codes, names, cleaning)
 
 
-def effort_steps(tracks, section_of: Callable | None = None, progress=None) -> EffortSteps:
+def effort_steps(tracks, section_codes: Callable | None = None, progress=None) -> EffortSteps:
     """The steps of a park's GPS tracks (``Park.tracks``), cleaned, with their sections.
 
     Parameters
     ----------
     tracks : geopandas.GeoDataFrame
         GPS fixes in the park's metric CRS (``COL_TRACK``, ``COL_TIME``).
-    section_of : callable, optional
-        ``section_of(x, y) -> names``, e.g. :meth:`monitoring.register.Register.section_of`.
+    section_codes : callable, optional
+        ``section_codes(x, y) -> (codes, names)``, e.g. :meth:`monitoring.register.Register.section_codes`.
     progress : callable, optional
         ``progress(fraction, message)``.
     """
@@ -136,7 +134,7 @@ def effort_steps(tracks, section_of: Callable | None = None, progress=None) -> E
     keep, seg, summary = clean_fixes(track, t, x, y)
     if progress:
         progress(0.5, f"patrol steps and their sections from {summary.fixes_out:,} fixes")
-    steps = steps_from_arrays(seg, t[keep], x[keep], y[keep], track[keep], section_of, summary)
+    steps = steps_from_arrays(seg, t[keep], x[keep], y[keep], track[keep], section_codes, summary)
     if progress:
         progress(1.0, f"{steps.total_km:,.0f} km of patrol")
     return steps

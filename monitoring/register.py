@@ -100,6 +100,7 @@ __all__ = [
     "normalise_incidents",
     "read_case_table",
     "register_from_frames",
+    "section_codes",
 ]
 
 REGISTER_COLUMNS = (
@@ -170,9 +171,13 @@ class Register:
             return [str(n) for n in self.posts[COL_NAME]]
         return []
 
+    def section_codes(self, x, y) -> tuple[np.ndarray, list[str]]:
+        """``(codes, names)`` of the sections of points ``(x, y)`` (-1 outside every section); fast for millions."""
+        return section_codes(x, y, self.sections if self.section_kind == "sections" else None, self.posts)
+
     def section_of(self, x, y) -> np.ndarray:
         """Section (or nearest post) name of points ``(x, y)`` in the park CRS; ``SECTION_UNKNOWN`` outside all."""
-        return assign_sections(np.asarray(x, float), np.asarray(y, float), self.sections, self.posts)
+        return assign_sections(x, y, self.sections if self.section_kind == "sections" else None, self.posts)
 
     def case_summary(self) -> pd.DataFrame:
         """One row per case (:data:`CASE_SUMMARY_COLUMNS`).
@@ -351,37 +356,63 @@ def carcass_flags(incidents: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 # --- sections ------------------------------------------------------------------------
+def section_codes(x: np.ndarray, y: np.ndarray, sections=None, posts=None) -> tuple[np.ndarray, list[str]]:
+    """Code of the section polygon holding each point, else of the nearest post; -1 outside every section.
+
+    Returns
+    -------
+    codes : numpy.ndarray of int64
+        Index into ``names`` (-1: outside every section, or no sections and no posts).
+    names : list of str
+        The section (or post) names.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    codes = np.full(len(x), -1, dtype=np.int64)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if sections is not None and len(sections):
+        names = [str(n) for n in sections[COL_NAME]]
+        left = ok.copy()
+        for code, geom in enumerate(sections.geometry.values):  # first section wins on overlaps
+            if not left.any():
+                break
+            shapely.prepare(geom)
+            idx = np.flatnonzero(left)
+            inside = shapely.contains_xy(geom, x[idx], y[idx])
+            codes[idx[inside]] = code
+            left[idx[inside]] = False
+        return codes, names
+    if posts is not None and len(posts):
+        from scipy.spatial import cKDTree
+
+        names = [str(n) for n in posts[COL_NAME]]
+        px, py = shapely.get_x(posts.geometry.values), shapely.get_y(posts.geometry.values)
+        if not ok.any():
+            return codes, names
+        if len(names) <= 32:  # a few posts: one pass per post is faster than a tree
+            xs, ys = x[ok], y[ok]
+            best = np.full(len(xs), np.inf)
+            j = np.zeros(len(xs), dtype=np.int64)
+            for k in range(len(names)):
+                d = (xs - px[k]) ** 2 + (ys - py[k]) ** 2
+                closer = d < best
+                best[closer], j[closer] = d[closer], k
+        else:
+            _, j = cKDTree(np.column_stack([px, py])).query(np.column_stack([x[ok], y[ok]]))
+        codes[ok] = j
+        return codes, names
+    return codes, []
+
+
 def assign_sections(x: np.ndarray, y: np.ndarray, sections=None, posts=None) -> np.ndarray:
     """Name of the section polygon holding each point, else of the nearest post; ``SECTION_UNKNOWN`` else.
 
     With a sections layer, points outside every polygon get ``SECTION_UNKNOWN``
     (the park-wide figures still count them).
     """
-    out = np.full(len(x), SECTION_UNKNOWN, dtype=object)
-    ok = np.isfinite(x) & np.isfinite(y)
-    if not ok.any():
-        return out
-    if sections is not None and len(sections):
-        names = sections[COL_NAME].astype(str).to_numpy()
-        left = ok.copy()
-        for geom, name in zip(sections.geometry.values, names, strict=True):  # first section wins on overlaps
-            if not left.any():
-                break
-            shapely.prepare(geom)
-            idx = np.flatnonzero(left)
-            inside = shapely.contains_xy(geom, x[idx], y[idx])
-            out[idx[inside]] = name
-            left[idx[inside]] = False
-        return out
-    if posts is not None and len(posts):
-        from scipy.spatial import cKDTree
-
-        px = shapely.get_x(posts.geometry.values)
-        py = shapely.get_y(posts.geometry.values)
-        tree = cKDTree(np.column_stack([px, py]))
-        _, j = tree.query(np.column_stack([x[ok], y[ok]]))
-        out[ok] = posts[COL_NAME].astype(str).to_numpy()[j]
-    return out
+    codes, names = section_codes(x, y, sections, posts)
+    lookup = np.array([*names, SECTION_UNKNOWN], dtype=object)
+    return lookup[np.where(codes >= 0, codes, len(names))]
 
 
 def read_sections(path: Path, crs, mapping: dict | None, report: LoadReport) -> gpd.GeoDataFrame | None:

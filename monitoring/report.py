@@ -105,6 +105,7 @@ def key_figures(table: pd.DataFrame, month) -> pd.DataFrame:
     """
     p = parse_month(month)
     cols = {"month": str(p), "previous_month": str(p - 1), "last_year": str(p - 12)}
+    table = table[(table["section"] == PARK_WIDE).to_numpy() & table["period"].isin(list(cols.values())).to_numpy()]
     rows = []
     for label, ind, b, unit, dec in KEY_FIGURES:
         row = {"figure": label, "unit": unit}
@@ -145,7 +146,7 @@ def _image(fig, width_cm: float):
 
     from .charts import figure_png
 
-    png = figure_png(fig, dpi=150)
+    png = figure_png(fig)
     w, h = fig.get_size_inches()
     return Image(io.BytesIO(png), width=width_cm * cm, height=width_cm * cm * h / w)
 
@@ -246,7 +247,7 @@ def monthly_report(
     register = register if register is not None else load_register(park)
     if steps is None:
         say(0.05, "patrol effort from the GPS tracks")
-        steps = effort_steps(park.tracks, register.section_of)
+        steps = effort_steps(park.tracks, register.section_codes)
     say(0.2, "indicators")
     first = p - (REPORT_TREND_MONTHS - 1)
     table = compute_indicators(
@@ -316,15 +317,16 @@ def monthly_report(
             )
         )
         rows = [["", "Finds", "Patrol km", "Patrol-days", "Finds / 100 km", "Arrested"]]
+        this = table[table["period"] == str(p)]
         for s in names:
-            finds = sum(indicator_value(table, "incidents", str(p), s, f"type={t}") for t in FIND_TYPES)
+            finds = sum(indicator_value(this, "incidents", str(p), s, f"type={t}") for t in FIND_TYPES)
             rows.append([
                 s,
                 format_figure(finds, 0),
-                format_figure(indicator_value(table, "patrol_km", str(p), s), 0),
-                format_figure(indicator_value(table, "patrol_days", str(p), s), 0),
-                format_figure(indicator_value(table, "cpue_100km", str(p), s, "type=finds"), 2),
-                format_figure(indicator_value(table, "people_arrested", str(p), s), 0),
+                format_figure(indicator_value(this, "patrol_km", str(p), s), 0),
+                format_figure(indicator_value(this, "patrol_days", str(p), s), 0),
+                format_figure(indicator_value(this, "cpue_100km", str(p), s, "type=finds"), 2),
+                format_figure(indicator_value(this, "people_arrested", str(p), s), 0),
             ])  # fmt: skip
         story.append(_table(rows, [5.2, 2.0, 2.4, 2.4, 2.8, 2.0]))
     story.append(PageBreak())

@@ -30,7 +30,7 @@ def register():
 @pytest.fixture(scope="module")
 def table(register):
     seg, t, x, y = tiny_fixes()
-    steps = steps_from_arrays(seg, t, x, y, section_of=register.section_of)
+    steps = steps_from_arrays(seg, t, x, y, section_codes=register.section_codes)
     return compute_indicators(register, steps, "month", end="2024-04-30")
 
 
@@ -104,7 +104,7 @@ def test_case_summary(register):
 
 def test_quarter_and_year_sum_the_months(register):
     seg, t, x, y = tiny_fixes()
-    steps = steps_from_arrays(seg, t, x, y, section_of=register.section_of)
+    steps = steps_from_arrays(seg, t, x, y, section_codes=register.section_codes)
     months = compute_indicators(register, steps, "month", end="2024-12-31")
     quarters = compute_indicators(register, steps, "quarter", end="2024-12-31")
     for ind, b in (("patrol_km", ""), ("incidents", "type=snare"), ("people_arrested", "")):

@@ -29,7 +29,7 @@ def register(folder: str):
 def _steps(folder: str, _stamp: str):
     park = common.load_park(folder)
     reg = _register(folder, _stamp)
-    return common.disk_cached("monitoring-steps", folder, _stamp, lambda: effort_steps(park.tracks, reg.section_of))
+    return common.disk_cached("monitoring-steps", folder, _stamp, lambda: effort_steps(park.tracks, reg.section_codes))
 
 
 def steps(folder: str):

@@ -37,7 +37,7 @@ def run(args) -> int:
     progress = progress_printer()
     park = load_park(args.park, progress=lambda f, m: progress(0.5 * f, m))
     register = load_register(park)
-    steps = effort_steps(park.tracks, register.section_of, progress=lambda f, m: progress(0.5 + 0.4 * f, m))
+    steps = effort_steps(park.tracks, register.section_codes, progress=lambda f, m: progress(0.5 + 0.4 * f, m))
     table = compute_indicators(register, steps, args.period, sections=not args.park_wide)
     progress(1.0, f"{len(table):,} indicator rows")
     for problem in register.report.problems:
