@@ -54,7 +54,7 @@ def test_report_renders_and_holds_the_key_figures(written, park, tmp_path):
     lines = text.stdout.splitlines()
     # the figures the library computes, independently of the report's own table
     register = load_register(park)
-    table = compute_indicators(register, effort_steps(park.tracks, register.section_of), "month")
+    table = compute_indicators(register, effort_steps(park.tracks, register.section_codes), "month")
     figures = key_figures(table, MONTH)
     assert figures["month"].notna().sum() >= 12
     for _, row in figures.iterrows():
