@@ -143,11 +143,17 @@ def pike_chart(table: pd.DataFrame, section: str = PARK_WIDE, mike=None, size=(7
     if mike is not None and len(mike):
         years = {p[:4] for p in periods}
         m = mike[mike["year"].astype(str).isin(years)]
+        name = mike["name"].iloc[0]
         for _, r in m.iterrows():
             idx = [i for i, p in enumerate(periods) if p[:4] == str(r["year"])]
             ax.plot([idx[0] - 0.4, idx[-1] + 0.4], [r["pike"]] * 2, color="#1b7837", lw=1.5)
-        handles.append(Line2D([], [], color="#1b7837", lw=1.5))
-        labels.append(f"MIKE {mike['name'].iloc[0]} PIKE per year")
+        if len(m):
+            handles.append(Line2D([], [], color="#1b7837", lw=1.5))
+            labels.append(f"MIKE {name} PIKE per year")
+        else:  # the MIKE table ends before the park's history starts: say so rather than draw nothing
+            last = mike.sort_values("year").iloc[-1]
+            ax.text(0.99, 0.03, f"MIKE {name}: last year {last['year']}, PIKE {last['pike']:.2f}", ha="right",
+                    va="bottom", fontsize=7, color="#1b7837", transform=ax.transAxes)  # fmt: skip
     ax.axhline(0.5, color="#999999", lw=0.8, ls=":")
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("PIKE (illegal / all)")
