@@ -63,6 +63,8 @@ def test_monitoring_page(app_env):
     no_exception(at)
     status = open_register(load_park(app_env)).case_summary().set_index("case_ref").loc[open_ref, "status"]
     assert status == "convicted"
+    shown = [d.value for d in at.dataframe if "status" in d.value.columns]
+    assert shown and shown[0].set_index("case_ref").loc[open_ref, "status"] == "convicted", "the page shows the edit"
 
     # the report (without the risk map, for speed) and the CSV download
     at.checkbox(key="mon_report_risk").uncheck()

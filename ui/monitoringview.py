@@ -1,7 +1,9 @@
 """The register, patrol steps and indicator tables for the Monitoring page, cached per park folder and content.
 
 The folder's content stamp changes when the park store changes, so a register
-edit shows at the next run of the page.
+edit shows at the next run of the page.  The stamp is a hashed argument of the
+cached functions (no leading underscore: Streamlit leaves such arguments out
+of the cache key).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from ui import common
 
 
 @st.cache_resource(show_spinner="Reading the register...", max_entries=4)
-def _register(folder: str, _stamp: str):
+def _register(folder: str, stamp_key: str):
     return open_register(common.load_park(folder))
 
 
@@ -26,10 +28,12 @@ def register(folder: str):
 
 
 @st.cache_resource(show_spinner="Patrol effort from the GPS tracks...", max_entries=4)
-def _steps(folder: str, _stamp: str):
+def _steps(folder: str, stamp_key: str):
     park = common.load_park(folder)
-    reg = _register(folder, _stamp)
-    return common.disk_cached("monitoring-steps", folder, _stamp, lambda: effort_steps(park.tracks, reg.section_codes))
+    reg = _register(folder, stamp_key)
+    return common.disk_cached(
+        "monitoring-steps", folder, stamp_key, lambda: effort_steps(park.tracks, reg.section_codes)
+    )
 
 
 def steps(folder: str):
@@ -38,8 +42,8 @@ def steps(folder: str):
 
 
 @st.cache_data(show_spinner="Computing the indicators...", max_entries=12)
-def _indicators(folder: str, _stamp: str, period: str) -> pd.DataFrame:
-    return compute_indicators(_register(folder, _stamp), _steps(folder, _stamp), period)
+def _indicators(folder: str, stamp_key: str, period: str) -> pd.DataFrame:
+    return compute_indicators(_register(folder, stamp_key), _steps(folder, stamp_key), period)
 
 
 def indicators(folder: str, period: str) -> pd.DataFrame:
