@@ -217,13 +217,18 @@ _TYPE_RULES = (
     ("arrest", r"arrest|suspect|apprehen|detain|poacher caught|caught"),
     ("seizure", r"seiz|confiscat|recover|ivory|horn|bushmeat|firearm|rifle|weapon"),
 )
+# A carcass whose label says it died of natural or unknown causes is a "carcass", not an attack.
+_CARCASS_WORDS = r"carcass|carcase|dead|mortality"
+_NATURAL_CAUSE = r"natural|cause unknown|unknown cause|not poached|non poaching|old age|drought|disease"
 
 
 def normalise_types(raw: pd.Series, layer: str, file, report: LoadReport) -> pd.Series:
     """Map free-text incident labels onto :data:`layers.defaults.INCIDENT_TYPES`; unknown -> ``"other"``.
 
-    Carcasses need "rhino" or "elephant" in the label.  Unknown labels are
-    reported once each (warning ``unknown_type``).
+    Poached carcasses need "rhino" or "elephant" in the label; a carcass whose
+    label gives a natural or unknown cause ("Carcass (natural)", "Elephant
+    carcass - natural", "Carcass, cause unknown") is a ``"carcass"``, not an
+    attack.  Unknown labels are reported once each (warning ``unknown_type``).
     """
     text = raw.astype("string").fillna("").str.strip()
     uniques = pd.unique(text.to_numpy())
@@ -231,8 +236,10 @@ def normalise_types(raw: pd.Series, layer: str, file, report: LoadReport) -> pd.
     for label in uniques:
         low = str(label).lower().replace("_", " ").replace("-", " ")
         found = "other"
-        if low in ("snare", "elephant carcass", "rhino carcass", "poacher camp", "arrest", "seizure"):
+        if low in ("snare", "elephant carcass", "rhino carcass", "poacher camp", "arrest", "seizure", "carcass"):
             found = low.replace(" ", "_")
+        elif re.search(_CARCASS_WORDS, low) and re.search(_NATURAL_CAUSE, low):
+            found = "carcass"
         else:
             for name, pattern in _TYPE_RULES:
                 if re.search(pattern, low):
@@ -253,7 +260,8 @@ def normalise_types(raw: pd.Series, layer: str, file, report: LoadReport) -> pd.
                 layer,
                 file,
                 f"incident type {str(label) or '(empty)'!r} ({n} rows) is not a known type; loaded as 'other'",
-                "use one of snare, elephant carcass, rhino carcass, poacher camp, arrest, seizure",
+                "use one of snare, elephant carcass, rhino carcass, poacher camp, arrest, seizure, "
+                "or carcass (natural) for a natural death",
                 check="unknown_type",
             )
     return text.map(mapping).astype(object)

@@ -32,8 +32,10 @@ INCIDENT_TYPES = (
     "poacher_camp",
     "arrest",
     "seizure",
+    "carcass",  # a carcass of natural or unknown cause (any species): not an attack
 )
 # Types that mark a poaching attack on wildlife (default label of the risk model).
+# Illegal carcasses are elephant_carcass / rhino_carcass; a natural death is "carcass", never an attack.
 ATTACK_TYPES = ("snare", "elephant_carcass", "rhino_carcass", "poacher_camp")
 
 # --- the register: incidents, seizures, arrests and cases (monitoring) -----------

@@ -1,7 +1,7 @@
 """Simulated parks: the synthetic demo park generator and a tiny park on arrays.
 
 :func:`generate_demo_park` writes a park folder that :mod:`layers` reads like
-any other (``park.toml`` and its layers in mixed formats and CRSs), with the
+any other (:func:`generate_parks` many of them) (``park.toml`` and its layers in mixed formats and CRSs), with the
 hidden truth in ``truth/``; :func:`simulate_park` (in :mod:`simulator.arrays`)
 simulates a small park directly on arrays, for tests and benchmarks.  The
 simulator may import :mod:`layers` (defaults, grid); :mod:`layers` and
@@ -17,7 +17,18 @@ Examples
 from __future__ import annotations
 
 from .arrays import SimulatedPark, simulate_park
-from .demo import BEHAVIOURS, generate_demo_park
+from .batch import generate_parks
+from .behaviours import BEHAVIOURS, Behaviour, register_behaviour
+from .demo import generate_demo_park
 from .errors import SimulatorError
 
-__all__ = ["BEHAVIOURS", "SimulatedPark", "SimulatorError", "generate_demo_park", "simulate_park"]
+__all__ = [
+    "BEHAVIOURS",
+    "Behaviour",
+    "SimulatedPark",
+    "SimulatorError",
+    "generate_demo_park",
+    "generate_parks",
+    "register_behaviour",
+    "simulate_park",
+]

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .behaviours import BEHAVIOURS
 from .defaults import (
     BYTES_PER_KM2_MONTH,
     MAX_CELL_MONTHS,
@@ -36,7 +37,7 @@ from .defaults import (
     PARKS_INDEX,
     PARKS_MONTHS,
 )
-from .demo import BEHAVIOURS, check_settings, generate_demo_park
+from .demo import check_settings, generate_demo_park
 from .errors import SettingsError
 
 __all__ = ["ParkSettings", "check_batch", "draw_parks", "generate_parks"]
@@ -95,7 +96,7 @@ def draw_parks(
     area_km2, cell_size_m, months, elongation : (low, high)
         Ranges the settings are drawn from: area and elongation log-uniformly,
         cell size among the multiples of 50 m in the range, months uniformly;
-        the behaviour uniformly among :data:`~simulator.poachers.BEHAVIOURS`.
+        the behaviour uniformly among :data:`~simulator.behaviours.BEHAVIOURS`.
 
     Returns
     -------

@@ -1,9 +1,11 @@
 """The demo park: a realistic park folder written from a hidden poacher process.
 
 :func:`generate_demo_park` writes a park folder (``park.toml`` and its
-layers, in mixed formats and CRSs) and, in ``truth/``, the hidden truth used
-only to score models: the attack intensity per cell and month, every attack
-(found or not) and the true patrol effort.
+layers, in mixed formats and CRSs, with the register a park keeps: incidents
+with species, causes and cases, the case table and the park's sections) and,
+in ``truth/``, the hidden truth used only to score models: the attack
+intensity per cell and month, every attack (found or not) and the true
+patrol effort.
 
 Examples
 --------
@@ -21,15 +23,29 @@ import pandas as pd
 
 from layers.defaults import DETECTION_SWEEP_KM, MAX_CELL_SIZE_M, MIN_CELL_SIZE_M
 
+from .behaviours import BEHAVIOURS
 from .defaults import AREA_KM2_LIMITS, DEMO_AREA_KM2, ELONGATION_LIMITS, MAX_MONTHS
 from .errors import SettingsError
 from .landscape import Landscape, build_landscape, read_user_boundary
-from .poachers import ANNUAL_ATTACKS_PER_KM2, BEHAVIOURS, MIX, PoacherProcess, smoothed_finds
+from .mortality import natural_carcasses
+from .poachers import ANNUAL_ATTACKS_PER_KM2, PoacherProcess, smoothed_finds
 from .rangers import Rangers, observe
 from .records import incident_table
-from .writers import write_gpx, write_incidents, write_manifest, write_rasters, write_readme, write_truth, write_vectors
+from .register import register_figures, register_table
+from .sections import park_sections
+from .writers import (
+    write_cases,
+    write_gpx,
+    write_incidents,
+    write_manifest,
+    write_rasters,
+    write_readme,
+    write_sections,
+    write_truth,
+    write_vectors,
+)
 
-__all__ = ["BEHAVIOURS", "check_settings", "generate_demo_park", "month_starts"]
+__all__ = ["check_settings", "generate_demo_park", "month_starts"]
 
 
 def month_starts(end: str, months: int) -> tuple[list[str], list[int], list[int]]:
@@ -100,7 +116,7 @@ def generate_demo_park(
     seed : int
         Seed of every random draw: the same seed writes the same files.
     behaviour : str
-        Poacher behaviour, a key of :data:`BEHAVIOURS`.
+        Poacher behaviour, a key of :data:`simulator.behaviours.BEHAVIOURS`.
     boundary : path, optional
         A polygon file (any GDAL vector format and CRS) to use as the park
         boundary instead of a random one; the park CRS is its UTM zone.
@@ -133,7 +149,9 @@ def generate_demo_park(
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    land_ss, ranger_ss, poacher_ss, record_ss, gps_ss, raster_ss = np.random.SeedSequence(int(seed)).spawn(6)
+    # one stream per process: the register's (drawn last) never changes the attacks, patrols or truth of a seed
+    streams = np.random.SeedSequence(int(seed)).spawn(7)
+    land_ss, ranger_ss, poacher_ss, record_ss, gps_ss, raster_ss, register_ss = streams
     report(0.0, "building the landscape")
     user = read_user_boundary(boundary) if boundary is not None else None
     land = build_landscape(np.random.default_rng(land_ss), float(cell_size_m), float(area_km2), user, float(elongation))
@@ -162,12 +180,21 @@ def generate_demo_park(
 
     report(0.7, "writing the incident records")
     table = _attack_table(land, attacks)
-    incidents, incident_of = incident_table(
+    incidents, incident_of, context = incident_table(
         table["type"].to_numpy(), table["lon"].to_numpy(), table["lat"].to_numpy(),
         table["found"].to_numpy(), table.pop("found_t").to_numpy(), np.random.default_rng(record_ss),
     )  # fmt: skip
     table["incident_id"] = incident_of
-    write_incidents(out / "incidents.csv", incidents)
+
+    report(0.72, "writing the register")
+    rng = np.random.default_rng(register_ss)
+    illegal_found = table.loc[table["found"], "type"].value_counts().to_dict()
+    natural = natural_carcasses(land, effort, starts, days, months_of_year, patrols, illegal_found, rng)
+    register, cases = register_table(incidents, context, natural, starts[-1] + days[-1] * 86400, rng)
+    write_incidents(out / "incidents.csv", register)
+    write_cases(out / "cases.csv", cases)
+    section_names, section_posts, section_polygons = park_sections(land)
+    write_sections(out / "sections.geojson", land, section_names, section_posts, section_polygons)
 
     report(0.75, "writing the patrol tracks")
     gps = np.random.default_rng(gps_ss)
@@ -187,11 +214,11 @@ def generate_demo_park(
     write_manifest(out, land, float(cell_size_m))
     info = {
         "behaviour": behaviour,
-        "description": BEHAVIOURS[behaviour],
+        "description": BEHAVIOURS[behaviour].description,
         "seed": int(seed),
         "sweep_km": DETECTION_SWEEP_KM,
         "detection": "layers.defaults.detection_probability(km walked in the cell that month, cell_area_km2)",
-        "mix": dict(MIX) if behaviour == "mixed" else {behaviour: 1.0},
+        "mix": BEHAVIOURS[behaviour].parts(behaviour),
         "attacks_per_km2_year": ANNUAL_ATTACKS_PER_KM2,
         "first_day": f"{labels[0]}-01",
         "last_day": str(pd.Timestamp(end).date()),
@@ -204,7 +231,8 @@ def generate_demo_park(
         "patrol_km": round(float(effort.sum()), 1),
     }
     write_truth(out, land, info, intensity, effort.astype(np.float32), labels, table)
-    write_readme(out, land, info, labels, float(cell_size_m))
+    figures = register_figures(register, cases)
+    write_readme(out, land, info, labels, float(cell_size_m), {**figures, "n_sections": len(section_names)})
     report(1.0, "done")
     return out
 

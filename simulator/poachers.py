@@ -8,12 +8,14 @@ the shared detection probability of the km patrolled in that cell that month
 incident records on the day a patrol passed; some lead to arrests and
 seizures.
 
-Every behaviour keeps a small floor of intensity everywhere, so that no cell
-is ever safe.
+The behaviours (where and when poachers strike) are in the registry of
+:mod:`simulator.behaviours`.  Every behaviour keeps a small floor of
+intensity everywhere, so that no cell is ever safe.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,36 +24,12 @@ from scipy import ndimage
 
 from layers.defaults import ATTACK_TYPES, detection_probability
 
+from .behaviours import BEHAVIOURS
 from .errors import SettingsError
 from .landscape import Landscape
 
-BEHAVIOURS: dict[str, str] = {
-    "bushmeat": (
-        "Subsistence and commercial bushmeat snaring from the villages: snares near the boundary on the "
-        "populated sides, along rivers and in dense vegetation; peaks in the dry season (May-October)."
-    ),
-    "ivory": (
-        "Organised ivory and rhino-horn gangs: elephant and rhino carcasses where the animals are dense "
-        "(elephants near water, rhinos in the sanctuary), deep inside the park, away from ranger posts but "
-        "within reach of a road; peaks in the rainy season."
-    ),
-    "displacement": (
-        "Poachers who watch the rangers: they avoid the cells patrolled in the previous three months and "
-        "move to where nobody walked, so intensity falls with lagged patrol effort."
-    ),
-    "hotspot": (
-        "Gangs reusing their routes: persistent clusters 2-5 km wide around a fixed set of sites where "
-        "poachers have access (the boundary near villages, rivers, waterholes); a gang works a site for 9-24 "
-        "months, then moves to another, often one used before, and an abandoned site keeps a little use; "
-        "learnable only from past finds corrected for patrol effort."
-    ),
-    "mixed": "A blend of the four, weighted 30 % bushmeat, 30 % ivory, 15 % displacement and 25 % hotspot.",
-}
-MIX = {"bushmeat": 0.30, "ivory": 0.30, "displacement": 0.15, "hotspot": 0.25}
 ANNUAL_ATTACKS_PER_KM2 = 0.9  # expected attacks per km2 per year, park-wide mean
-RATE = {"ivory": 0.5, "hotspot": 0.8}  # relative attack rates (carcasses are rarer than snare lines)
 FLOOR = 0.04  # share of the intensity spread evenly over the park
-DORMANT_USE = 0.1  # share of a gang's use a hotspot site keeps after the gang moved on
 
 
 @dataclass
@@ -77,7 +55,8 @@ class PoacherProcess:
     land : Landscape
         The park.
     rng : numpy.random.Generator
-        Source of randomness (the hotspot timeline is drawn at construction).
+        Source of randomness (the behaviours' states, such as the hotspot
+        timeline, are drawn at construction).
     months : numpy.ndarray of int
         Calendar month (1-12) of every period.
     rate : float
@@ -96,118 +75,29 @@ class PoacherProcess:
         self.rate = rate
         c = {k: np.nan_to_num(v, nan=0.0) for k, v in land.covariates.items()}
         self.c = c
-        self.el = self._norm(c["elephant"])
-        self.rh = self._norm(c["rhino"])
-        self._hot = self._hotspot_timeline(len(self.months))
+        self.el = self.norm(c["elephant"])
+        self.rh = self.norm(c["rhino"])
+        self.state = {name: b.setup(self) for name, b in BEHAVIOURS.items() if b.setup is not None}
 
-    # --- helpers ---------------------------------------------------------------
-    def _norm(self, a: np.ndarray) -> np.ndarray:
+    # --- for the behaviours' patterns -------------------------------------------------
+    def norm(self, a: np.ndarray) -> np.ndarray:
+        """``a`` (clipped at 0) divided by its mean over the park: a mean-one pattern, 0 outside."""
         a = np.where(self.mask, np.maximum(a, 0.0), 0.0)
         m = a[self.mask].mean()
         return a / m if m > 0 else np.where(self.mask, 1.0, 0.0)
 
-    def _season(self, peak_month: int, amp: float, t: int) -> float:
+    def season(self, peak_month: int, amp: float, t: int) -> float:
+        """Season factor of period ``t``: ``1 + amp cos(2 pi (month - peak_month) / 12)``."""
         return 1.0 + amp * np.cos(2 * np.pi * (self.months[t] - peak_month) / 12.0)
+
+    def child_rng(self, name: str) -> np.random.Generator:
+        """An independent generator for the state of behaviour ``name``; draws nothing from :attr:`rng`."""
+        parent = self.rng.bit_generator.seed_seq
+        key = (*parent.spawn_key, zlib.crc32(name.encode("utf-8")))
+        return np.random.default_rng(np.random.SeedSequence(parent.entropy, spawn_key=key))
 
     def _monthly_total(self) -> float:
         return self.rate * self.cell_area / 12.0  # mean expected attacks per cell per month
-
-    # --- behaviours (each returns type -> mean-one pattern and a season factor)
-    def _bushmeat(self, t, effort):
-        c = self.c
-        vz = (c["ndvi"] - c["ndvi"][self.mask].mean()) / (c["ndvi"][self.mask].std() + 1e-9)
-        edge = np.exp(-c["d_boundary"] / 3000.0) * (0.15 + np.exp(-c["d_village"] / 6000.0))
-        s = edge * (0.5 + np.exp(-c["d_river"] / 1200.0)) * np.exp(0.6 * vz)
-        camp = s * (1.0 - np.exp(-c["d_boundary"] / 2500.0)) * np.exp(-c["d_road"] / 4000.0)
-        return {"snare": (0.9, self._norm(s)), "poacher_camp": (0.1, self._norm(camp))}, self._season(8, 0.5, t)
-
-    def _ivory(self, t, effort):
-        c = self.c
-        far = (1.0 - np.exp(-c["d_post"] / 6000.0)) ** 1.5
-        deep = 1.0 - np.exp(-c["d_boundary"] / 5000.0)  # gangs walk in far, away from villagers' eyes
-        access = 0.3 + np.exp(-c["d_road"] / 2500.0)
-        e = self.el**2 * far * deep * access
-        r = self.rh * np.exp(-c["d_water"] / 3000.0) * (0.3 + far) * access
-        camp = (e / (e[self.mask].mean() + 1e-12)) * (1.0 - np.exp(-c["d_road"] / 3000.0))
-        return (
-            {"elephant_carcass": (0.5, self._norm(e)), "rhino_carcass": (0.2, self._norm(r)),
-             "poacher_camp": (0.12, self._norm(camp)), "snare": (0.18, self._norm(camp))},
-            self._season(1, 0.35, t),
-        )  # fmt: skip
-
-    def _displacement(self, t, effort):
-        c = self.c
-        base = 0.4 + np.exp(-c["d_water"] / 5000.0)
-        lag = np.zeros(self.mask.shape)
-        for k, w in ((1, 1.0), (2, 0.6), (3, 0.35)):
-            if t - k >= 0:
-                lag += w * effort[t - k]
-        cells_km = 1.5 * 1000.0 / self.land.grid.cell_size
-        lag = ndimage.gaussian_filter(lag, cells_km, mode="constant")
-        s = base * np.exp(-2.0 * lag)
-        s = self._norm(s)
-        types = {
-            "snare": (0.7, s),
-            "elephant_carcass": (0.15, self._norm(s * self.el)),
-            "rhino_carcass": (0.03, self._norm(s * self.rh)),
-            "poacher_camp": (0.12, s),
-        }
-        return types, self._season(7, 0.2, t)
-
-    def _hotspot_timeline(self, n_months: int) -> list[tuple[int, int, float, float, float, float]]:
-        """Stints ``(t0, t1, x, y, sigma, strength)`` of the gangs, and the dormant sites' residual use.
-
-        Gangs work from a fixed set of sites where poachers have access to the
-        park (the boundary near villages, rivers, waterholes): each gang stays
-        at a site for 9-24 months, then moves to another site (often one used
-        before).  A site left behind keeps a little use (old routes).
-        """
-        rng = self.rng
-        grid = self.land.grid
-        area = grid.n_cells * self.cell_area
-        k = max(3, int(round(area / 350.0)))
-        n_sites = max(k + 2, int(round(1.7 * k)))
-        gx, gy = grid.centres()
-        inside = np.flatnonzero(self.mask.ravel())
-        c = {n: self.c[n].ravel()[inside] for n in ("d_boundary", "d_village", "d_river", "d_water")}
-        access = (
-            2.0 * np.exp(-c["d_boundary"] / 2000.0) * np.exp(-c["d_village"] / 6000.0)
-            + np.exp(-c["d_river"] / 800.0)
-            + np.exp(-c["d_water"] / 800.0)
-        ) ** 3  # sites are where access is best: few places qualify
-        w = access / access.sum()
-        n_sites = min(n_sites, int(np.count_nonzero(w)))  # tiny parks: as many sites as cells
-        sites = inside[rng.choice(len(inside), n_sites, replace=False, p=w)]
-        sigmas = rng.uniform(700.0, 1600.0, n_sites)  # 2-5 km wide
-        site_w = access[np.searchsorted(inside, sites)]
-        site_w = site_w / site_w.sum()
-        out = []
-        for _ in range(k):
-            t = -int(rng.integers(0, 24))
-            strength = rng.uniform(2.0, 5.0)
-            while t < n_months:
-                life = int(rng.integers(9, 25))
-                j = int(rng.choice(n_sites, p=site_w))
-                i = sites[j]
-                out.append((t, t + life, float(gx.ravel()[i]), float(gy.ravel()[i]), float(sigmas[j]), strength))
-                t += life
-        return out
-
-    def _hotspot(self, t, effort):
-        gx, gy = self.land.grid.centres()
-        s = np.full(self.mask.shape, 0.03)
-        for t0, t1, x, y, sigma, strength in self._hot:
-            if t0 <= t:
-                use = strength if t < t1 else DORMANT_USE * strength  # a site left behind keeps a little use
-                s += use * np.exp(-((gx - x) ** 2 + (gy - y) ** 2) / (2 * sigma**2))
-        s = self._norm(s)
-        types = {
-            "snare": (0.73, s),
-            "poacher_camp": (0.15, s),
-            "elephant_carcass": (0.1, self._norm(s * self.el)),
-            "rhino_carcass": (0.02, self._norm(s * self.rh)),
-        }
-        return types, self._season(7, 0.15, t)
 
     # --- public ---------------------------------------------------------------
     def intensity(self, t: int, effort: np.ndarray) -> dict[str, np.ndarray]:
@@ -216,13 +106,13 @@ class PoacherProcess:
         ``effort`` holds the km per cell of periods ``0..t-1`` (and possibly
         later ones, never read).
         """
-        parts = MIX if self.behaviour == "mixed" else {self.behaviour: 1.0}
         total = self._monthly_total()
         out = {k: np.zeros(self.mask.shape) for k in ATTACK_TYPES}
-        for name, weight in parts.items():
-            types, season = getattr(self, f"_{name}")(t, effort)
+        for name, weight in BEHAVIOURS[self.behaviour].parts(self.behaviour).items():
+            part = BEHAVIOURS[name]
+            types, season = part.pattern(self, t, effort)
             for typ, (share, pattern) in types.items():
-                lam = total * RATE.get(name, 1.0) * weight * share * season * ((1 - FLOOR) * pattern + FLOOR)
+                lam = total * part.rate * weight * share * season * ((1 - FLOOR) * pattern + FLOOR)
                 out[typ] += np.where(self.mask, lam, 0.0)
         return out
 

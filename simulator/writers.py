@@ -11,7 +11,9 @@
 | ndvi.tif | GeoTIFF float32, 250 m | park UTM |
 | landcover.tif | GeoTIFF uint8, 100 m, categorical, nodata 0 | park UTM |
 | elephant_density.tif, rhino_density.tif | GeoTIFF float32, 1 km, animals per km2 | park UTM |
-| incidents.csv | CSV, lat/lon, date "YYYY-MM-DD HH:MM" UTC | EPSG:4326 |
+| incidents.csv | CSV, lat/lon, date "YYYY-MM-DD HH:MM" UTC, register columns | EPSG:4326 |
+| cases.csv | CSV, one row per step of a case, date "YYYY-MM-DD" | - |
+| sections.geojson | GeoJSON polygons with a name | EPSG:4326 |
 | patrols.gpx | GPX 1.1 tracks | EPSG:4326 |
 """
 
@@ -275,6 +277,21 @@ def write_incidents(path: Path, incidents: pd.DataFrame) -> None:
     incidents.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
+def write_cases(path: Path, cases: pd.DataFrame) -> None:
+    """cases.csv: one row per step of a case (long format)."""
+    cases.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def write_sections(path: Path, land: Landscape, names: list[str], posts: list[str], polygons: list) -> None:
+    """sections.geojson: the park's sections (name, section post, area) in longitude/latitude."""
+    import geopandas as gpd
+
+    area = [round(g.area / 1e6, 1) for g in polygons]
+    gpd.GeoDataFrame({"name": names, "post": posts, "area_km2": area},
+                     geometry=_to4326(land, polygons).values, crs="EPSG:4326").to_file(
+        path, driver="GeoJSON", COORDINATE_PRECISION=6)  # fmt: skip
+
+
 def write_manifest(out: Path, land: Landscape, cell_size_m: float) -> None:
     epsg = land.crs.to_epsg()
     text = f"""# Demo Park: a synthetic park with a hidden poacher process (see README.md)
@@ -288,6 +305,8 @@ boundary = "boundary.geojson"
 incidents = "incidents.csv"
 patrols = "patrols.gpx"
 posts = "posts.gpkg"
+cases = "cases.csv"
+sections = "sections.geojson"
 
 [layers.features]
 roads = "roads.zip"
@@ -336,9 +355,19 @@ def write_truth(out: Path, land: Landscape, info: dict, intensity: np.ndarray, e
     attacks.to_csv(tdir / "attacks.csv", index=False, lineterminator="\n")
 
 
-def write_readme(out: Path, land: Landscape, info: dict, periods: list[str], cell_size_m: float) -> None:
-    """OUT/README.md: what the park is, its dates, files and CRSs."""
+def write_readme(
+    out: Path, land: Landscape, info: dict, periods: list[str], cell_size_m: float, register: dict
+) -> None:
+    """OUT/README.md: what the park is, its dates, files and CRSs.
+
+    ``register`` holds the register's figures: ``n_incidents``, ``n_natural``,
+    ``n_elephant_illegal``, ``n_elephant``, ``n_cases``, ``n_case_rows``,
+    ``n_convicted``, ``n_closed``, ``n_open``, ``n_sections``.
+    """
     epsg = land.crs.to_epsg()
+    r = register
+    pike = f"{r['n_elephant_illegal'] / r['n_elephant']:.2f}" if r["n_elephant"] else "not defined (no carcass found)"
+    conv = f"{100 * r['n_convicted'] / r['n_closed']:.0f} %" if r["n_closed"] else "not defined (no case closed)"
     first, last = periods[0], periods[-1]
     classes = "\n".join(f"| {k} | {v} |" for k, v in LANDCOVER_CLASSES.items())
     text = f"""# Demo Park
@@ -348,7 +377,7 @@ rivers, villages outside the boundary, waterholes, relief, vegetation and animal
 {len(periods)} months of patrol GPS tracks and incident records, from {info["first_day"]} to
 {info["last_day"]} (months {first} to {last}). All times are UTC.
 
-It was written by `python -m layers demo` with seed {info["seed"]} and cell size {cell_size_m:g} m;
+It was written by `python -m simulator demo` with seed {info["seed"]} and cell size {cell_size_m:g} m;
 the same command and seed write the same files.
 
 ## Files
@@ -367,7 +396,9 @@ the same command and seed write the same files.
 | ndvi.tif | NDVI | GeoTIFF float32, 250 m | EPSG:{epsg} |
 | landcover.tif | land cover classes (below), 0 = no data | GeoTIFF uint8, 100 m | EPSG:{epsg} |
 | elephant_density.tif, rhino_density.tif | animals per km2 (aerial counts) | GeoTIFF float32, 1 km | EPSG:{epsg} |
-| incidents.csv | {info["n_incidents"]:,} incidents: id, date (YYYY-MM-DD HH:MM, UTC), type, lat, lon, item, quantity, unit, notes | CSV | EPSG:4326 |
+| incidents.csv | {r["n_incidents"]:,} incidents: id, date (YYYY-MM-DD HH:MM, UTC), type, lat, lon, item, quantity, unit, notes, species, cause, case_ref, people, nationality (below) | CSV | EPSG:4326 |
+| cases.csv | {r["n_cases"]:,} cases in {r["n_case_rows"]:,} rows, one per step: case_ref, event, date (YYYY-MM-DD), sentence, note | CSV | - |
+| sections.geojson | {r["n_sections"]} park sections (name, post, area_km2) | GeoJSON | EPSG:4326 |
 | patrols.gpx | {info["n_patrols"]:,} patrol tracks, one per patrol, a fix every ~2 min | GPX 1.1 | EPSG:4326 |
 
 Land cover classes:
@@ -375,6 +406,25 @@ Land cover classes:
 | value | class |
 |---|---|
 {classes}
+
+## The register
+
+Besides what patrols found (snares, poached carcasses, camps) and the arrests and
+seizures that followed, `incidents.csv` holds {r["n_natural"]:,} carcasses of elephants and
+rhinos that died of natural (or unknown) causes, with labels such as "Carcass (natural)" or
+"Elephant carcass - natural": they load as type `carcass`, which is not an attack. Columns:
+`species` (elephant or rhino for carcasses, the target species of a snare where known, the
+species of a seized product), `cause` (carcasses: illegal, natural, unknown), `case_ref`
+(arrests and seizures that opened a case), `people` (arrests, 1-4) and `nationality`
+(arrests, sometimes empty). Seizures give an item (ivory, rhino_horn, pangolin_scales,
+bushmeat, firearm, ammunition, snare) with a quantity in kg, pieces or rounds. PIKE (illegal
+elephant carcasses / all elephant carcasses found) is {pike} ({r["n_elephant_illegal"]:,} of
+{r["n_elephant"]:,}).
+
+`cases.csv` follows every arrest (and some seizures) through the courts, one row per step
+(opened, charged, convicted, acquitted, withdrawn; the sentence of a conviction): verdicts
+come 2-18 months after the arrest, {conv} of the {r["n_closed"]:,} closed cases ended in a
+conviction, and {r["n_open"]:,} were still open on {info["last_day"]}.
 
 ## The hidden truth (`truth/`)
 

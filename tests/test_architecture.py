@@ -19,24 +19,6 @@ ROOT = Path(__file__).resolve().parents[1]
 MAX_LINES = 600
 UI_MODULES = ("ui", "app")  # the only modules allowed to import streamlit (tests and benchmarks are not walked)
 
-# Offences fixed on other branches, allowed here until those branches are merged; the
-# integrator empties this after merging.  An entry that no longer occurs fails the test,
-# so the list cannot go stale.
-KNOWN_UNTIL_MERGED = {
-    # patrols: export/sheet and op/op_exact are being split on the patrols branch
-    "cycles": [
-        frozenset({"patrols.export", "patrols.sheet"}),
-        frozenset({"patrols.op", "patrols.op_exact"}),
-    ],
-    "private": [
-        ("patrols.sheet", "patrols.export", "_along_km"),
-        ("patrols.sheet", "patrols.export", "_elevations"),
-        ("patrols.op_exact", "patrols.op", "_prepare"),
-    ],
-    # ui/maps.py is being split on the ui branch; the patrols modules on the patrols branch
-    "long": ["patrols.export", "patrols.op", "patrols.sheet", "ui.maps"],
-}
-
 
 @dataclass(frozen=True)
 class Import:
@@ -232,10 +214,6 @@ def imports() -> list[Import]:
     return all_imports(ROOT)
 
 
-def _allowed_cycle(cycle: list[str]) -> bool:
-    return any(set(cycle) <= known for known in KNOWN_UNTIL_MERGED["cycles"])
-
-
 def test_every_package_is_walked():
     packages = {name for name in project_modules(ROOT) if "." not in name}
     assert {"layers", "riskmodel", "patrols", "ui", "app"} <= packages
@@ -243,20 +221,13 @@ def test_every_package_is_walked():
 
 
 def test_no_import_cycle(imports):
-    cycles = import_cycles(imports)
-    new = [" -> ".join(c) for c in cycles if not _allowed_cycle(c)]
-    assert not new, "import cycles (make every arrow point one way): " + "; ".join(new)
-    stale = [sorted(k) for k in KNOWN_UNTIL_MERGED["cycles"] if not any(set(c) <= k for c in cycles)]
-    assert not stale, f"these cycles are gone: remove them from KNOWN_UNTIL_MERGED: {stale}"
+    cycles = [" -> ".join(c) for c in import_cycles(imports)]
+    assert not cycles, "import cycles (make every arrow point one way): " + "; ".join(cycles)
 
 
 def test_no_private_name_imported_from_another_module(imports):
-    found = private_imports(imports)
-    known = set(KNOWN_UNTIL_MERGED["private"])
-    new = [f"{m} line {line}: {name} from {src}" for m, src, name, line in found if (m, src, name) not in known]
-    assert not new, "private names imported across modules (give them a public home): " + "; ".join(new)
-    stale = known - {(m, src, name) for m, src, name, _ in found}
-    assert not stale, f"these imports are gone: remove them from KNOWN_UNTIL_MERGED: {sorted(stale)}"
+    found = [f"{m} line {line}: {name} from {src}" for m, src, name, line in private_imports(imports)]
+    assert not found, "private names imported across modules (give them a public home): " + "; ".join(found)
 
 
 def test_no_library_module_imports_streamlit():
@@ -266,11 +237,7 @@ def test_no_library_module_imports_streamlit():
 
 def test_no_module_over_600_lines():
     found = long_modules(ROOT)
-    known = set(KNOWN_UNTIL_MERGED["long"])
-    new = {m: n for m, n in found.items() if m not in known}
-    assert not new, f"modules over {MAX_LINES} lines (split them along their concepts): {new}"
-    stale = known - set(found)
-    assert not stale, f"these modules are short now: remove them from KNOWN_UNTIL_MERGED: {sorted(stale)}"
+    assert not found, f"modules over {MAX_LINES} lines (split them along their concepts): {found}"
 
 
 # --- the walker catches what it should, on planted projects ----------------------------

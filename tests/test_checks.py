@@ -11,7 +11,7 @@ from parkfiles import frame, problems
 from shapely.geometry import Point
 
 from layers import checks
-from layers.defaults import COL_SOURCE_ROW
+from layers.defaults import ATTACK_TYPES, COL_SOURCE_ROW, INCIDENT_TYPES
 from layers.report import ERROR, WARNING, LoadReport
 
 
@@ -115,6 +115,13 @@ def test_empty_layer():
         ("Rhino horn", "seizure"),
         ("Elephant sighting", "other"),
         ("Fire", "other"),
+        ("Carcass (natural)", "carcass"),
+        ("Natural carcass", "carcass"),
+        ("Elephant carcass - natural", "carcass"),
+        ("Rhino carcass, natural causes", "carcass"),
+        ("Elephant carcass - cause unknown", "carcass"),
+        ("CARCASS", "carcass"),
+        ("Natural spring", "other"),
     ],
 )
 def test_incident_types(label, expected):
@@ -122,3 +129,11 @@ def test_incident_types(label, expected):
     out = checks.normalise_types(pd.Series([label]), "incidents", "i.csv", report)
     assert out.tolist() == [expected]
     assert bool(problems(report, "unknown_type")) == (expected == "other")
+
+
+def test_natural_carcasses_are_not_attacks():
+    labels = ["Elephant carcass", "Elephant carcass - natural", "Carcass (natural)", "Rhino carcass", "Snare"]
+    out = checks.normalise_types(pd.Series(labels), "incidents", "i.csv", LoadReport()).tolist()
+    assert out == ["elephant_carcass", "carcass", "carcass", "rhino_carcass", "snare"]
+    assert "carcass" in INCIDENT_TYPES and "carcass" not in ATTACK_TYPES
+    assert [t in ATTACK_TYPES for t in out] == [True, False, False, True, True]

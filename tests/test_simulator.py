@@ -16,7 +16,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Polygon
 
-from layers.defaults import ATTACK_TYPES, detection_probability
+from layers.defaults import (
+    ATTACK_TYPES,
+    CARCASS_CAUSES,
+    CASE_COLUMNS,
+    CASE_EVENTS,
+    COL_CASE,
+    COL_CAUSE,
+    COL_NATIONALITY,
+    COL_PEOPLE,
+    COL_SPECIES,
+    COL_TYPE,
+    SEIZURE_ITEMS,
+    detection_probability,
+)
 from layers.grid import Grid
 from simulator import BEHAVIOURS, generate_demo_park
 from simulator.demo import month_starts
@@ -134,8 +147,9 @@ def test_manifest_and_readme(park):
 
     m = tomllib.loads((park / "park.toml").read_text())
     assert m["park"]["crs"] == "EPSG:32736" and m["park"]["cell_size_m"] == 500
-    for path in list(m["layers"].values())[:4]:
+    for path in list(m["layers"].values())[:6]:
         assert (park / path).exists()
+    assert m["layers"]["cases"] == "cases.csv" and m["layers"]["sections"] == "sections.geojson"
     for path in m["layers"]["features"].values():
         assert (park / path).exists()
     readme = (park / "README.md").read_text()
@@ -205,7 +219,8 @@ def test_share_found_matches_the_detection_model(truth):
 def test_incidents(park, truth):
     attacks = truth[5]
     inc = pd.read_csv(park / "incidents.csv", keep_default_na=False)
-    assert list(inc.columns) == ["id", "date", "type", "lat", "lon", "item", "quantity", "unit", "notes"]
+    assert list(inc.columns) == ["id", "date", "type", "lat", "lon", "item", "quantity", "unit", "notes",
+                                 COL_SPECIES, COL_CAUSE, COL_CASE, COL_PEOPLE, COL_NATIONALITY]  # fmt: skip
     assert inc["id"].is_unique
     times = pd.to_datetime(inc["date"], format="%Y-%m-%d %H:%M")
     assert times.is_monotonic_increasing
@@ -213,7 +228,9 @@ def test_incidents(park, truth):
     assert set(inc["id"]) >= set(attacks.loc[attacks["incident_id"] != "", "incident_id"])
     labels = set(inc["type"])
     assert labels <= {"Snare", "Wire snare", "Elephant carcass", "Rhino carcass", "Carcass - rhino", "Poacher camp",
-                      "Arrest", "Seizure"}  # fmt: skip
+                      "Arrest", "Seizure", "Carcass (natural)", "Natural carcass", "Elephant carcass - natural",
+                      "Rhino carcass - natural", "Carcass (cause unknown)", "Elephant carcass - cause unknown",
+                      "Rhino carcass - cause unknown"}  # fmt: skip
     seizures = inc[inc["type"] == "Seizure"]
     assert (seizures["item"] != "").all() and (seizures["unit"] != "").all()
     # found on a patrol: each find lies within the time span of a track that day
@@ -286,7 +303,7 @@ def test_displacement_avoids_recent_effort():
 def test_every_behaviour_runs(tmp_path, behaviour):
     out = generate_demo_park(tmp_path / behaviour, area_km2=100, months=2, seed=3, behaviour=behaviour)
     meta = json.loads((out / "truth" / "truth.json").read_text())
-    assert meta["behaviour"] == behaviour and meta["description"] == BEHAVIOURS[behaviour]
+    assert meta["behaviour"] == behaviour and meta["description"] == BEHAVIOURS[behaviour].description
 
 
 def test_user_boundary(tmp_path):
@@ -343,6 +360,7 @@ def test_loads_as_a_park(park, truth):
         "poacher_camp",
         "arrest",
         "seizure",
+        "carcass",
     }
     assert "waterholes" in p.features and len(p.features["waterholes"]) > 0
 
@@ -481,3 +499,143 @@ def test_batches_are_checked_before_work_starts(tmp_path):
     with pytest.raises(SettingsError, match="would replace .*park-02"):
         generate_parks(tmp_path / "b", 2, **TINY_BATCH)
     assert sorted(p.name for p in (tmp_path / "b").rglob("*")) == ["mine.txt", "park-02"]
+
+
+# --- the register: species, causes, cases, sections ------------------------------
+def test_register_columns_and_cases_are_consistent(park):
+    inc = pd.read_csv(park / "incidents.csv", dtype=str, keep_default_na=False)
+    cases = pd.read_csv(park / "cases.csv", dtype=str, keep_default_na=False)
+    assert list(cases.columns) == list(CASE_COLUMNS) and set(cases["event"]) <= set(CASE_EVENTS)
+    refs = set(inc.loc[inc[COL_CASE] != "", COL_CASE])
+    assert set(cases["case_ref"]) == refs and len(refs) > 0  # every case is on an incident and back
+    arrests = inc[inc["type"] == "Arrest"]
+    assert (arrests[COL_CASE] != "").all()  # every arrest opens a case
+    assert arrests[COL_PEOPLE].astype(int).between(1, 4).all()
+    assert (inc.loc[inc["type"] != "Arrest", [COL_PEOPLE, COL_NATIONALITY]] == "").all().all()
+    assert set(inc.loc[inc[COL_CASE] != "", "type"]) <= {"Arrest", "Seizure"}
+    closing = {"convicted", "acquitted", "withdrawn"}
+    opened = pd.to_datetime(arrests.groupby(COL_CASE)["date"].min())
+    for ref, steps in cases.groupby("case_ref", sort=False):
+        dates = pd.to_datetime(steps["date"])
+        assert dates.is_monotonic_increasing and steps["event"].iloc[0] == "opened", ref
+        ends = steps["event"].isin(closing).to_numpy()
+        assert ends.sum() <= 1 and not ends[:-1].any(), ref  # at most one outcome, and it is the last step
+        assert ((steps["sentence"] != "") == (steps["event"] == "convicted")).all(), ref
+        if steps["event"].iloc[-1] in ("convicted", "acquitted") and ref in opened.index:
+            months = (dates.iloc[-1] - opened[ref]).days / 30.44
+            assert 2 <= months <= 18.5, ref
+    assert pd.to_datetime(cases["date"]).max() <= pd.Timestamp("2026-10-31")
+
+
+def test_carcasses_and_seizures_of_the_register(park):
+    inc = pd.read_csv(park / "incidents.csv", dtype=str, keep_default_na=False)
+    carcass = inc["type"].str.contains("arcass")
+    assert set(inc.loc[carcass, COL_CAUSE]) <= set(CARCASS_CAUSES) and (inc.loc[carcass, COL_CAUSE] != "").all()
+    assert set(inc.loc[carcass, COL_SPECIES]) <= {"elephant", "rhino"} and (inc.loc[~carcass, COL_CAUSE] == "").all()
+    natural = carcass & (inc[COL_CAUSE] != "illegal")
+    assert natural.sum() > 0 and (inc.loc[natural, "type"].str.contains("(?i)natural|unknown")).all()
+    assert inc["id"].is_unique and pd.to_datetime(inc["date"]).is_monotonic_increasing
+    seizures = inc[inc["type"] == "Seizure"]
+    assert set(seizures["item"]) <= set(SEIZURE_ITEMS) and set(seizures["unit"]) <= {"kg", "pieces", "rounds"}
+    assert (seizures["quantity"].astype(float) > 0).all()
+    assert set(inc.loc[inc["type"] != "Seizure", "item"]) == {""}
+
+
+def test_natural_carcasses_do_not_change_the_attack_data(park, truth):
+    from layers.park import load_park
+
+    attacks = truth[5]
+    inc = load_park(park).incidents
+    natural = inc[COL_CAUSE].isin(["natural", "unknown"])
+    assert natural.sum() > 0 and (inc.loc[natural, COL_TYPE] == "carcass").all()
+    found = attacks[attacks["found"]]
+    loaded = inc[inc[COL_TYPE].isin(ATTACK_TYPES)]
+    assert sorted(loaded["id"]) == sorted(found["incident_id"])  # the attack data are exactly the found attacks
+    types = found.set_index("incident_id")["type"]
+    assert (loaded.set_index("id")[COL_TYPE].sort_index() == types.sort_index()).all()
+
+
+def test_register_draws_leave_attacks_patrols_and_truth_unchanged(tmp_path, monkeypatch):
+    import simulator.mortality as mortality
+    import simulator.register as register
+
+    kw = {"area_km2": 80, "months": 6, "seed": 12}
+    a = generate_demo_park(tmp_path / "a", **kw)
+    monkeypatch.setattr(register, "SNARE_SPECIES_KNOWN", 0.1)  # other register draws ...
+    monkeypatch.setattr(register, "OUTCOMES", (("convicted", 0.9), ("acquitted", 0.05), ("withdrawn", 0.05)))
+    monkeypatch.setattr(mortality, "UNKNOWN_CAUSE_SHARE", 0.7)
+    b = generate_demo_park(tmp_path / "b", **kw)
+    for name in ["patrols.gpx", "truth/attacks.csv", "truth/intensity.tif", "truth/effort.tif", "truth/truth.json"]:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name  # ... the same park
+    ia, ib = (pd.read_csv(p / "incidents.csv", dtype=str, keep_default_na=False) for p in (a, b))
+    book = ["id", "date", "type", "lat", "lon", "notes"]
+    pick = ~ia["type"].isin(["Arrest", "Seizure"]) & (ia[COL_CAUSE].isin(["illegal", ""]))
+    assert ia.loc[pick, book].merge(ib[book], how="left", indicator=True)["_merge"].eq("both").all()
+    assert not ia[COL_SPECIES].equals(ib[COL_SPECIES]) or not ia[COL_CAUSE].equals(ib[COL_CAUSE])
+
+
+def test_natural_deaths_make_a_realistic_pike():
+    from simulator.mortality import natural_carcasses
+
+    land = build_landscape(np.random.default_rng(21), 500.0, 800.0)
+    rangers = Rangers(land, np.random.default_rng(22))
+    starts = [1_700_000_000 + 30 * 86400 * t for t in range(12)]
+    months = [rangers.month(s, 30) for s in starts]
+    effort = np.stack([m.effort(land.grid.shape) for m in months])
+    patrols = [p for m in months for p in m.patrols]
+    args = (land, effort, starts, [30] * 12, np.arange(1, 13), patrols)
+    pikes = []
+    for seed in range(5):
+        nat = natural_carcasses(*args, {"elephant_carcass": 150, "rhino_carcass": 40}, np.random.default_rng(seed))
+        n = (nat["species"] == "elephant").sum()
+        pikes.append(150 / (150 + n))
+        assert set(nat["cause"]) <= {"natural", "unknown"} and nat["t"].is_monotonic_increasing
+        inside = shapely.contains_xy(land.boundary, nat["x"].to_numpy(), nat["y"].to_numpy())
+        assert inside.all()
+    assert all(0.3 <= p <= 0.7 for p in pikes) and np.ptp(pikes) > 0.02  # MIKE sites: about 0.3-0.7
+    # without poaching, natural deaths still occur at the plain mortality rate, and are found less often
+    base = natural_carcasses(*args, {}, np.random.default_rng(0))
+    assert 0 < (base["species"] == "elephant").sum() < 150 * 0.35 / 0.65
+
+
+def test_sections_cover_the_park(park):
+    import geopandas as gpd
+
+    sections = gpd.read_file(park / "sections.geojson")
+    boundary = gpd.read_file(park / "boundary.geojson").to_crs(32736).geometry.iloc[0]
+    sec = sections.to_crs(32736)
+    assert 3 <= len(sec) <= 6 and sec["name"].is_unique and sec["name"].str.endswith(" section").all()
+    assert sec.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+    union = shapely.union_all(sec.geometry.values)
+    assert union.symmetric_difference(boundary).area < 1e-4 * boundary.area  # they cover the park ...
+    assert sec.area.sum() == pytest.approx(boundary.area, rel=1e-4)  # ... without overlapping
+    posts = pyogrio.read_dataframe(park / "posts.gpkg")
+    assert set(sec["post"]) <= set(posts["name"])
+
+
+# --- the behaviour registry ---------------------------------------------------------
+def test_a_new_behaviour_plugs_in_without_changing_the_others(tmp_path, monkeypatch):
+    from simulator import behaviours
+    from simulator.behaviours import Behaviour, register_behaviour
+
+    kw = {"area_km2": 60, "months": 3, "seed": 4}
+    before = generate_demo_park(tmp_path / "before", behaviour="hotspot", **kw)
+
+    def rivers(p, t, effort):  # snares along rivers, at a random strength drawn once per park
+        return {"snare": (1.0, p.norm(np.exp(-p.c["d_river"] / p.state["rivers"])))}, 1.0
+
+    monkeypatch.setattr(behaviours, "BEHAVIOURS", dict(behaviours.BEHAVIOURS))
+    monkeypatch.setattr("simulator.poachers.BEHAVIOURS", behaviours.BEHAVIOURS)
+    monkeypatch.setattr("simulator.demo.BEHAVIOURS", behaviours.BEHAVIOURS)
+    register_behaviour("rivers", Behaviour("Snares along rivers.", rivers,
+                                           setup=lambda p: p.child_rng("rivers").uniform(500.0, 1500.0)))  # fmt: skip
+    after = generate_demo_park(tmp_path / "after", behaviour="hotspot", **kw)
+    for name in ["truth/attacks.csv", "truth/intensity.tif", "incidents.csv"]:
+        assert (before / name).read_bytes() == (after / name).read_bytes(), name
+    out = generate_demo_park(tmp_path / "rivers", behaviour="rivers", **kw)
+    attacks = pd.read_csv(out / "truth" / "attacks.csv")
+    assert set(attacks["type"]) == {"snare"}
+    meta = json.loads((out / "truth" / "truth.json").read_text())
+    assert meta["description"] == "Snares along rivers." and meta["mix"] == {"rivers": 1.0}
+    with pytest.raises(SettingsError, match="not registered"):
+        register_behaviour("blend", Behaviour("?", blend={"rivers": 0.5, "aliens": 0.5}))

@@ -7,15 +7,15 @@ import time
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
+    from ..behaviours import BEHAVIOURS
     from ..defaults import DEMO_AREA_KM2
-    from ..demo import BEHAVIOURS
 
     p = subparsers.add_parser(
         "demo",
         help="write a synthetic demo park (with its hidden truth in OUT/truth)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="behaviours:\n" + "\n".join(f"  {k}: {v}" for k, v in BEHAVIOURS.items()),
+        epilog="behaviours:\n" + "\n".join(f"  {k}: {v.description}" for k, v in BEHAVIOURS.items()),
     )
     p.add_argument("out", help="folder to write")
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
@@ -53,10 +53,14 @@ def run(args) -> int:
     )
     import json
 
+    import pandas as pd
+
     info = json.loads((out / "truth" / "truth.json").read_text())
+    n_incidents = len(pd.read_csv(out / "incidents.csv", usecols=["id"]))
+    n_cases = pd.read_csv(out / "cases.csv", usecols=["case_ref"])["case_ref"].nunique()
     print(
         f"wrote {out}: {info['area_km2']:,.0f} km2, {info['n_patrols']:,} patrols "
-        f"({info['patrol_km']:,.0f} km), {info['n_incidents']:,} incidents, "
+        f"({info['patrol_km']:,.0f} km), {n_incidents:,} incidents, {n_cases:,} cases, "
         f"behaviour {info['behaviour']} (truth in {out / 'truth'}) in {time.perf_counter() - t0:.1f} s"
     )
     return 0

@@ -11,6 +11,7 @@ INCIDENT_COLOURS = {
     "poacher_camp": "#8c564b",
     "arrest": "#2171b5",
     "seizure": "#17becf",
+    "carcass": "#bcbddc",  # natural or unknown cause: not an attack
     "other": "#737373",
 }
 FEATURE_STYLES = {
