@@ -228,7 +228,7 @@ def monthly_report(
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import cm
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
     from . import charts
     from .effort import effort_steps
@@ -341,20 +341,20 @@ def monthly_report(
     story.append(Paragraph(f"Incidents and patrols, {p}", styles["Heading3"]))
     fig = charts.month_map(register, month_inc, tracks, size=(7.5, 5.2),
                            title=f"{len(month_inc)} incidents; {format_figure(km, 0)} km of patrol")  # fmt: skip
-    story.append(_image(fig, 17.5))
+    story.append(_image(fig, 16.0))
     if risk is not None:
         story.append(Paragraph(f"Risk of an attack, {p + 1}", styles["Heading3"]))
         model = getattr(risk, "model", "")
         fig = charts.risk_map(risk, register.boundary, register.posts, size=(7.5, 4.6),
                               title=f"Next month's risk ({model} model, trained to the end of {p})")  # fmt: skip
-        story.append(_image(fig, 15.5))
+        story.append(_image(fig, 14.0))
     if plan is not None:
         ps = plan_summary(plan)
-        story.append(Paragraph(f"Patrol plan from {plan.start} for {plan.days} days", styles["Heading4"]))
         rows = [["Post", "Patrols", "km", "hours", "expected risk covered"]]
         for _, r in ps.iterrows():
             rows.append([str(r.post), f"{int(r.patrols)}", f"{r.km:,.1f}", f"{r.hours:,.1f}", f"{r.expected_risk:.3f}"])
-        story.append(_table(rows, [6, 2.2, 2.2, 2.2, 4]))
+        heading = Paragraph(f"Patrol plan from {plan.start} for {plan.days} days", styles["Heading4"])
+        story.append(KeepTogether([heading, _table(rows, [6, 2.2, 2.2, 2.2, 4])]))  # never split over two pages
     story.append(PageBreak())
 
     story.append(Paragraph(f"Indicators, {first} to {p}", styles["Heading3"]))
