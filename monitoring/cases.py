@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyogrio
+import pyogrio.errors
 
 from layers.defaults import (
     CASE_COLUMNS,
@@ -90,13 +92,12 @@ def read_case_table(path: str | Path, mapping: dict | None = None, report: LoadR
         if path.suffix.lower() in (".csv", ".txt", ".tsv"):
             df = read_csv_table(path).fillna("")
         else:
-            import pyogrio
-
             df = pyogrio.read_dataframe(path, layer=mapping.get("layer"), read_geometry=False)
             df = df.astype(str)
     except LayerReadError as exc:
         raise RegisterError(str(exc)) from exc
-    except Exception as exc:  # GDAL errors, translated here
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError, OSError,
+            ValueError) as exc:  # fmt: skip  # GDAL errors, translated here
         raise RegisterError(
             f"{path}: cannot be read as a case table ({type(exc).__name__}: {exc}). "
             "Fix: save it as CSV with columns case_ref, event, date, sentence, note"

@@ -29,7 +29,7 @@ import pandas as pd
 from layers.defaults import COL_TIME, COL_TRACK
 
 from .defaults import FIND_TYPES, PARK_WIDE, REPORT_RISK_MODEL, REPORT_TREND_MONTHS, REPORT_TREND_WINDOW
-from .errors import ReportError
+from .errors import MonitoringError, ReportError
 from .indicators import compute_indicators, indicator_value
 from .register import Register
 from .trend import Trend, indicator_trend
@@ -260,7 +260,7 @@ def monthly_report(
     notes: list[str] = []
     try:
         trend = indicator_trend(table, window=REPORT_TREND_WINDOW, until=str(p))
-    except Exception as exc:  # too short a history: the report says so instead
+    except MonitoringError as exc:  # too short a history: the report says so instead
         notes.append(f"no trend statement: {exc}")
     cases = register.case_summary()
     open_cases = cases[
@@ -270,12 +270,14 @@ def monthly_report(
 
     if risk is None and fit_risk:
         say(0.35, f"fitting next month's risk map ({risk_model})")
+        from layers.errors import LayersError
+        from riskmodel.errors import RiskModelError
         from riskmodel.surface import fit_risk as fit
 
         try:
             risk = fit(park, train_until=((p + 1).start_time - pd.Timedelta("1D")).date(), horizon_months=1,
                        model=risk_model)  # fmt: skip
-        except Exception as exc:  # a park too young for a model still gets its report
+        except (RiskModelError, LayersError) as exc:  # a park too young for a model still gets its report
             notes.append(f"no risk map: {exc}")
     say(0.75, "drawing the pages")
     styles = getSampleStyleSheet()
