@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from monitoring_data import tiny_cases, tiny_fixes, tiny_incidents, tiny_posts
 
 from monitoring.effort import steps_from_arrays
@@ -157,3 +159,35 @@ def test_unknown_period_is_an_error(register):
 
     with pytest.raises(MonitoringError, match="unknown period"):
         compute_indicators(register, None, "fortnight")
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(1, 40))
+def test_sections_add_up_to_the_park_and_intervals_hold_the_value(seed, n):
+    """With posts as sections every incident has one: per-section counts sum to the park-wide count."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    types = rng.choice(["snare", "elephant_carcass", "carcass", "arrest", "seizure"], n)
+    inc = gpd.GeoDataFrame(
+        {
+            "time": pd.to_datetime("2024-01-01", utc=True) + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+            "type": types,
+            "type_raw": types,
+            "species": np.where(types == "carcass", "elephant", None),
+            "cause": np.where(types == "carcass", rng.choice(["natural", "illegal"], n), None),
+        },
+        geometry=shapely.points(rng.uniform(-5000, 15_000, n), rng.uniform(-5000, 5000, n)),
+        crs="EPSG:32736",
+    )
+    reg = register_from_frames(inc, None, posts=tiny_posts())
+    table = compute_indicators(reg, None, "quarter")
+    counts = table[table.indicator.isin(["incidents", "carcasses"])]
+    total = counts[counts.section == "all"].set_index(["period", "indicator", "breakdown"])["value"]
+    parts = counts[counts.section != "all"].groupby(["period", "indicator", "breakdown"])["value"].sum()
+    assert parts.reindex(total.index).to_numpy() == pytest.approx(total.to_numpy())
+    assert total.xs("incidents", level="indicator").sum() == n
+    pike = table[(table.indicator == "pike") & (table.denominator > 0)]
+    assert ((pike.lower <= pike.value + 1e-12) & (pike.value <= pike.upper + 1e-12)).all()
