@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .defaults import RECORD_MAX_YEAR, RECORD_MIN_YEAR
 from .report import ERROR, INFO, MAX_LISTED_ROWS, WARNING, LoadReport, source_rows
 
 # --- times --------------------------------------------------------------------------
@@ -114,6 +115,38 @@ def parse_times(
                 f"set date_format under [columns.{layer}]",
                 check="bad_date",
             )
+    return implausible_dates(out, values, layer, file, rows, report)
+
+
+def implausible_dates(out: pd.Series, values: pd.Series, layer: str, file, rows, report: LoadReport) -> pd.Series:
+    """Dates before ``RECORD_MIN_YEAR`` or from ``RECORD_MAX_YEAR`` on set to ``NaT``, each row reported (``bad_date``)."""
+    lo = pd.Timestamp(f"{RECORD_MIN_YEAR}-01-01", tz="UTC")
+    hi = pd.Timestamp(f"{RECORD_MAX_YEAR}-01-01", tz="UTC")
+    odd = (out.notna() & ((out < lo) | (out > hi))).to_numpy()
+    if not odd.any():
+        return out
+    shown = values.astype("string").fillna("(empty)").to_numpy()
+    odd_rows = np.asarray(rows)[odd]
+    for r, v in list(zip(odd_rows, shown[odd]))[:MAX_LISTED_ROWS]:
+        report.add(
+            ERROR,
+            layer,
+            file,
+            f"date {v!r} is before {RECORD_MIN_YEAR} or after {RECORD_MAX_YEAR}; row rejected",
+            "correct the date (a device clock not set gives 1900, 1970 or 9999)",
+            row=int(r),
+            check="bad_date",
+        )
+    if odd.sum() > MAX_LISTED_ROWS:
+        report.add(
+            ERROR,
+            layer,
+            file,
+            f"{int(odd.sum()) - MAX_LISTED_ROWS} more rows dated before {RECORD_MIN_YEAR} or after {RECORD_MAX_YEAR}; rejected",
+            check="bad_date",
+        )
+    out = out.copy()
+    out[odd] = pd.NaT
     return out
 
 
@@ -267,4 +300,4 @@ def normalise_types(raw: pd.Series, layer: str, file, report: LoadReport) -> pd.
     return text.map(mapping).astype(object)
 
 
-__all__ = ["check_empty", "drop_duplicates", "normalise_types", "parse_times"]
+__all__ = ["check_empty", "drop_duplicates", "implausible_dates", "normalise_types", "parse_times"]

@@ -11,6 +11,8 @@ MANIFEST_NAME = "park.toml"
 DEFAULT_CELL_SIZE_M = 500.0
 MIN_CELL_SIZE_M = 100.0
 MAX_CELL_SIZE_M = 2000.0
+MAX_GRID_CELLS = 4_000_000  # rows x cols of the analysis grid (arrays of months x cells follow from it)
+MAX_RASTER_PIXELS = 1_000_000_000  # a raster's width x height, checked from its header before any read
 
 # --- column names of the normalised layers --------------------------------
 COL_GEOMETRY = "geometry"
@@ -102,4 +104,5 @@ DUPLICATE_INCIDENT_S = 60.0
 DUPLICATE_INCIDENT_M = 50.0
 DUPLICATE_FIX_S = 0.5  # the same GPS fix from two exports (the same second, as GPX rounds it)
 DUPLICATE_FIX_M = 20.0
-RECORD_MIN_YEAR = 1980  # records dated earlier (or later than tomorrow) are rejected as implausible
+RECORD_MIN_YEAR = 1980  # records dated before this year or from RECORD_MAX_YEAR on are rejected as implausible
+RECORD_MAX_YEAR = 2100

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
-import shapely
 
 from . import importers
 from .checks import normalise_types, parse_times
@@ -66,7 +66,7 @@ FORMATS = {
     "csv": "CSV with coordinates",
 }
 _CYBERTRACKER_MARKS = ("cybertracker", "ctid", "sighting", "observationtype", "sequencenumber")
-_TYPE_EXTRA = ("sighting", "observationtype", "what", "desc", "description", "sym", "symbol", "name")
+_TYPE_EXTRA = ("sighting", "observationtype", "what", "name", "sym", "symbol", "desc", "description")
 _DATE_ONLY = ("date",)
 _CLOCK = ("time", "clock")
 _TRANSPORT_ALIASES = ("transport", "transporttype", "patroltransporttype", "mode", "patroltype", "type")
@@ -158,11 +158,6 @@ def detect_format(path: str | Path) -> str:
         if any(m in names for m in _CYBERTRACKER_MARKS) or "cybertracker" in low:
             return "cybertracker-csv"
         return "csv"
-    if kind == "binary" and path.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise LayerReadError(
-            f"{path}: the file is UTF-16 text, not UTF-8. Fix: save it again as CSV UTF-8 "
-            "(in Excel: Save as > CSV UTF-8)"
-        )
     if kind in FORMATS:
         return kind
     raise LayerReadError(
@@ -211,17 +206,28 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     return gdf
 
 
+def _share(flags: pd.Series) -> float:
+    """Share of true values (missing count as false; 0 for no values)."""
+    arr = flags.to_numpy(dtype=bool, na_value=False)
+    return float(arr.mean()) if len(arr) else 0.0
+
+
 def _times(gdf, cols, opts, path, report, kind) -> pd.Series:
     if COL_TIME in gdf.columns and isinstance(gdf[COL_TIME].dtype, pd.DatetimeTZDtype):
         return gdf[COL_TIME]
     tcol = find_column(cols, TIME_ALIASES, _mapped(opts, "time", cols), path, "time")
     values = gdf[tcol] if tcol is not None else None
-    date_col = find_column(cols, _DATE_ONLY)
-    clock_col = find_column([c for c in cols if c != date_col], _CLOCK)
-    if (
-        date_col is not None and clock_col is not None and _mapped(opts, "time", cols) is None
-    ):  # CyberTracker: Date and Time
-        values = gdf[date_col].astype("string").str.strip() + " " + gdf[clock_col].astype("string").str.strip()
+    # CyberTracker and others: the date and the time of day in two columns
+    if values is not None and not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        text = values.astype("string")
+        has_clock = _share(text.str.contains(":", regex=False)) > 0.5
+        has_date = _share(text.str.contains(r"\d[-/.]\d", regex=True)) > 0.5
+        other = [c for c in cols if c != tcol]
+        partner = find_column(other, _CLOCK) if has_date and not has_clock else None
+        partner = partner or (find_column(other, _DATE_ONLY) if has_clock and not has_date else None)
+        if partner is not None:
+            pair = gdf[partner].astype("string").str.strip()
+            values = text.str.strip() + " " + pair if has_date else pair + " " + text.str.strip()
     if values is None:
         raise LayerReadError(
             f"{path}: no date/time column (columns: {', '.join(map(str, cols[:20]))}). "
@@ -251,9 +257,29 @@ def _source_ids(gdf: pd.DataFrame, fmt: str) -> pd.Series:
     return pd.Series(None, index=gdf.index, dtype=object)
 
 
+def _gpx_waypoints(path: Path) -> int:
+    import warnings
+
+    import pyogrio
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            info = pyogrio.read_info(str(path), layer="waypoints", force_feature_count=True)
+        return int(info.get("features") or 0)
+    except Exception:  # a broken GPX: the track reader reports it
+        return 0
+
+
 def read_incidents(path: Path, fmt: str, opts: dict, mapping: dict, report: LoadReport):
     """A file's incidents, normalised for the store; and the SMART categories left unmapped."""
+    if fmt == "gpx":  # a GPX's incidents are its waypoints, never its track points
+        opts = {**opts, "layer": "waypoints"}
+        if _gpx_waypoints(path) == 0:
+            raise LayerReadError(f"{path}: the GPX file holds no waypoints. Fix: import it as patrols")
     gdf = read_vector(path, role="incidents", columns=opts, report=report, layer_name="incidents")
+    if not len(gdf) and not _rejected(report, path.name):
+        raise LayerReadError(f"{path}: the file holds no records (only a header?). Fix: export it again with its data")
     gdf = _to_wgs84(gdf, path)
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     time = _times(gdf, cols, opts, path, report, "incidents")
@@ -267,7 +293,8 @@ def read_incidents(path: Path, fmt: str, opts: dict, mapping: dict, report: Load
         types, unmapped = map_categories(gdf["category"], species, actions, mapping)
         raw = gdf[COL_TYPE].astype("string")
     else:
-        ycol = find_column(cols, TYPE_ALIASES + _TYPE_EXTRA, _mapped(opts, "type", cols), path, "type")
+        filled = [c for c in cols if gdf[c].notna().any()]  # a KML's empty description is no type
+        ycol = find_column(filled, TYPE_ALIASES + _TYPE_EXTRA, _mapped(opts, "type", filled), path, "type")
         if ycol is None:
             raise LayerReadError(
                 f"{path}: no incident type column (columns: {', '.join(map(str, cols[:20]))}). "
@@ -292,17 +319,19 @@ def read_incidents(path: Path, fmt: str, opts: dict, mapping: dict, report: Load
 def read_fixes(path: Path, fmt: str, opts: dict, report: LoadReport, transport: str | None):
     """A file's GPS fixes, normalised for the store (track id, time, transport, mandate, patrol)."""
     fixes = read_gpx_fixes(path) if fmt == "gpx" else None
-    if fixes is not None:
-        gdf = gpd.GeoDataFrame(
+    if fixes is not None:  # plain arrays: no point geometry built for millions of fixes
+        gdf = pd.DataFrame(
             {
-                COL_TRACK: fixes["track_fid"].astype(str) + "-" + fixes["track_seg_id"].astype(str),
+                COL_TRACK: fixes["track_fid"].to_numpy(np.int64) * 100_000 + fixes["track_seg_id"].to_numpy(np.int64),
                 COL_TIME: fixes["time"],
                 COL_SOURCE_FILE: path.name,
                 COL_SOURCE_ROW: fixes[COL_SOURCE_ROW].to_numpy(),
-            },
-            geometry=shapely.points(fixes["x"].to_numpy(), fixes["y"].to_numpy()),
-            crs=fixes.attrs.get("crs") or "EPSG:4326",
+                "lon": fixes["x"].to_numpy(),
+                "lat": fixes["y"].to_numpy(),
+            }
         )
+        gdf.attrs["crs"] = fixes.attrs.get("crs") or "EPSG:4326"
+        gdf.attrs["cut_short"] = fixes.attrs.get("cut_short")
         bad = gdf[COL_TIME].isna().to_numpy()
         for r in gdf.loc[bad, COL_SOURCE_ROW].to_numpy()[:50]:
             report.add(ERROR, "patrols", path.name, "GPS fix without a time; rejected", row=int(r), check="bad_date")
@@ -419,14 +448,40 @@ def import_files(
                 run.files.append(entry)
                 continue
             entry.notes += [p.message for p in report.problems if p.row is None and p.severity != ERROR][:10]
+            if gdf.attrs.get("cut_short"):
+                entry.notes.insert(0, f"WARNING: {gdf.attrs['cut_short']}; the records before the cut were read")
             entry.notes += [f"read as {FORMATS.get(fmt, fmt)}: {n}" for n in gdf.attrs.get("notes", [])]
             read_rejects = _rejected(report, path.name)
             say((i + 0.5) / max(1, len(files)), f"adding {len(gdf):,} {k} from {path.name} to the store")
             entry.result = store.import_records(k, gdf, path.name, user=user, dry_run=dry_run)
-            entry.result.rejected = read_rejects + entry.result.rejected
+            seen = {(f, r) for f, r, _ in read_rejects}
+            entry.result.rejected = read_rejects + [x for x in entry.result.rejected if (x[0], x[1]) not in seen]
             run.files.append(entry)
     say(1.0, f"{run.added:,} added, {run.merged:,} merged, {len(run.rejected):,} rejected")
     return run
 
 
-__all__ = ["FORMATS", "FileImport", "ImportRun", "detect_format", "import_files", "kinds_of"]
+def import_uploads(
+    folder: str | Path,
+    uploads: dict[str, bytes],
+    kind: str | None = None,
+    dry_run: bool = False,
+    user: str | None = None,
+    transport: str | None = None,
+) -> ImportRun:
+    """:func:`import_files` for files given as bytes (uploads): each is held in a private temporary folder
+    (outside the park) while it is read, and removed after; the provenance keeps the uploaded name."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="park-import-") as tmp:
+        paths = []
+        for i, (name, data) in enumerate(uploads.items()):
+            safe = Path(str(name)).name or f"upload-{i + 1}"
+            sub = Path(tmp) / str(i)
+            sub.mkdir()
+            (sub / safe).write_bytes(bytes(data))
+            paths.append(sub / safe)
+        return import_files(folder, paths, kind=kind, dry_run=dry_run, user=user, transport=transport)
+
+
+__all__ = ["FORMATS", "FileImport", "ImportRun", "detect_format", "import_files", "import_uploads", "kinds_of"]

@@ -104,7 +104,34 @@ def check_file(path: Path) -> str:
     kind = sniff(path)
     if kind == "empty":
         raise LayerReadError(f"{path}: the file holds only blank space. Fix: export the layer again")
+    if kind == "binary":
+        with open(path, "rb") as f:
+            head = f.read(4096)
+        odd, even = head[1::2], head[0::2]
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (
+            len(head) > 8 and (odd.count(0) > 0.4 * len(odd) or even.count(0) > 0.4 * len(even))
+        ):
+            raise LayerReadError(
+                f"{path}: the file is UTF-16 text (as Excel's 'Unicode text' saves it), not UTF-8. "
+                "Fix: save it again as 'CSV UTF-8' (or any UTF-8 text)"
+            )
     return kind
+
+
+def cut_short(path: Path, kind: str) -> str | None:
+    """A note when a text file ends before its end (a GPX/KML without its closing tag, a CSV mid-row), else None."""
+    closing = {"gpx": b"</gpx>", "kml": b"</kml>"}.get(kind)
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, path.stat().st_size - 2048))
+            tail = f.read()
+    except OSError:
+        return None
+    if closing is not None and closing not in tail.lower():
+        return f"the file ends without {closing.decode()}: it was cut short (a copy or a download that stopped)"
+    if kind == "csv" and tail and tail[-1:] not in (b"\n", b"\r"):
+        return "the file does not end with a line break: its last row may be cut short"
+    return None
 
 
 def zip_member(path: Path) -> str:

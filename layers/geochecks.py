@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from .defaults import MAX_RASTER_PIXELS
 from .report import ERROR, FATAL, MAX_LISTED_ROWS, WARNING, LoadReport, report_rows, source_rows
 
 
@@ -140,6 +141,24 @@ def check_geometry(gdf: gpd.GeoDataFrame, layer: str, file, report: LoadReport, 
         xy = shapely.get_coordinates(gdf.geometry.values)
         invalid = np.zeros(len(type_ids), dtype=bool)
         bad_xy = ~np.isfinite(xy).all(axis=1)
+        if gdf.crs is not None and gdf.crs.is_geographic:  # lat 200 is no place on earth
+            far = ~bad_xy & ((np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90))
+            if far.any():
+                report_rows(
+                    report,
+                    ERROR,
+                    layer,
+                    file,
+                    source_rows(gdf, far),
+                    "coordinates outside longitude -180..180, latitude -90..90; row rejected",
+                    "correct the coordinates: decimal degrees, longitude within -180..180 and latitude within -90..90",
+                    "out_of_range",
+                )
+                gdf = gdf.loc[~far]
+                xy = xy[~far]
+                type_ids = type_ids[~far]
+                invalid = invalid[~far]
+                bad_xy = bad_xy[~far]
         if bad_xy.any():
             report_rows(
                 report,
@@ -312,6 +331,17 @@ def raster_coverage(info, boundary: gpd.GeoDataFrame) -> float:
 def check_raster(info, boundary: gpd.GeoDataFrame, name: str, report: LoadReport) -> bool:
     """Check a raster's CRS and coverage of the park; ``False`` when it cannot be used."""
     file = info.path.name
+    if info.width * info.height > MAX_RASTER_PIXELS:
+        report.add(
+            ERROR,
+            name,
+            file,
+            f"the raster's header claims {info.width:,} x {info.height:,} = {info.width * info.height:,} pixels, "
+            f"above the limit of {MAX_RASTER_PIXELS:,}; raster skipped",
+            "clip the raster to the park (QGIS: Raster > Extraction > Clip Raster by Extent) or coarsen it",
+            check="raster_too_large",
+        )
+        return False
     if info.crs is None:
         report.add(
             ERROR,

@@ -21,7 +21,7 @@ import numpy as np
 from affine import Affine
 from pyproj import CRS
 
-from .defaults import MAX_CELL_SIZE_M, MIN_CELL_SIZE_M
+from .defaults import MAX_CELL_SIZE_M, MAX_GRID_CELLS, MIN_CELL_SIZE_M
 from .errors import GridError
 
 
@@ -92,6 +92,19 @@ class Grid:
         y1 = np.ceil(maxy / cell_size) * cell_size
         cols = max(1, int(np.ceil((maxx - x0) / cell_size)))
         rows = max(1, int(np.ceil((y1 - miny) / cell_size)))
+        if rows * cols > MAX_GRID_CELLS:
+            parts = list(getattr(geometry, "geoms", [geometry]))
+            far = ""
+            if len(parts) > 1:
+                main = max(parts, key=lambda g: g.area)
+                gap = max(main.distance(g) for g in parts) / 1000
+                far = f"; the boundary has {len(parts)} parts, one {gap:,.0f} km from the largest (a stray island?)"
+            raise GridError(
+                f"the grid would be {rows:,} x {cols:,} = {rows * cols:,} cells of {cell_size:g} m "
+                f"({(maxx - minx) / 1000:,.0f} x {(maxy - miny) / 1000:,.0f} km), above the limit of "
+                f"{MAX_GRID_CELLS:,} cells{far}. Fix: remove far parts from the boundary, or set a larger "
+                "[park] cell_size_m"
+            )
         transform = Affine(cell_size, 0.0, x0, 0.0, -cell_size, y1)
         mask = rasterio.features.geometry_mask(
             [geometry], out_shape=(rows, cols), transform=transform, invert=True, all_touched=False

@@ -102,6 +102,10 @@ class LayerLoader:
                 check="unreadable",
             )
             return None
+        if gdf.attrs.get("cut_short"):
+            self.report.add(
+                WARNING, name, file, gdf.attrs["cut_short"], "copy or export the file again", check="cut_short"
+            )
         for note in gdf.attrs.get("read_notes", []):
             self.report.add(WARNING, name, file, note, "rename the file to match its format", check="wrong_extension")
         n_read = int(gdf.attrs.get("n_records", len(gdf)))
@@ -276,6 +280,10 @@ class LayerLoader:
             from pyproj import Transformer
 
             n_read = len(fixes)
+            if fixes.attrs.get("cut_short"):
+                self.report.add(
+                    WARNING, name, path.name, fixes.attrs["cut_short"], "copy or export the file again", "cut_short"
+                )
             x, y = Transformer.from_crs(fixes.attrs["crs"], self.crs, always_xy=True).transform(
                 fixes["x"].to_numpy(), fixes["y"].to_numpy()
             )

@@ -134,7 +134,7 @@ def _toml_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> Manifest
     )
 
 
-def _path_entry(folder: Path, manifest_path: Path, where: str, value) -> Path:
+def _path_entry(folder: Path, manifest_path: Path, where: str, value, allow_outside: bool = False) -> Path:
     if isinstance(value, dict):
         value = value.get("path")
     if not isinstance(value, str) or not value.strip():
@@ -142,7 +142,41 @@ def _path_entry(folder: Path, manifest_path: Path, where: str, value) -> Path:
             f'{manifest_path}: {where} must be a file name in quotes, e.g. {where.split(".")[-1]} = "file.geojson"'
         )
     path = Path(value.strip()).expanduser()
-    return path if path.is_absolute() else folder / path
+    path = path if path.is_absolute() else folder / path
+    if not allow_outside:
+        inside = folder.resolve()
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            resolved = Path("/")
+        if not resolved.is_relative_to(inside):
+            how = (
+                "an absolute path"
+                if Path(value.strip()).expanduser().is_absolute()
+                else ("a path through '..'" if ".." in Path(value.strip()).parts else "a symbolic link")
+            )
+            raise ManifestError(
+                f"{manifest_path}: {where} = {value.strip()!r} is {how} to a file outside the park folder; "
+                "nothing outside the park is read unless you say so. Fix: copy the file into the park folder, "
+                "or set allow_outside = true under [park] if you mean it"
+            )
+    return path
+
+
+PARK_KEYS = ("name", "cell_size_m", "crs", "allow_outside")
+TOP_TABLES = ("park", "layers", "columns", "categories")
+
+
+def _misspelt(key: str, known, where: str, path: Path) -> None:
+    """Refuse a key that is not known but close to one that is (``timzone``, ``colums``): it would be ignored."""
+    import difflib
+
+    close = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.75)
+    if key not in known and close:
+        raise ManifestError(
+            f"{path}: {where} has the key {key!r}, which is not known; did you mean {close[0]!r}? "
+            f"Fix: correct its spelling (a misspelt key would be ignored)"
+        )
 
 
 def read_manifest(folder: str | Path) -> Manifest:
@@ -188,6 +222,13 @@ def read_manifest(folder: str | Path) -> Manifest:
     park = data.get("park", {})
     if not isinstance(park, dict):
         raise ManifestError(f"{path}: [park] must be a table. Fix: start the file with a [park] line")
+    for key in list(data):
+        _misspelt(key, TOP_TABLES, "the file", path)
+    for key in park:
+        _misspelt(key, PARK_KEYS + COLUMN_OPTIONS, "[park]", path)
+    allow = park.get("allow_outside", False)
+    if not isinstance(allow, bool):
+        raise ManifestError(f"{path}: [park] allow_outside must be true or false (no quotes)")
     name = str(park.get("name") or folder.resolve().name)
     cell = park.get("cell_size_m", DEFAULT_CELL_SIZE_M)
     if isinstance(cell, bool) or not isinstance(cell, int | float):
@@ -214,17 +255,17 @@ def read_manifest(folder: str | Path) -> Manifest:
             if not isinstance(value, dict):
                 raise ManifestError(f'{path}: [layers.features] must be a table of name = "file" lines')
             for fname, fvalue in value.items():
-                features[fname] = _path_entry(folder, path, f"layers.features.{fname}", fvalue)
+                features[fname] = _path_entry(folder, path, f"layers.features.{fname}", fvalue, allow)
         elif key == "rasters":
             if not isinstance(value, dict):
                 raise ManifestError(f'{path}: [layers.rasters] must be a table of name = "file.tif" lines')
             for rname, rvalue in value.items():
                 categorical = bool(rvalue.get("categorical", False)) if isinstance(rvalue, dict) else False
                 rasters[rname] = RasterLayer(
-                    rname, _path_entry(folder, path, f"layers.rasters.{rname}", rvalue), categorical
+                    rname, _path_entry(folder, path, f"layers.rasters.{rname}", rvalue, allow), categorical
                 )
         elif key in ROLES:
-            layers[key] = _path_entry(folder, path, f"layers.{key}", value)
+            layers[key] = _path_entry(folder, path, f"layers.{key}", value, allow)
         else:
             raise ManifestError(
                 f"{path}: unknown layer role {key!r} in [layers] (known: {', '.join(ROLES)}). "
@@ -242,6 +283,8 @@ def read_manifest(folder: str | Path) -> Manifest:
         if not isinstance(value, dict):
             raise ManifestError(f'{path}: [columns.{key}] must be a table, e.g. time = "date"')
         unknown = set(value) - set(COLUMN_KEYS) - set(COLUMN_OPTIONS)
+        for k in sorted(unknown):
+            _misspelt(k, COLUMN_KEYS + COLUMN_OPTIONS, f"[columns.{key}]", path)
         if unknown:
             raise ManifestError(
                 f"{path}: [columns.{key}] has unknown keys {sorted(unknown)}. "

@@ -24,7 +24,7 @@ import shapely
 from . import importers
 from .defaults import COL_SOURCE_FILE, COL_SOURCE_ROW
 from .errors import LayerReadError
-from .files import EXT_KIND, FORMATS_HINT, check_file, sidecar_crs, zip_member
+from .files import EXT_KIND, FORMATS_HINT, check_file, cut_short, sidecar_crs, zip_member
 from .tabular import read_csv_layer
 
 
@@ -164,6 +164,9 @@ def read_gpx_fixes(path: str | Path, max_rows: int | None = None) -> pd.DataFram
                 str(path), layer="track_points", columns=["time", "track_fid", "track_seg_id"], **kwargs
             )
     except Exception as exc:
+        short = cut_short(path, "gpx")
+        if short:
+            raise LayerReadError(f"{path}: {short}. Fix: copy or export the GPX file again") from exc
         raise _explain(path, exc, "gpx") from exc
     if table.num_rows == 0:
         return None
@@ -195,6 +198,7 @@ def read_gpx_fixes(path: str | Path, max_rows: int | None = None) -> pd.DataFram
         }
     )
     df.attrs["crs"] = meta.get("crs") or "EPSG:4326"
+    df.attrs["cut_short"] = cut_short(path, "gpx")
     return df
 
 
@@ -284,5 +288,6 @@ def read_vector(
         gdf[COL_SOURCE_FILE] = path.name
         gdf[COL_SOURCE_ROW] = np.arange(1, len(gdf) + 1)
     gdf.attrs["read_notes"] = notes
+    gdf.attrs["cut_short"] = cut_short(path, kind)
     gdf.attrs.setdefault("n_records", len(gdf))
     return gdf

@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from . import gpkg, storetracks
 from .dedupe import match_points, match_within
@@ -38,6 +39,7 @@ from .defaults import (
     DUPLICATE_FIX_S,
     DUPLICATE_INCIDENT_M,
     DUPLICATE_INCIDENT_S,
+    RECORD_MAX_YEAR,
     RECORD_MIN_YEAR,
     TRANSPORT_TYPES,
 )
@@ -66,12 +68,22 @@ def prepare(gdf: gpd.GeoDataFrame, table: str, name: str) -> tuple[pd.DataFrame,
         if COL_SOURCE_ROW in gdf
         else np.arange(1, n + 1)
     )
-    files = gdf[COL_SOURCE_FILE].astype(str).to_numpy() if COL_SOURCE_FILE in gdf else np.full(n, name, dtype=object)
-    geoms = gdf.geometry.values if n else np.empty(0, dtype=object)
-    is_point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms) if n else np.zeros(0, bool)
-    x = np.where(is_point, shapely.get_x(geoms), np.nan) if n else np.empty(0)
-    y = np.where(is_point, shapely.get_y(geoms), np.nan) if n else np.empty(0)
-    crs = gdf.crs
+    if COL_SOURCE_FILE in gdf:
+        codes, uniq = pd.factorize(gdf[COL_SOURCE_FILE])
+        files = np.asarray([str(u) for u in uniq] + [name], dtype=object)[np.where(codes < 0, len(uniq), codes)]
+    else:
+        files = np.full(n, name, dtype=object)
+    if not isinstance(gdf, gpd.GeoDataFrame) and {"lon", "lat"} <= set(gdf.columns):  # plain fixes (fast path)
+        x, y = gdf["lon"].to_numpy(float), gdf["lat"].to_numpy(float)
+        is_point = np.ones(n, dtype=bool)
+        crs = gdf.attrs.get("crs")
+        crs = None if crs is None else CRS.from_user_input(crs)
+    else:
+        geoms = gdf.geometry.values if n else np.empty(0, dtype=object)
+        is_point = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms) if n else np.zeros(0, bool)
+        x = np.where(is_point, shapely.get_x(geoms), np.nan) if n else np.empty(0)
+        y = np.where(is_point, shapely.get_y(geoms), np.nan) if n else np.empty(0)
+        crs = gdf.crs
     if crs is not None and n and not crs.equals("EPSG:4326"):
         from pyproj import Transformer
 
@@ -83,7 +95,7 @@ def prepare(gdf: gpd.GeoDataFrame, table: str, name: str) -> tuple[pd.DataFrame,
     t_ms = times.dt.tz_convert("UTC").astype("datetime64[ms, UTC]").array.asi8.astype(np.int64)
     has_t = times.notna().to_numpy()
     lo = pd.Timestamp(f"{RECORD_MIN_YEAR}-01-01", tz="UTC").value // 10**6
-    hi = (pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)).value // 10**6
+    hi = pd.Timestamp(f"{RECORD_MAX_YEAR}-01-01", tz="UTC").value // 10**6
     reasons = np.full(n, "", dtype=object)
     reasons[~is_point] = "no point location (empty, missing or not a point); rejected"
     bad_xy = is_point & ~(np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90))
@@ -93,7 +105,7 @@ def prepare(gdf: gpd.GeoDataFrame, table: str, name: str) -> tuple[pd.DataFrame,
     ok = reasons == ""
     odd = ok & ((t_ms < lo) | (t_ms > hi))
     for i in np.flatnonzero(odd):
-        reasons[i] = f"dated {times.iloc[i]:%Y-%m-%d}, before {RECORD_MIN_YEAR} or in the future; rejected"
+        reasons[i] = f"dated {times.iloc[i]:%Y-%m-%d}, before {RECORD_MIN_YEAR} or after {RECORD_MAX_YEAR}; rejected"
     keep = reasons == ""
     rejected = [(str(files[i]), int(rows[i]), str(reasons[i])) for i in np.flatnonzero(~keep)]
     out = pd.DataFrame({"lon": x[keep], "lat": y[keep], "t_ms": t_ms[keep]})
@@ -104,6 +116,8 @@ def prepare(gdf: gpd.GeoDataFrame, table: str, name: str) -> tuple[pd.DataFrame,
     for c in fields:
         if c == "attributes" and c not in gdf:
             out[c] = _attributes(sub)
+        elif c in gdf and c == COL_TRACK and pd.api.types.is_integer_dtype(sub[c].dtype):
+            out[c] = sub[c].to_numpy()  # text per track when written
         elif c in gdf:
             vals = sub[c].to_numpy()
             out[c] = pd.to_numeric(vals, errors="coerce") if c == COL_QUANTITY else _text(vals)
@@ -112,9 +126,12 @@ def prepare(gdf: gpd.GeoDataFrame, table: str, name: str) -> tuple[pd.DataFrame,
     if table == "incidents":
         out[COL_TYPE] = out[COL_TYPE].fillna("other")
     else:
-        out[COL_TRACK] = out[COL_TRACK].fillna(name)
-        tr = out[COL_TRANSPORT].astype("string").str.lower().str.strip()
-        out[COL_TRANSPORT] = tr.where(tr.isin(TRANSPORT_TYPES), None).astype(object)
+        if not pd.api.types.is_integer_dtype(out[COL_TRACK].dtype):
+            out[COL_TRACK] = out[COL_TRACK].fillna(name)
+        codes, uniq = pd.factorize(out[COL_TRANSPORT])
+        uniq = [str(u).lower().strip() for u in uniq]
+        uniq = np.asarray([u if u in TRANSPORT_TYPES else None for u in uniq] + [None], dtype=object)
+        out[COL_TRANSPORT] = uniq[np.where(codes < 0, len(uniq) - 1, codes)]
     return out, rejected
 
 

@@ -115,8 +115,7 @@ def plan(old: pd.DataFrame, recs: pd.DataFrame) -> tuple[pd.DataFrame, dict[int,
         spans = [(int(o_id[a]), a, b, o_t[a], o_t[b - 1]) for a, b in zip(starts, ends)]
         span_t0 = np.array([s[3] for s in spans])
         span_t1 = np.array([s[4] for s in spans])
-        key = recs[COL_TRACK].astype(str) + "\x00" + recs[COL_SOURCE_FILE].astype(str)
-        codes = pd.factorize(key)[0]
+        codes = _group_codes(recs)
         order = np.argsort(codes, kind="stable")
         bounds = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0, True])
         for a, b in zip(bounds[:-1], bounds[1:]):
@@ -136,12 +135,19 @@ def plan(old: pd.DataFrame, recs: pd.DataFrame) -> tuple[pd.DataFrame, dict[int,
     return recs.loc[~merged].reset_index(drop=True), per_track, int(merged.sum())
 
 
+def _group_codes(recs: pd.DataFrame) -> np.ndarray:
+    """One integer per (track id, file) pair, without building strings for millions of fixes."""
+    a = pd.factorize(recs[COL_TRACK])[0].astype(np.int64)
+    b = pd.factorize(recs[COL_SOURCE_FILE])[0].astype(np.int64)
+    return pd.factorize(a * (int(b.max()) + 1 if len(b) else 1) + b)[0]
+
+
 def insert(conn: sqlite3.Connection, fixes: pd.DataFrame, import_id: int, imported_at: str) -> None:
     """Write new fixes as one track row per (track id, file)."""
     if not len(fixes):
         return
     fixes = fixes.sort_values([COL_TRACK, COL_SOURCE_FILE, "t_ms"], kind="stable").reset_index(drop=True)
-    codes = pd.factorize(fixes[COL_TRACK].astype(str) + "\x00" + fixes[COL_SOURCE_FILE].astype(str))[0]
+    codes = _group_codes(fixes)
     cuts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True])
     first = {c: fixes[c].to_numpy(dtype=object) for c in (COL_PATROL, COL_TRANSPORT, COL_MANDATE)}
     lon, lat = fixes["lon"].to_numpy(float), fixes["lat"].to_numpy(float)

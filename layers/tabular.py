@@ -75,7 +75,9 @@ def read_csv_table(path: Path, max_rows: int | None = None) -> pd.DataFrame:
     last_exc: Exception | None = None
     for encoding in ("utf-8-sig", "latin-1"):
         try:
-            return pd.read_csv(path, sep=sep, encoding=encoding, nrows=max_rows, dtype=str, keep_default_na=True)
+            return pd.read_csv(
+                path, sep=sep, encoding=encoding, nrows=max_rows, dtype=str, keep_default_na=True, compression=None
+            )
         except UnicodeDecodeError as exc:
             last_exc = exc
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
@@ -138,6 +140,9 @@ def read_csv_layer(path: Path, columns: dict, max_rows: int | None, report, laye
         finite[np.flatnonzero(pts & ~bad)] = np.isfinite(xy).all(axis=1)
         bad |= ~finite
     n_records = len(df)
+    last_cut = _last_row_cut(path, df)
+    if last_cut:
+        bad[-1] = True
     df = df.drop(columns=used)
     df[COL_SOURCE_FILE] = path.name
     df[COL_SOURCE_ROW] = np.arange(1, len(df) + 1)
@@ -164,5 +169,27 @@ def read_csv_layer(path: Path, columns: dict, max_rows: int | None, report, laye
                 "bad_coordinates",
             )
         gdf = gdf.loc[~bad]
+    if last_cut and report is not None:
+        report_rows(
+            report,
+            "error",
+            layer_name,
+            path.name,
+            [n_records],
+            "the file ends in the middle of this row (cut short); row rejected",
+            "copy or export the file again",
+            "cut_short",
+        )
     gdf.attrs["n_records"] = n_records
     return gdf
+
+
+def _last_row_cut(path: Path, df: pd.DataFrame) -> bool:
+    """Whether the file stops mid-row: no final line break and the last row lacks fields the header has."""
+    if not len(df) or df.shape[1] < 2:
+        return False
+    with open(path, "rb") as f:
+        f.seek(max(0, path.stat().st_size - 1))
+        if f.read(1) in (b"\n", b"\r"):
+            return False
+    return bool(df.iloc[-1].isna().iloc[-1])

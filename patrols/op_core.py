@@ -20,6 +20,8 @@ import numpy as np
 
 from .errors import InstanceFormatError, UnreachableError
 
+MAX_OP_POINTS = 5_000  # points of an orienteering instance (its distance matrix holds their square)
+
 __all__ = [
     "OPInstance",
     "OPSolution",
@@ -133,8 +135,19 @@ def read_op_instance(path: str | Path) -> OPInstance:
         raise InstanceFormatError(f"{path}: file not found; give the path of an instance file.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InstanceFormatError(f"{path}: cannot read the file as text ({exc}).") from None
+    n_lines = text.count("\n") + 1
+    if n_lines > MAX_OP_POINTS + 1_000:  # before any parsing: a distance matrix grows with the square
+        raise InstanceFormatError(
+            f"{path}: {n_lines:,} lines, more than the limit of {MAX_OP_POINTS:,} points (the distance matrix "
+            f"would need {8 * n_lines**2 / 1e9:,.1f} GB). Fix: solve a smaller instance or cluster the points"
+        )
     lines = [(i + 1, ln.split()) for i, ln in enumerate(text.splitlines())]
     lines = [(i, toks) for i, toks in lines if toks and not toks[0].startswith("#")]
+    if len(lines) - 1 > MAX_OP_POINTS:
+        raise InstanceFormatError(
+            f"{path}: {len(lines) - 1:,} points, more than the limit of {MAX_OP_POINTS:,}. "
+            "Fix: solve a smaller instance or cluster the points"
+        )
     if not lines:
         raise InstanceFormatError(f"{path}: the file is empty; the first line must be 'Tmax P'.")
     head_no, head = lines[0]

@@ -32,6 +32,7 @@ from layers.defaults import ATTACK_TYPES
 
 from . import metrics
 from .errors import NotEnoughDataError, RiskModelError, TruthError
+from .guards import MAX_HORIZON_MONTHS, check_trainable
 from .models import MODELS, RECOMMENDED, EffortAwareRisk
 from .shrinkage import (
     SEARCH_SCALE,
@@ -408,8 +409,14 @@ def fit_risk(
     """
     if int(horizon_months) < 1:
         raise RiskModelError(f"--horizon-months must be at least 1, got {horizon_months}")
+    if int(horizon_months) > MAX_HORIZON_MONTHS:
+        raise RiskModelError(
+            f"--horizon-months {horizon_months} is above the limit of {MAX_HORIZON_MONTHS} months: a risk map "
+            "says nothing that far ahead. Fix: map at most a year or two ahead, and refit as data comes in"
+        )
     arr = arrays or park_arrays(park, types, progress)
     n_train = arr.n_train(train_until)
+    check_trainable(arr, n_train, train_until, needs_effort=model != "kde")
     if progress:
         progress(0.5, f"fitting the {model} model on {n_train} months")
     risk, unc, _, _, _, meta = fit_predict(arr, n_train, int(horizon_months), model, settings=settings)

@@ -257,3 +257,31 @@ def test_categories_mapping_in_park_toml(tmp_path, park):
     got = ParkStore(park).records("incidents").sort_values("source_row")["type"].tolist()
     assert got == ["poacher_camp", "snare", "other"]
     assert run.unmapped == {"animals.birdnest": 1}
+
+
+def test_cybertracker_geojson_and_kml_exports(tmp_path, park):
+    import geopandas as gpd
+    import shapely
+
+    ct = tmp_path / "cybertracker.csv"
+    ct.write_text(
+        "CTID,Date,Time,Latitude,Longitude,Sighting\n"
+        "1,2024-02-03,06:10:00,-2.10,35.10,Snare\n"
+        "2,2024-02-03,07:15:00,-2.11,35.11,Elephant carcass\n",
+        encoding="utf-8",
+    )
+    assert detect_format(ct) == "cybertracker-csv"
+    pts = shapely.points([35.05, 35.06], [-2.15, -2.16])
+    gj = gpd.GeoDataFrame(
+        {"time": ["2024-03-01T10:00:00Z", "2024-03-02T10:00:00Z"], "type": ["snare", "poacher camp"]},
+        geometry=pts,
+        crs=4326,
+    )
+    gj.to_file(tmp_path / "events.geojson", driver="GeoJSON")
+    gj.assign(Name=gj["type"]).drop(columns="type").to_file(tmp_path / "marks.kml", driver="KML")
+    run = import_files(park, [ct, tmp_path / "events.geojson", tmp_path / "marks.kml"], kind="incidents")
+    assert [f.format for f in run.files] == ["cybertracker-csv", "json", "kml"]
+    assert [f.result.added for f in run.files] == [2, 2, 0]  # the KML marks repeat the GeoJSON events
+    got = ParkStore(park).records("incidents").sort_values("time")
+    assert got["type"].tolist() == ["snare", "elephant_carcass", "snare", "poacher_camp"]
+    assert got["time"].iloc[0] == pd.Timestamp("2024-02-03T06:10:00Z")

@@ -357,7 +357,7 @@ def test_detect_leaves_other_files_alone(tmp_path):
     assert detect(tmp_path / "missing.xml") is None
     with pytest.raises(LayerReadError, match="not a field-system export"):
         read(tmp_path / "i.csv", "incidents")
-    assert set(FORMATS) == {"smart-xml", "earthranger-csv", "parquet"}
+    assert set(FORMATS) == {"smart-xml", "smart-csv", "earthranger-csv", "earthranger-json", "parquet"}
 
 
 # --- whole parks --------------------------------------------------------------------------------------

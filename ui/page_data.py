@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from layers.fieldimport import import_uploads
 from ui import common
 
 st.title("Park data")
@@ -80,6 +81,59 @@ else:
         st.download_button(
             "Download the load report (JSON)", report.to_json(), file_name="load-report.json", mime="application/json"
         )
+
+# --- import field data into the open park -------------------------------------------------
+st.subheader("Import field data")
+if folder.is_dir() and folder.resolve() == Path(common.DEFAULT_PARK).resolve():
+    st.info("The demo park is read-only. Make a park from your files below, then import its field data here.")
+elif folder.is_dir():
+    st.write(
+        "SMART (patrol XML, observation CSV, tracks as GPX or shapefile), EarthRanger (CSV, JSON, Parquet), GPX, "
+        "KML/KMZ, GeoJSON or CyberTracker CSV. Records go to the park's store (`store.gpkg`); the park's own "
+        "files are not changed, and records already there are merged, not added twice."
+    )
+    field_files = st.file_uploader("Field exports", accept_multiple_files=True, key="data_import_files")
+    as_kind = st.radio("Import as", ["what each file holds", "incidents", "patrols"], horizontal=True, key="data_as")
+    dry = st.checkbox("Dry run (show what would change, write nothing)", key="data_import_dry")
+    if st.button("Import", disabled=not field_files, key="data_import"):
+        run = common.run_library(
+            lambda: import_uploads(
+                folder,
+                {up.name: up.getvalue() for up in field_files},
+                kind=None if as_kind.startswith("what") else as_kind,
+                dry_run=dry,
+            ),
+            "The files could not be imported",
+        )
+        if run is not None:
+            rows = [
+                {
+                    "file": f.file,
+                    "as": f.kind,
+                    "added": f.result.added if f.result else 0,
+                    "merged": f.result.merged if f.result else 0,
+                    "rejected": len(f.result.rejected) if f.result else 0,
+                    "note": f.error or "; ".join(f.notes[:3]),
+                }
+                for f in run.files
+            ]
+            (st.info if dry else st.success)(
+                f"{run.added:,} records added, {run.merged:,} merged with records already in the store, "
+                f"{len(run.rejected):,} rows rejected" + (" (dry run: nothing written)" if dry else "")
+            )
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+            if run.rejected:
+                st.markdown("**Rejected rows**")
+                st.dataframe(
+                    pd.DataFrame(run.rejected, columns=["file", "row", "reason"]), hide_index=True, width="stretch"
+                )
+            if run.unmapped:
+                st.markdown("**SMART categories kept as 'other'** (map them under `[categories]` in park.toml)")
+                st.dataframe(
+                    pd.DataFrame(sorted(run.unmapped.items()), columns=["category", "observations"]),
+                    hide_index=True,
+                    width="stretch",
+                )
 
 # --- a new park from uploads ------------------------------------------------------------
 st.subheader("New park from files")

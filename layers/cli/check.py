@@ -7,6 +7,7 @@ import sys
 
 from ..errors import FatalLoadError
 from ..park import load_park
+from ..readiness import check_readiness
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -25,6 +26,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     try:
         park = load_park(args.park, cell_size=args.cell_size)
+        check_readiness(park)
         report, code = park.report, 0
     except FatalLoadError as exc:
         report, code = exc.report, 1

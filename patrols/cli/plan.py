@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -66,14 +67,46 @@ def read_reward(path: Path, grid) -> np.ndarray:
     return resample_raster(path, grid)
 
 
+MAX_PLAN_DAYS = 366
+
+
+def refuse_park_inputs(park, out: Path) -> None:
+    """Refuse an output folder that is the park folder or holds one of its inputs (they are never overwritten)."""
+    out = Path(out).resolve()
+    inputs = [Path(p).resolve() for p in park.manifest.all_files().values()]
+    if out == Path(park.folder).resolve() or any(p.parent == out for p in inputs):
+        raise PatrolsError(
+            f"--out {out}: this folder holds the park's own files, which are never overwritten. "
+            "Fix: write the plan to another folder, e.g. --out out/plan"
+        )
+
+
 def run(args) -> int:
     from layers.cli import progress_printer
     from layers.park import load_park
 
     from ..planner import plan_patrols
 
+    if not 1 <= args.days <= MAX_PLAN_DAYS:
+        raise PatrolsError(
+            f"--days {args.days}: plan between 1 and {MAX_PLAN_DAYS} days at a time. Fix: plan a month or a "
+            "quarter, then plan again with the newer risk map"
+        )
     park = load_park(args.park)
+    refuse_park_inputs(park, args.out)
     risk = read_reward(args.risk, park.grid)
+    inside = risk[park.grid.mask]
+    n_inf, n_nan = int(np.isinf(inside).sum()), int(np.isnan(inside).sum())
+    if n_inf or n_nan > 0.05 * inside.size:
+        raise PatrolsError(
+            f"{args.risk}: {n_nan + n_inf:,} of the park's {inside.size:,} cells have no finite risk "
+            f"({n_nan:,} NaN, {n_inf:,} infinite). Fix: write the risk raster again with python -m riskmodel fit"
+        )
+    if n_nan:
+        print(
+            f"warning: {n_nan} park cells without a risk value (edges of the raster) count as risk 0", file=sys.stderr
+        )
+        risk = np.where(np.isnan(risk) & park.grid.mask, 0.0, risk)
     plan = plan_patrols(
         park,
         risk,

@@ -30,6 +30,24 @@ def add_parser(sub) -> argparse.ArgumentParser:
     return p
 
 
+def refuse_park_inputs(park, out) -> None:
+    """Refuse an ``--out`` whose rasters or sidecars would overwrite one of the park's files."""
+    from pathlib import Path
+
+    from ..errors import RiskModelError
+
+    out = Path(out)
+    names = ("", "_uncertainty", "_classes", "_unsearched")
+    targets = {out.with_name(out.stem + n + out.suffix).resolve() for n in names} | {out.with_suffix(".json").resolve()}
+    inputs = {Path(p).resolve() for p in park.manifest.all_files().values()} | {park.manifest.path.resolve()}
+    hit = sorted(str(t) for t in targets & inputs)
+    if hit:
+        raise RiskModelError(
+            f"--out {out} would overwrite the park's own file {hit[0]}; the park's files are never overwritten. "
+            "Fix: write the risk map elsewhere, e.g. --out out/risk.tif"
+        )
+
+
 def run(args) -> int:
     from layers.cli import progress_printer
     from layers.park import load_park
@@ -39,6 +57,7 @@ def run(args) -> int:
 
     types = parse_types(args.types)  # before the (slow) load
     park = load_park(args.park, cell_size=args.cell_size)
+    refuse_park_inputs(park, args.out)
     surface = fit_risk(
         park,
         args.train_until,

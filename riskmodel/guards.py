@@ -1,0 +1,69 @@
+"""Guards at the entry of the risk fit: what cannot be fitted stops here, with what to do.
+
+``arr`` is a :class:`riskmodel.surface.ParkArrays` (covariates, effort and
+counts on the grid, with their periods).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import NotEnoughDataError
+
+MAX_HORIZON_MONTHS = 36
+
+
+def check_trainable(arr, n_train: int, train_until, needs_effort: bool = True) -> None:
+    """Stop, with what to do, where a model cannot be fitted (rather than fail inside the estimators).
+
+    Raises
+    ------
+    NotEnoughDataError
+        A park of one cell; ``train_until`` before the first or well after the last month of data; no
+        incident of the chosen types in the park before it; none in a patrolled cell and month; a
+        covariate without any value in the park (an all-nodata raster).
+    """
+    mask = np.asarray(arr.mask, dtype=bool)
+    if int(mask.sum()) < 2:
+        raise NotEnoughDataError(
+            f"the park's grid has {int(mask.sum())} cell inside the boundary: nothing to compare. "
+            "Fix: use a smaller cell_size_m under [park], or check the boundary and its CRS"
+        )
+    first, last = arr.periods[0], arr.periods[-1]
+    cut = pd.Timestamp(train_until)
+    cut = cut.tz_convert(None) if cut.tzinfo else cut
+    if n_train == 0:
+        raise NotEnoughDataError(
+            f"--train-until {cut:%Y-%m-%d} is before the end of the first month of data ({first}). "
+            f"Fix: give a date from {first.end_time:%Y-%m-%d} on"
+        )
+    if cut.to_period("M") > last + 1:
+        raise NotEnoughDataError(
+            f"--train-until {cut:%Y-%m-%d} is after the data's last month ({last}). "
+            f"Fix: give a date up to {last.end_time:%Y-%m-%d}, or import the later patrols and incidents"
+        )
+    counts = np.asarray(arr.counts[:n_train])
+    types = ", ".join(arr.types)
+    if int(counts.sum()) == 0:
+        raise NotEnoughDataError(
+            f"no incident of the types {types} lies inside the park before {cut:%Y-%m-%d}. Fix: check that the "
+            "incidents are attacks (snares, carcasses, camps) and lie inside the boundary (python -m layers check)"
+        )
+    patrolled = np.asarray(arr.km[:n_train]) > 0
+    if needs_effort and patrolled.any() and int((counts * patrolled).sum()) == 0:  # no effort: said later
+        raise NotEnoughDataError(
+            f"none of the {int(counts.sum())} incidents of the types {types} lies in a cell and month with patrol "
+            "effort: the model learns how finds follow effort, and has nothing to learn from. Fix: check that the "
+            "patrol tracks cover the same months and area as the incidents (python -m layers check)"
+        )
+    cov = np.asarray(arr.covariates)
+    for name, layer in zip(arr.names, cov):
+        if not np.isfinite(layer[mask]).any():
+            raise NotEnoughDataError(
+                f"the covariate {name!r} has no value anywhere in the park (an all-nodata raster?). "
+                "Fix: remove that raster from park.toml or give one with data over the park"
+            )
+
+
+__all__ = ["MAX_HORIZON_MONTHS", "check_trainable"]
