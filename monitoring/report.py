@@ -34,7 +34,16 @@ from .indicators import compute_indicators, indicator_value
 from .register import Register
 from .trend import Trend, indicator_trend
 
-__all__ = ["KEY_FIGURES", "ReportSummary", "format_figure", "key_figures", "monthly_report", "parse_month"]
+__all__ = [
+    "KEY_FIGURES",
+    "ReportSummary",
+    "format_figure",
+    "key_figures",
+    "monthly_report",
+    "parse_month",
+    "period_figure",
+    "plan_summary",
+]
 
 Progress = Callable[[float, str], None] | None
 
@@ -76,14 +85,15 @@ def format_figure(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def _figure(table: pd.DataFrame, indicator: str, breakdown, period: str) -> float:
-    if breakdown is None:
-        rows = table[(table.indicator == indicator) & (table.period == period) & (table.section == PARK_WIDE)]
+def period_figure(table: pd.DataFrame, indicator: str, breakdown, period: str, section: str = PARK_WIDE) -> float:
+    """One figure of an indicator table: the value of a breakdown, the sum of a list of breakdowns, or (``None``)
+    of every breakdown; NaN when the table has no such row (PIKE of a period without carcasses is NaN too)."""
+    if breakdown is None or isinstance(breakdown, list):
+        rows = table[(table.indicator == indicator) & (table.period == period) & (table.section == section)]
+        if isinstance(breakdown, list):
+            rows = rows[rows.breakdown.isin(breakdown)]
         return float(rows["value"].sum()) if len(rows) else float("nan")
-    if isinstance(breakdown, list):
-        vals = [indicator_value(table, indicator, period, PARK_WIDE, b) for b in breakdown]
-        return float(np.nansum(vals)) if any(np.isfinite(vals)) else float("nan")
-    return indicator_value(table, indicator, period, PARK_WIDE, breakdown)
+    return indicator_value(table, indicator, period, section, breakdown)
 
 
 def key_figures(table: pd.DataFrame, month) -> pd.DataFrame:
@@ -110,7 +120,7 @@ def key_figures(table: pd.DataFrame, month) -> pd.DataFrame:
     for label, ind, b, unit, dec in KEY_FIGURES:
         row = {"figure": label, "unit": unit}
         for key, period in cols.items():
-            v = _figure(table, ind, b, period) if period in set(table["period"]) else float("nan")
+            v = period_figure(table, ind, b, period) if period in set(table["period"]) else float("nan")
             row[key] = v
             row[f"{key}_text"] = format_figure(v, dec)
         rows.append(row)

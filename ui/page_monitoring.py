@@ -9,10 +9,10 @@ import streamlit as st
 
 from layers.defaults import CASE_EVENTS
 from monitoring import charts
-from monitoring.defaults import PARK_WIDE, PERIOD_KINDS, REGISTER_TYPES
+from monitoring.defaults import FIND_TYPES, PARK_WIDE, PERIOD_KINDS, REGISTER_TYPES
 from monitoring.edits import EDITABLE_FIELDS
 from monitoring.indicators import filter_indicators
-from monitoring.report import monthly_report
+from monitoring.report import format_figure, monthly_report, period_figure
 from monitoring.trend import indicator_trend
 from ui import common, monitoringview
 
@@ -41,25 +41,16 @@ types = st.multiselect("Incident types", list(REGISTER_TYPES), default=list(REGI
 shown = filter_indicators(table, start, end, section, types)
 
 # --- key figures and the trend ------------------------------------------------------------------
-last = shown[shown["period"] == end]
 m = st.columns(5)
-
-
-def figure(indicator: str, breakdown: str = "") -> float:
-    rows = last[(last["indicator"] == indicator) & (last["breakdown"] == breakdown)]
-    return float(rows["value"].iloc[0]) if len(rows) else float("nan")
-
-
-finds = last[(last["indicator"] == "cpue_100km") & (last["breakdown"] == "type=finds")]
-m[0].metric(f"Finds in {end} (count)", f"{finds['numerator'].sum():,.0f}" if len(finds) else "-")
-m[1].metric("Patrol distance (km)", f"{figure('patrol_km'):,.0f}")
-m[2].metric("Finds per 100 km", f"{figure('cpue_100km', 'type=finds'):.2f}")
-pike = last[last["indicator"] == "pike"]
-m[3].metric(
-    "PIKE (illegal / all elephant carcasses)",
-    f"{pike['value'].iloc[0]:.2f}" if len(pike) and pike["denominator"].iloc[0] > 0 else "-",
-)
-m[4].metric("People arrested (count)", f"{figure('people_arrested'):,.0f}")
+figures = [
+    (f"Finds in {end} (count)", "incidents", [f"type={t}" for t in FIND_TYPES if t in types], 0),
+    ("Patrol distance (km)", "patrol_km", "", 0),
+    ("Finds per 100 km", "cpue_100km", "type=finds", 2),
+    ("PIKE (illegal / all elephant carcasses)", "pike", "species=elephant", 2),
+    ("People arrested (count)", "people_arrested", "", 0),
+]
+for col, (label, indicator, breakdown, decimals) in zip(m, figures, strict=True):
+    col.metric(label, format_figure(period_figure(shown, indicator, breakdown, end, section), decimals))
 window = {"month": 12, "quarter": 4, "year": 1}[period]
 trend = common.run_library(lambda: indicator_trend(shown, section, window=window), "No trend statement")
 if trend is not None:
