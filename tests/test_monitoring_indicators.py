@@ -191,3 +191,15 @@ def test_sections_add_up_to_the_park_and_intervals_hold_the_value(seed, n):
     assert total.xs("incidents", level="indicator").sum() == n
     pike = table[(table.indicator == "pike") & (table.denominator > 0)]
     assert ((pike.lower <= pike.value + 1e-12) & (pike.value <= pike.upper + 1e-12)).all()
+
+
+def test_key_figures_against_the_previous_month(table):
+    from monitoring.report import key_figures
+
+    k = key_figures(table, "2024-02").set_index("figure")
+    assert (k.loc["Patrol distance", "month"], k.loc["Patrol distance", "previous_month"]) == (4.0, 15.0)
+    assert k.loc["Finds per 100 km", "month"] == pytest.approx(25.0)
+    assert k.loc["Finds per 100 km", "previous_month"] == pytest.approx(20.0)
+    assert k.loc["PIKE (illegal / all elephant carcasses)", "previous_month_text"] == "0.67"
+    assert k.loc["PIKE (illegal / all elephant carcasses)", "month_text"] == "-"  # no carcass in February
+    assert k.loc["People arrested", "month"] == 3 and np.isnan(k.loc["People arrested", "last_year"])
