@@ -203,3 +203,17 @@ def test_key_figures_against_the_previous_month(table):
     assert k.loc["PIKE (illegal / all elephant carcasses)", "previous_month_text"] == "0.67"
     assert k.loc["PIKE (illegal / all elephant carcasses)", "month_text"] == "-"  # no carcass in February
     assert k.loc["People arrested", "month"] == 3 and np.isnan(k.loc["People arrested", "last_year"])
+
+
+def test_manifest_maps_case_columns_under_cases_only(tmp_path):
+    from layers.errors import ManifestError
+    from layers.manifest import read_manifest
+
+    head = '[park]\nname = "P"\n[layers]\nboundary = "b.geojson"\ncases = "c.csv"\n'
+    (tmp_path / "park.toml").write_text(head + '[columns.cases]\ndate = "When"\nevent = "Stage"\n'
+                                        '[columns.incidents]\nspecies = "Animal"\n')  # fmt: skip
+    m = read_manifest(tmp_path)
+    assert m.columns["cases"] == {"date": "When", "event": "Stage"} and m.columns["incidents"]["species"] == "Animal"
+    (tmp_path / "park.toml").write_text(head + '[columns.incidents]\ndate = "d"\n')
+    with pytest.raises(ManifestError, match="unknown keys"):
+        read_manifest(tmp_path)
