@@ -33,16 +33,20 @@ USERS = "users"  # the user list
 AUDIT = "audit"  # the audit log
 EXACT_EXPORT = "exact_export"  # override the generalisation of an outside export (recorded)
 INDICATORS = "indicators"  # aggregated indicators
+MONITORING = "monitoring"  # the register (incidents with places, cases) and its indicators
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     RANGER: frozenset({MAP, PLAN, DOWNLOADS, INDICATORS}),
-    PLANNER: frozenset({MAP, ANIMALS, RISK, SCENARIOS, PLANS_ALL, PLAN, DOWNLOADS, PARK_DATA, INDICATORS}),
+    PLANNER: frozenset({MAP, ANIMALS, RISK, SCENARIOS, PLANS_ALL, PLAN, DOWNLOADS, PARK_DATA, INDICATORS, MONITORING}),
     MANAGER: frozenset(
         {MAP, ANIMALS, RISK, SCENARIOS, PLANS_ALL, PLAN, DOWNLOADS, PARK_DATA, UPLOAD, REGISTER_EDIT, USERS, AUDIT}
-        | {EXACT_EXPORT, INDICATORS}
+        | {EXACT_EXPORT, INDICATORS, MONITORING}
     ),
     VIEWER: frozenset({INDICATORS}),
-    OPEN: frozenset({MAP, ANIMALS, RISK, SCENARIOS, PLANS_ALL, PLAN, DOWNLOADS, PARK_DATA, UPLOAD, INDICATORS}),
+    OPEN: frozenset(
+        {MAP, ANIMALS, RISK, SCENARIOS, PLANS_ALL, PLAN, DOWNLOADS, PARK_DATA, UPLOAD, INDICATORS, MONITORING}
+        | {REGISTER_EDIT}
+    ),
 }
 
 DESCRIPTIONS = {

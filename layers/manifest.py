@@ -39,6 +39,12 @@ ROLES = ("boundary", "incidents", "patrols", "posts", "cases", "sections")
 REGISTER_ROLES = ("cases", "sections")
 REQUIRED_ROLES = ("boundary",)
 COLUMN_KEYS = ("time", "type", "lon", "lat", "x", "y", "wkt", "name", "track", "item", "quantity", "unit")
+# Register columns of incidents (read by ``monitoring.register``): own id, species, cause, case reference,
+# people, nationality and section.
+REGISTER_COLUMN_KEYS = ("incident_id", "species", "cause", "case_ref", "people", "nationality", "section")
+COLUMN_KEYS = COLUMN_KEYS + REGISTER_COLUMN_KEYS
+# Columns of the case table, accepted under [columns.cases] only.
+CASE_COLUMN_KEYS = ("case_ref", "event", "date", "sentence", "note")
 COLUMN_OPTIONS = ("date_format", "crs", "timezone", "layer")
 
 
@@ -270,13 +276,13 @@ def read_manifest(folder: str | Path) -> Manifest:
     for key, value in (data.get("columns") or {}).items():
         if not isinstance(value, dict):
             raise ManifestError(f'{path}: [columns.{key}] must be a table, e.g. time = "date"')
-        unknown = set(value) - set(COLUMN_KEYS) - set(COLUMN_OPTIONS)
+        allowed = tuple(dict.fromkeys(COLUMN_KEYS + COLUMN_OPTIONS + (CASE_COLUMN_KEYS if key == "cases" else ())))
+        unknown = set(value) - set(allowed)
         for k in sorted(unknown):
-            _misspelt(k, COLUMN_KEYS + COLUMN_OPTIONS, f"[columns.{key}]", path)
+            _misspelt(k, allowed, f"[columns.{key}]", path)
         if unknown:
             raise ManifestError(
-                f"{path}: [columns.{key}] has unknown keys {sorted(unknown)}. "
-                f"Fix: use only {', '.join(COLUMN_KEYS + COLUMN_OPTIONS)}"
+                f"{path}: [columns.{key}] has unknown keys {sorted(unknown)}. Fix: use only {', '.join(allowed)}"
             )
         columns[key] = {k: str(v) for k, v in value.items()}
     access = _access_table(path, data.get("access", {}))

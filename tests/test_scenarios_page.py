@@ -17,7 +17,7 @@ TIMEOUT = 300
 @pytest.fixture(scope="module")
 def small_park(tmp_path_factory) -> Path:
     """A 150 km2 demo park with 12 months of data (its scenarios folder is written by the test)."""
-    from layers.demo import generate_demo_park
+    from simulator import generate_demo_park
 
     return Path(generate_demo_park(tmp_path_factory.mktemp("park") / "small", area_km2=150, months=12, seed=1))
 

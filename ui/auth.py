@@ -35,6 +35,7 @@ PAGES = {
     "risk": ("ui/page_risk.py", "Risk"),
     "plans": ("ui/page_plans.py", "Patrol plans"),
     "scenarios": ("ui/page_scenarios.py", "Scenarios"),
+    "monitoring": ("ui/page_monitoring.py", "Monitoring"),
     "indicators": ("ui/page_indicators.py", "Indicators"),
     "data": ("ui/page_data.py", "Park data"),
     "users": ("ui/page_users.py", "Users and audit log"),
@@ -183,6 +184,8 @@ def page_keys(u: User | None) -> list[str]:
         keys.append("plans")
     if roles.can(u, roles.SCENARIOS):
         keys.append("scenarios")
+    if roles.can(u, roles.MONITORING):
+        keys.append("monitoring")
     if roles.can(u, roles.INDICATORS):
         keys.append("indicators")
     keys.append("data")

@@ -23,6 +23,7 @@ from access.errors import AccessError, UnsafeLocation
 from access.files import check_upload, save_uploads
 from layers.errors import LayersError
 from layers.manifest import draft_manifest
+from monitoring.errors import MonitoringError
 from patrols.errors import PatrolsError
 from riskmodel.errors import RiskModelError
 from ui import maps
@@ -38,7 +39,7 @@ MAP_HEIGHT = 600
 # --- the library's errors ---------------------------------------------------------
 def library_errors() -> tuple[type[BaseException], ...]:
     """The root exceptions of the library packages."""
-    return (LayersError, RiskModelError, PatrolsError, AccessError)
+    return (LayersError, RiskModelError, PatrolsError, AccessError, MonitoringError)
 
 
 def show_error(exc: BaseException, what: str = "") -> None:
