@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from access import guard, roles
 from access.audit import AuditLog
-from access.defaults import MANAGER, PLANNER, RANGER, VIEWER
+from access.defaults import MANAGER, OPEN, PLANNER, RANGER, VIEWER
 from access.errors import PermissionDenied
 from access.users import User, UserStore, new_session
 
@@ -214,7 +214,7 @@ def test_planner_gets_risk_and_every_plan_but_not_the_user_list(env, park, full_
     from ui import auth
 
     u = users(park)[PLANNER]
-    assert auth.page_keys(u) == ["map", "risk", "plans", "indicators", "data"]
+    assert auth.page_keys(u) == ["map", "risk", "plans", "scenarios", "monitoring", "indicators", "data"]
     at = app(u, plan={"park": str(env), "plan": full_plan, "risk": None, "files": {}})
     at.switch_page("ui/page_plans.py").run()
     no_exception(at)
@@ -269,3 +269,13 @@ def test_a_park_outside_the_users_list_cannot_be_opened(env, park, tmp_path, mon
     at = app(u, park_dir=str(other))
     no_exception(at)
     assert at.error and "may not open the park folder" in at.error[0].value
+
+
+def test_the_register_and_its_editor_by_role():
+    def user(role):
+        return User(name=f"a-{role}", role=role)
+
+    sees = {r for r in (RANGER, PLANNER, MANAGER, VIEWER, OPEN) if roles.can(user(r), roles.MONITORING)}
+    edits = {r for r in (RANGER, PLANNER, MANAGER, VIEWER, OPEN) if roles.can(user(r), roles.REGISTER_EDIT)}
+    assert sees == {PLANNER, MANAGER, OPEN}  # rangers and viewers: no register with places
+    assert edits == {MANAGER, OPEN}

@@ -33,6 +33,8 @@ def test_data_page_offers_the_import(tmp_path, monkeypatch):
     monkeypatch.setenv("PARK_DIR", str(park))
     monkeypatch.setenv("PARKS_DIR", str(tmp_path / "parks"))
     monkeypatch.setenv("PARK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PATROL_AUTH", "off")  # roles are tested in test_app_access.py
+    monkeypatch.setenv("PATROL_AUDIT_DIR", str(tmp_path / "audit"))
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page("ui/page_data.py").run()
     assert not at.exception
