@@ -31,6 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from layers.defaults import ATTACK_TYPES
+from riskmodel import evaluation as E
 from riskmodel import surface as S
 
 CUT_OFFS = ("2026-01-31", "2026-04-30", "2026-07-31")  # rolling origin; the demo parks end in October 2026
@@ -43,7 +44,7 @@ def peak_rss_mb() -> float:
 
 
 def _ratios(arr, cut: str) -> tuple[dict, dict, dict]:
-    ev = S.evaluate(None, cut, HORIZON, arrays=arr, explain=False, models=("effort-aware", "kde")).to_dict()
+    ev = E.evaluate(None, cut, HORIZON, arrays=arr, explain=False, models=("effort-aware", "kde")).to_dict()
     return ev["ratio_to_bayes_limit"]["effort-aware"], ev["ratio_to_bayes_limit"]["kde"], ev["truth"]["bayes_limit"]
 
 

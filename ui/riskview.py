@@ -147,7 +147,7 @@ def fit_default(park, progress=None) -> dict:
 
 
 def _evaluate(folder: str, _stamp: str, train_until: str, horizon: int, _progress=None) -> dict:
-    from riskmodel.surface import evaluate
+    from riskmodel.evaluation import evaluate
 
     def compute():
         park = common.load_park(folder)

@@ -28,7 +28,7 @@ def run(args) -> int:
     from layers.cli import progress_printer
     from layers.park import load_park
 
-    from ..surface import evaluate
+    from ..evaluation import evaluate
     from ._common import parse_types
 
     types = parse_types(args.types)  # before the (slow) load
