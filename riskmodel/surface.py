@@ -51,6 +51,7 @@ SHRINK_WINDOW = 12  # training periods whose finds feed the correction
 # recently (riskmodel.shrinkage.unsearched_weight): past finds there are no evidence, and the full model would
 # extrapolate its response to them from the few searched rows that look alike.
 HISTORY_FREE_BLEND = True
+FREE_GLM_WEIGHT = None  # GLM weight of the history-free model (None: the full model's)
 MIN_BLEND_WEIGHT = 1e-3  # a park searched everywhere (every weight below this) fits no history-free model
 CLASS_NAMES = {1: "top 5 % of area", 2: "top 5-10 %", 3: "top 10-25 %", 4: "rest of the park"}
 
@@ -360,6 +361,8 @@ def _on_grid(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def _fit_history_free(est: EffortAwareRisk, table) -> EffortAwareRisk:
     """``est``'s settings refitted without the past-find features (season, covariates and past effort remain)."""
     free = clone(est).set_params(exclude_columns=_without_found_history(est.exclude_columns))
+    if FREE_GLM_WEIGHT is not None:
+        free.set_params(glm_weight=FREE_GLM_WEIGHT)
     return free.fit(table.X, table.y, groups=table.cell, periods=table.t)
 
 

@@ -9,10 +9,11 @@ the log-intensity of a cell is therefore
 ``sd^2 = (MEMBER_FACTOR * sd_members)^2 + FLOOR_SD^2 + (UNSEARCHED_SD * w)^2``
 
 with ``w`` the cell's unsearched weight (1 where nobody looked recently,
-:func:`riskmodel.shrinkage.unsearched_weight`).  The three constants were
-fitted once, by moments, on the random parks of ``benchmarks/bench_risk.py
---calibrate`` (never on the park being mapped), so that the true intensity
-falls inside the stated 50 % and 90 % intervals about as often as they say.
+:func:`riskmodel.shrinkage.unsearched_weight`).  ``FLOOR_SD`` and
+``UNSEARCHED_SD`` were chosen once on the random parks of
+``benchmarks/bench_risk.py --calibrate`` (never on the park being mapped),
+so that the true intensity falls inside the stated 50 % and 90 % intervals
+about as often as they say.
 The uncertainty layer (sd of the probability of an attack) follows by the
 delta method: ``sd_P = exp(-L) * L * sd`` for the horizon intensity ``L``.
 """
@@ -23,8 +24,8 @@ import numpy as np
 from scipy.special import ndtri
 
 MEMBER_FACTOR = 1.0  # inflation of the bootstrap members' spread
-FLOOR_SD = 0.45  # sd of log-intensity everywhere (shape and level errors the members share)
-UNSEARCHED_SD = 0.45  # extra sd where nobody walked (w = 1)
+FLOOR_SD = 0.95  # sd of log-intensity everywhere (shape and level errors the members share)
+UNSEARCHED_SD = 0.35  # extra sd where nobody walked (w = 1)
 INTERVAL_LEVELS = (0.5, 0.9)  # nominal coverage of the intervals checked
 
 
