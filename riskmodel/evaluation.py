@@ -114,12 +114,33 @@ def evaluate(
 ) -> Evaluation:
     """Fit every model up to ``train_until`` and score each on the next ``horizon_months``.
 
-    Scores against the incidents found in those months and, when the park
-    folder has a ``truth/`` folder, against every true attack, with the true
-    intensity's scores as the Bayes limit and the ratios model / limit.
-    ``settings`` maps a model name to estimator parameters overriding its
-    defaults; ``explain`` adds permutation importance and partial dependence
-    of the recommended model.
+    Scores against the incidents found in those months, effort-conditionally
+    (expected finds given the km walked) and, when the park folder has a
+    ``truth/`` folder, against every true attack, with the true intensity's
+    scores as the Bayes limit and the ratios model / limit.  ``settings`` maps
+    a model name to estimator parameters overriding its defaults; ``explain``
+    adds permutation importance and partial dependence of the recommended model.
+    """
+    out = evaluate_horizons(
+        park, train_until, (int(horizon_months),), progress, types, models, arrays, explain, settings
+    )
+    return next(iter(out.values()))
+
+
+def evaluate_horizons(
+    park,
+    train_until,
+    horizons=(1, 3, 6),
+    progress: Progress = None,
+    types=ATTACK_TYPES,
+    models=tuple(MODELS),
+    arrays: ParkArrays | None = None,
+    explain: bool = False,
+    settings: dict | None = None,
+) -> dict[int, Evaluation]:
+    """:func:`evaluate` at several horizons from one fit per model: ``{months: Evaluation}``.
+
+    Horizons past the end of the data are shortened to it (and merged).
     """
     from .explain import partial_dependence, permutation_importance
     from .truth import has_truth, read_truth  # only to score: no model reads the truth
@@ -127,36 +148,59 @@ def evaluate(
     arr = arrays or park_arrays(park, types, progress)
     n_train = arr.n_train(train_until)
     T = len(arr.periods)
-    h = min(int(horizon_months), T - n_train)
-    if h < 1:
+    hs = sorted({min(int(h), T - n_train) for h in horizons})
+    if not hs or hs[0] < 1:
         raise NotEnoughDataError(
             f"no complete month of data after {pd.Timestamp(train_until).date()} to score on "
             f"(data end {arr.periods[-1]}): choose an earlier --train-until"
         )
-    horizon = arr.periods[n_train : n_train + h]
-    mask = arr.mask
-    found = arr.counts[n_train : n_train + h].sum(axis=0).astype(np.float32)
     truth, truth_problem = None, None
     if arr.folder is not None and has_truth(arr.folder):
         try:
             truth = read_truth(arr.folder, arr.grid)
         except TruthError as exc:  # scores against found incidents still stand
             truth_problem = str(exc)
-    if truth is not None:
-        attacks = truth.attack_counts(horizon, mask.shape, arr.types)
-        limit = 1 - np.exp(-truth.intensity_sum(horizon))
-    res_found, res_truth, ratios, meta = {}, {}, {}, {"types": list(arr.types), "models": {}}
-    if truth_problem:
-        meta["truth_not_scored"] = truth_problem
-    importance, pdp, conditional, coverage = [], {}, {}, None
-    km_h = arr.km[n_train : n_train + h][:, mask]
-    found_h = arr.counts[n_train : n_train + h][:, mask]
+    fits = {}
+    importance, pdp = [], {}
     for i, name in enumerate(models):
         if progress:
             progress(0.5 + 0.45 * i / len(models), f"fitting and scoring {name}")
-        risk, _, est, table, _, m = fit_predict(arr, n_train, h, name, settings=(settings or {}).get(name))
-        log_mean, log_sd = m.pop("log_intensity", None), m.pop("log_sd", None)
-        meta["models"][name] = m
+        _, _, est, table, _, m = fit_predict(
+            arr, n_train, hs[-1], name, settings=(settings or {}).get(name), horizons=hs
+        )
+        m.pop("log_intensity", None), m.pop("log_sd", None)
+        fits[name] = (m.pop("by_horizon"), m)
+        if name == RECOMMENDED and explain and isinstance(est, EffortAwareRisk):
+            importance = permutation_importance(est, table)
+            pdp = partial_dependence(est, table, [r["feature"] for r in importance[:3]])
+    out = {}
+    for h in hs:
+        ev = _score(arr, n_train, h, fits, truth, models)
+        ev.meta.update({"types": list(arr.types), "models": {name: fits[name][1] for name in models}})
+        if truth_problem:
+            ev.meta["truth_not_scored"] = truth_problem
+        ev.park, ev.train_until = str(arr.folder) if arr.folder else "", str(pd.Timestamp(train_until).date())
+        ev.importance, ev.partial_dependence = importance, pdp
+        out[h] = ev
+    if progress:
+        progress(1.0, "evaluation done")
+    return out
+
+
+def _score(arr: ParkArrays, n_train: int, h: int, fits: dict, truth, models) -> Evaluation:
+    """Scores of every model's map for the first ``h`` held-out months."""
+    horizon = arr.periods[n_train : n_train + h]
+    mask = arr.mask
+    found = arr.counts[n_train : n_train + h].sum(axis=0).astype(np.float32)
+    km_h = arr.km[n_train : n_train + h][:, mask]
+    found_h = arr.counts[n_train : n_train + h][:, mask]
+    if truth is not None:
+        attacks = truth.attack_counts(horizon, mask.shape, arr.types)
+        limit = 1 - np.exp(-truth.intensity_sum(horizon))
+    res_found, res_truth, ratios, conditional, coverage, meta = {}, {}, {}, {}, None, {}
+    for name in models:
+        by_h, m = fits[name]
+        risk = by_h[h]["risk"]
         res_found[name] = metrics.score_all(risk[mask], found[mask], prob=risk[mask])
         # every map as an intensity over the horizon, spread evenly over its months
         lam = -np.log1p(-np.clip(risk[mask].astype(np.float64), 0.0, 1.0 - 1e-12)) / h
@@ -165,12 +209,10 @@ def evaluate(
         )
         if truth is not None:
             res_truth[name] = metrics.score_all(risk[mask], attacks[mask], prob=risk[mask])
-            if log_sd is not None and name == RECOMMENDED:
+            if "log_sd" in by_h[h] and name == RECOMMENDED:
                 w = unsearched_weight(arr.km[:n_train], mask, arr.cell_size_m, m.get("sweep_km", DETECTION_SWEEP_KM))
-                coverage = interval_coverage(log_mean[mask], log_sd[mask], truth.intensity_sum(horizon)[mask], w[mask])
-        if name == RECOMMENDED and explain and isinstance(est, EffortAwareRisk):
-            importance = permutation_importance(est, table)
-            pdp = partial_dependence(est, table, [r["feature"] for r in importance[:3]])
+                truth_h = truth.intensity_sum(horizon)[mask]
+                coverage = interval_coverage(by_h[h]["log_intensity"][mask], by_h[h]["log_sd"][mask], truth_h, w[mask])
     if truth is not None:
         res_truth["bayes_limit"] = metrics.score_all(limit[mask], attacks[mask], prob=limit[mask])
         lim = res_truth["bayes_limit"]
@@ -180,20 +222,17 @@ def evaluate(
                 k: (r[k] / lim[k] if lim[k] else float("nan")) for k in ("auc", "capture_top10pct", "ll_top10pct")
             }
         meta["behaviour"] = truth.behaviour
-    agreement = ranking_agreement(conditional, res_truth) if truth is not None else None
-    if progress:
-        progress(1.0, "evaluation done")
     return Evaluation(
-        park=str(arr.folder) if arr.folder else "",
-        train_until=str(pd.Timestamp(train_until).date()),
+        park="",
+        train_until="",
         periods=[str(p) for p in horizon],
         found=res_found,
         truth=res_truth or None,
         ratios=ratios or None,
-        importance=importance,
-        partial_dependence=pdp,
+        importance=[],
+        partial_dependence={},
         meta=meta,
         effort_conditional=conditional,
-        agreement=agreement,
+        agreement=ranking_agreement(conditional, res_truth) if truth is not None else None,
         coverage=coverage,
     )

@@ -492,7 +492,7 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         nobody walked (the trees and the square only repeat their last value).
         """
         n_bins = np.array([max(len(e), 1) for e in self.bin_edges_], np.float32)
-        z = np.nan_to_num(Xb / n_bins, nan=0.5)
+        z = np.nan_to_num(Xb / n_bins, nan=0.5).astype(np.float64)  # float64: predictions do not depend on the batch
         square = (z - 0.5) ** 2
         ext = float(self.tail_extent)
         if ext > 0:
@@ -504,7 +504,7 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
                 lo_slope = TAIL_REF / max(float(e[k] - e[0]), 1e-9)  # rank units per unit of x
                 hi_slope = TAIL_REF / max(float(e[-1] - e[-1 - k]), 1e-9)
                 tail = np.where(x > e[-1], (x - e[-1]) * hi_slope, 0.0) - np.where(x < e[0], (e[0] - x) * lo_slope, 0.0)
-                z[:, j] += np.clip(tail, -ext, ext).astype(z.dtype)
+                z[:, j] += np.clip(tail, -ext, ext)
         return np.hstack([z, square])
 
     def _profile(self, Xs, ys, cs, gs, rng) -> dict:

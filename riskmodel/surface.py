@@ -254,11 +254,16 @@ def fit_predict(
     model: str = RECOMMENDED,
     random_state: int = 0,
     settings: dict | None = None,
+    horizons: tuple[int, ...] = (),
 ):
     """Fit ``model`` on the first ``n_train`` periods; per-cell results for the next ``horizon`` periods.
 
     Returns ``(risk, uncertainty, estimator, table, forecast, meta)``, risk and
-    uncertainty as (rows, cols) arrays (NaN outside the park).
+    uncertainty as (rows, cols) arrays (NaN outside the park).  The
+    effort-aware model adds ``meta["log_intensity"]`` and ``meta["log_sd"]``
+    (arrays: callers pop them before writing the meta as JSON).  Each of
+    ``horizons`` (at most ``horizon``) adds ``meta["by_horizon"][k]``, the same
+    arrays for the first ``k`` periods, from the same fit.
     """
     if n_train < MIN_TRAIN_PERIODS:
         first = arr.periods[0] if len(arr.periods) else "?"
@@ -276,14 +281,15 @@ def fit_predict(
         meta["categorical_covariates"] = list(arr.categorical)
     t0 = time.perf_counter()
     table = fc = None
-    unc = np.full(n, np.nan)
+    no_unc = np.full(n, np.nan)
     if model == "kde":
         xy, y, n_periods = _kde_rows(arr, n_train)
         est.fit(xy, y)
-        lam = est.predict(xy) * (arr.cell_size_m / 1000.0) ** 2 * n_periods  # per cell, whole training span
-        lam = lam / n_periods * horizon
-        risk = 1 - np.exp(-lam)
+        lam = est.predict(xy) * (arr.cell_size_m / 1000.0) ** 2  # per cell and period
         meta["fit_s"] = time.perf_counter() - t0
+
+        def finish(k):
+            return 1 - np.exp(-lam * k), no_unc, {}
     else:
         args = (arr.covariates, arr.names, arr.km[sl], arr.counts[sl], arr.mask, arr.periods[sl])
         table = build_table(*args, **kw)
@@ -304,11 +310,21 @@ def fit_predict(
                 else:
                     meta["history_free_blend"] = {"skipped": "every neighbourhood was searched recently"}
             meta["fit_s"] = time.perf_counter() - t0
-            t1 = time.perf_counter()
-            members = est.predict_members(fc.X).reshape(len(est.members_), horizon, n).sum(axis=1) * mult
+            t_pred = time.perf_counter()
+            full = est.predict_members(fc.X).reshape(len(est.members_), horizon, n)
+            prior = None if free is None else free.predict_members(fc.X).reshape(len(free.members_), horizon, n)
+
+            def finish(k):
+                members = full[:, :k].sum(axis=1) * mult
+                if prior is not None:
+                    members = np.exp((1 - w) * np.log(members + 1e-12) + w * np.log(prior[:, :k].sum(axis=1) + 1e-12))
+                members = smooth_on_mask(members, arr.mask, OUTPUT_SMOOTH_KM, arr.cell_size_m)
+                lam = members.mean(axis=0)
+                log_sd = calibrated_log_sd(np.log(members + 1e-12).std(axis=0), w)
+                extra = {"log_intensity": _on_grid(np.log(lam + 1e-12), arr.mask), "log_sd": _on_grid(log_sd, arr.mask)}
+                return 1 - np.exp(-lam), probability_sd(lam, log_sd), extra  # calibrated: riskmodel.uncertainty
+
             if free is not None:
-                prior = free.predict_members(fc.X).reshape(len(free.members_), horizon, n).sum(axis=1)
-                members = np.exp((1 - w) * np.log(members + 1e-12) + w * np.log(prior + 1e-12))
                 meta["history_free_blend"] = {
                     "search_window_periods": SEARCH_WINDOW,
                     "search_sigma_km": SEARCH_SIGMA_KM,
@@ -316,15 +332,7 @@ def fit_predict(
                     "mean_weight": float(w.mean()),
                     "area_share_weight_over_half": float((w > 0.5).mean()),
                 }
-            members = smooth_on_mask(members, arr.mask, OUTPUT_SMOOTH_KM, arr.cell_size_m)
-            lam = members.mean(axis=0)
-            risk = 1 - np.exp(-lam)
-            log_sd = calibrated_log_sd(np.log(members + 1e-12).std(axis=0), w)
-            unc = probability_sd(lam, log_sd)  # calibrated: see riskmodel.uncertainty
-            meta["log_intensity"] = _on_grid(np.log(lam + 1e-12), arr.mask)  # arrays: popped by the callers
-            meta["log_sd"] = _on_grid(log_sd, arr.mask)
             meta["uncertainty"] = {"member_factor": MEMBER_FACTOR, "floor_sd": FLOOR_SD, "unsearched_sd": UNSEARCHED_SD}
-            meta["predict_s"] = time.perf_counter() - t1
             meta["sweep_km"] = float(est.sweep_km_)
             meta["sweep_profile"] = {f"{k:g}": v for k, v in est.profile_.items()}
             meta["output_smoothing_km"] = OUTPUT_SMOOTH_KM
@@ -343,13 +351,23 @@ def fit_predict(
             est.fit(table.X, table.found)
             meta["fit_s"] = time.perf_counter() - t0
             p = est.predict_proba(fc.X)[:, list(est.classes_).index(1)] if 1 in est.classes_ else np.zeros(len(fc))
-            risk = 1 - np.prod(1 - p.reshape(horizon, n), axis=0)
-    shape = arr.mask.shape
-    risk_grid = np.full(shape, np.nan, np.float32)
-    risk_grid[rr, cc] = risk
-    unc_grid = np.full(shape, np.nan, np.float32)
-    unc_grid[rr, cc] = unc
-    return risk_grid, unc_grid, est, table, fc, meta
+            p = p.reshape(horizon, n)
+
+            def finish(k):
+                return 1 - np.prod(1 - p[:k], axis=0), no_unc, {}
+
+    risk, unc, extra = finish(horizon)
+    meta.update(extra)
+    if model == "effort-aware":
+        meta["predict_s"] = time.perf_counter() - t_pred
+    if horizons:
+        meta["by_horizon"] = {}
+        for k in horizons:
+            if not 1 <= int(k) <= horizon:
+                raise RiskModelError(f"horizon {k} is outside 1-{horizon} months")
+            r, u, x = finish(int(k))
+            meta["by_horizon"][int(k)] = {"risk": _on_grid(r, arr.mask), "uncertainty": _on_grid(u, arr.mask), **x}
+    return _on_grid(risk, arr.mask), _on_grid(unc, arr.mask), est, table, fc, meta
 
 
 def _on_grid(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
