@@ -192,6 +192,7 @@ def bench_random(n: int, horizons, named: bool = True) -> bool:
                     "ec_best": agree.get("order_effort_conditional", ["?"])[0],
                     "truth_best": agree.get("order_truth", ["?"])[0], "same_best": agree.get("same_best"),
                     "tau": agree.get("kendall_tau", float("nan")),
+                    "same_dev": ev["agreement_with_truth"].get("deviance", {}).get("same_best"),
                     "cov50": cov.get("50%", float("nan")), "cov90": cov.get("90%", float("nan")),
                     "sd_u": cov.get("unsearched", {}).get("mean_log_sd", float("nan")),
                     "sd_s": cov.get("searched", {}).get("mean_log_sd", float("nan")),
@@ -208,7 +209,7 @@ def bench_random(n: int, horizons, named: bool = True) -> bool:
     ok = True
     print("\nSummary (AUC and capture as shares of the Bayes limit; worst decile = 10th percentile over parks)")
     print(f"  {'parks':7s} {'h':>2s} {'n':>3s} {'AUC mean':>9s} {'AUC worst10':>11s} {'cap mean':>9s} "
-          f"{'cap worst10':>11s} {'EC=truth best':>13s} {'tau':>5s} {'cov50':>6s} {'cov90':>6s}")  # fmt: skip
+          f"{'cap worst10':>11s} {'EC=truth best':>13s} {'(deviance)':>13s} {'tau':>5s} {'cov50':>6s} {'cov90':>6s}")  # fmt: skip
     for kind in ("random", "named"):
         for h in horizons:
             sel = [r for r in rows if r["kind"] == kind and r["h"] == h]
@@ -216,12 +217,13 @@ def bench_random(n: int, horizons, named: bool = True) -> bool:
                 continue
             mean = {k: float(np.nanmean([r[k] for r in sel])) for k in ("auc", "cap", "tau", "cov50", "cov90")}
             same = np.mean([bool(r["same_best"]) for r in sel])
+            same_dev = np.mean([bool(r.get("same_dev")) for r in sel])
             passed = mean["auc"] >= 0.95 and mean["cap"] >= 0.85
             ok &= passed
             print(
                 f"  {kind:7s} {h:2d} {len(sel):3d} {mean['auc'] * 100:8.1f}% {_decile([r['auc'] for r in sel]) * 100:10.1f}% "
                 f"{mean['cap'] * 100:8.1f}% {_decile([r['cap'] for r in sel]) * 100:10.1f}% {same * 100:12.0f}% "
-                f"{mean['tau']:5.2f} {mean['cov50'] * 100:5.0f}% {mean['cov90'] * 100:5.0f}%  "
+                f"{same_dev * 100:12.0f}% {mean['tau']:5.2f} {mean['cov50'] * 100:5.0f}% {mean['cov90'] * 100:5.0f}%  "
                 f"{'ok' if passed else 'BELOW TARGET'}",
                 flush=True,
             )

@@ -37,7 +37,8 @@ from layers.defaults import DETECTION_SWEEP_KM, detection_probability
 from . import metrics
 
 KM_TOP_FRAC = 0.10  # share of the km walked the capture and lift are measured on
-RANKED_SCORES = ("auc", "capture_top10pct_km")  # scores the agreement with the truth is judged on
+RANKED_SCORES = ("auc", "deviance", "capture_top10pct_km")  # scores the agreement with the truth is judged on
+LOWER_IS_BETTER = ("deviance",)
 
 
 def km_top_share(score: np.ndarray, km: np.ndarray, frac: float = KM_TOP_FRAC) -> np.ndarray:
@@ -120,15 +121,17 @@ def ranking_agreement(conditional: dict, truth: dict, scores=RANKED_SCORES) -> d
     """How the order of the models by effort-conditional scores agrees with their order against the truth.
 
     ``conditional`` and ``truth`` map a model name to its scores (the truth's
-    ``auc`` and ``capture_top10pct``; the conditional ``auc`` and
+    ``auc`` and ``capture_top10pct``; the conditional ``auc``, ``deviance``
+    (compared with the truth's AUC, lower is better) and
     ``capture_top10pct_km``).  Returns per score the two orders (best first),
     Kendall's tau between them and whether the best model is the same.
     """
-    truth_key = {"auc": "auc", "capture_top10pct_km": "capture_top10pct"}
+    truth_key = {"auc": "auc", "deviance": "auc", "capture_top10pct_km": "capture_top10pct"}
     models = [m for m in conditional if m in truth]
     out = {}
     for key in scores:
         a = np.array([conditional[m].get(key, np.nan) for m in models], float)
+        a = -a if key in LOWER_IS_BETTER else a
         b = np.array([truth[m].get(truth_key[key], np.nan) for m in models], float)
         ok = np.isfinite(a) & np.isfinite(b)
         if ok.sum() < 2:

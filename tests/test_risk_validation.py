@@ -73,11 +73,15 @@ def test_effort_conditional_ignores_the_maps_unit(scale, seed):
 
 
 def test_ranking_agreement():
-    cond = {"a": {"auc": 0.8, "capture_top10pct_km": 0.3}, "b": {"auc": 0.7, "capture_top10pct_km": 0.4}}
+    cond = {
+        "a": {"auc": 0.8, "deviance": 0.2, "capture_top10pct_km": 0.3},
+        "b": {"auc": 0.7, "deviance": 0.3, "capture_top10pct_km": 0.4},
+    }
     truth = {"a": {"auc": 0.9, "capture_top10pct": 0.5}, "b": {"auc": 0.6, "capture_top10pct": 0.3}}
     r = ranking_agreement(cond, truth)
     assert r["auc"]["same_best"] is True and r["auc"]["kendall_tau"] == pytest.approx(1.0)
     assert r["auc"]["order_truth"] == ["a", "b"]
+    assert r["deviance"]["same_best"] is True and r["deviance"]["order_effort_conditional"] == ["a", "b"]
     assert r["capture_top10pct_km"]["same_best"] is False and r["capture_top10pct_km"]["kendall_tau"] == -1.0
 
 
