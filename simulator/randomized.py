@@ -72,7 +72,7 @@ def _uniform(rng, lo_hi) -> float:
 
 
 def _shape(kind: str, u: np.ndarray, centre: float, width: float) -> np.ndarray:
-    """A shape on the 0-1 quantile scale ``u``, about zero mean-free, amplitude ~1."""
+    """A shape on the quantile scale ``u`` (0 and 1 at the 10th and 90th percentiles), centred near 0, amplitude ~1."""
     if kind == "linear":
         return u - 0.5
     if kind == "threshold":
@@ -90,7 +90,7 @@ class RandomProcess:
     land : simulator.landscape.Landscape
         The park.
     rng : numpy.random.Generator
-        Source of every draw (at construction and in :meth:`pattern`: none).
+        Source of every draw; all are made here (:meth:`pattern` draws nothing).
     months : numpy.ndarray of int
         Calendar month (1-12) of every period.
     """
