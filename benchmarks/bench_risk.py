@@ -216,8 +216,9 @@ def bench_random(n: int, horizons, named: bool = True) -> bool:
             if not sel:
                 continue
             mean = {k: float(np.nanmean([r[k] for r in sel])) for k in ("auc", "cap", "tau", "cov50", "cov90")}
-            same = np.mean([bool(r["same_best"]) for r in sel])
-            same_dev = np.mean([bool(r.get("same_dev")) for r in sel])
+            # parks whose held-out months had no find have no effort-conditional order: left out of the share
+            same = np.mean([r["same_best"] for r in sel if r["same_best"] is not None] or [np.nan])
+            same_dev = np.mean([r["same_dev"] for r in sel if r.get("same_dev") is not None] or [np.nan])
             passed = mean["auc"] >= 0.95 and mean["cap"] >= 0.85
             ok &= passed
             print(
