@@ -399,6 +399,8 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         searched = np.flatnonzero(coverage > 1e-6)  # a metre or so walked: no information below
         if len(searched) == 0:
             raise ValueError("no row has patrol effort (coverage > 0): nothing can be learned about attacks")
+        if y[searched].sum() == 0:
+            raise ValueError("no incident was found where rangers walked: nothing to learn the attack intensity from")
         groups = np.arange(len(y)) if groups is None else np.asarray(groups)
         if periods is not None and len(periods) != len(y):
             raise ValueError(f"periods has {len(periods)} values for {len(y)} rows")
@@ -429,6 +431,13 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
             rows = np.flatnonzero(mult > 0)
             if len(rows) > self.max_rows:
                 rows = rng.choice(rows, self.max_rows, replace=False)
+            if ys[rows].sum() == 0:  # a resample without a find (very few finds): this member takes every row
+                mult = np.ones(len(ys))
+                rows = (
+                    np.arange(len(ys))
+                    if len(ys) <= self.max_rows
+                    else rng.choice(len(ys), self.max_rows, replace=False)
+                )
             reg = HistGradientBoostingRegressor(**_poisson_params(self), random_state=int(rng.integers(2**31)))
             reg.fit(Xs[rows], ys[rows] / d[rows], sample_weight=d[rows] * mult[rows])
             self.members_.append(reg)

@@ -300,6 +300,11 @@ def fit_predict(
                     f"no patrol effort in the {n_train} training months: the effort-aware model needs GPS tracks "
                     "(layers.patrols in park.toml) overlapping the incident records; or use --model kde"
                 )
+            if table.y[table.X["coverage"].to_numpy() > 0].sum() == 0:
+                raise NotEnoughDataError(
+                    f"no incident of the chosen types was found on patrol in the {n_train} training months: the "
+                    "effort-aware model has nothing to learn from; choose a later --train-until or more --types"
+                )
             est.fit(table.X, table.y, groups=table.cell, periods=table.t)
             mult = _residual_multiplier(est, table, arr, n_train) if SHRINK else np.ones(n)
             free = None

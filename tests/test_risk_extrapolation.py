@@ -61,3 +61,24 @@ def test_flat_tails_do_not_extrapolate():
     cols = np.indices(lam.shape)[1]
     far, near = ~west & (cols >= 30), ~west & (cols < 30)
     assert risk[far].mean() < 1.3 * risk[near].mean()
+
+
+def test_a_park_without_any_find_gets_a_clear_message():
+    from riskmodel.errors import NotEnoughDataError
+
+    arr, _, _ = _beyond_the_searched_range(0, months=8)
+    arr.counts[:] = 0
+    with pytest.raises(NotEnoughDataError, match="no incident of the chosen types was found on patrol"):
+        S.fit_predict(arr, len(arr.periods), 1)
+
+
+def test_a_bootstrap_resample_without_a_find_still_fits():
+    from riskmodel.models import EffortAwareRisk
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.random(400), rng.random(400)])  # coverage, one predictor
+    y = np.zeros(400)
+    y[7] = 1  # a single find: most resamples over cells miss it
+    est = EffortAwareRisk(coverage_column=0, exclude_columns=(), n_members=6, max_iter=5, min_samples_leaf=20)
+    est.fit(X, y, groups=np.arange(400))
+    assert len(est.members_) == 6 and np.isfinite(est.predict(X)).all()
