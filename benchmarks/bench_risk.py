@@ -288,6 +288,7 @@ def main() -> int:
     p.add_argument("--random", type=int, default=0, metavar="N", help="score N random parks (and the named ones)")
     p.add_argument("--horizons", default=",".join(map(str, HORIZONS)), help="horizons of --random (months)")
     p.add_argument("--no-named", action="store_true", help="--random without the named behaviours' parks")
+    p.add_argument("--named-only", action="store_true", help="only the named behaviours' parks of --random")
     p.add_argument("--first-seed", type=int, default=1, help="seed of the first random park (default 1)")
     p.add_argument("--calibrate", type=int, default=0, metavar="N", help="fit the uncertainty constants on N parks")
     args = p.parse_args()
@@ -295,7 +296,7 @@ def main() -> int:
     if args.calibrate:
         calibrate(args.calibrate)
         return 0
-    if args.random:
+    if args.random or args.named_only:
         hs = [int(h) for h in args.horizons.split(",") if h]
         ok &= bench_random(args.random, hs, named=not args.no_named, first_seed=args.first_seed)
     if not args.skip_scale:
