@@ -206,3 +206,16 @@ register_behaviour("mixed", Behaviour(
     "A blend of the four, weighted 30 % bushmeat, 30 % ivory, 15 % displacement and 25 % hotspot.",
     blend=MIX,
 ))  # fmt: skip
+
+
+def random_pattern(p: PoacherProcess, t: int, effort: np.ndarray):
+    """The pattern of a process drawn at random per seed (``p.random``, a :class:`simulator.randomized.RandomProcess`)."""
+    return p.random.pattern(t, effort)
+
+
+register_behaviour("random", Behaviour(
+    "A process drawn at random per seed (simulator.randomized): which covariates matter, with what sign, "
+    "shape and strength; an interaction; deterrence by recent patrols; unmapped access routes; moving hot "
+    "spots; the detection rate; posts near or far from the risk.  The draws are in truth/truth.json.",
+    random_pattern,
+))  # fmt: skip

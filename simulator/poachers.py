@@ -22,12 +22,14 @@ import numpy as np
 import shapely
 from scipy import ndimage
 
-from layers.defaults import ATTACK_TYPES, detection_probability
+from layers.defaults import ATTACK_TYPES, DETECTION_SWEEP_KM, detection_probability
 
 from .behaviours import BEHAVIOURS
 from .errors import SettingsError
 from .landscape import Landscape
+from .randomized import RandomProcess
 
+NAMED_BEHAVIOURS = ("bushmeat", "ivory", "displacement", "hotspot", "mixed")  # fixed recipes
 ANNUAL_ATTACKS_PER_KM2 = 0.9  # expected attacks per km2 per year, park-wide mean
 FLOOR = 0.04  # share of the intensity spread evenly over the park
 
@@ -77,7 +79,12 @@ class PoacherProcess:
         self.c = c
         self.el = self.norm(c["elephant"])
         self.rh = self.norm(c["rhino"])
-        self.state = {name: b.setup(self) for name, b in BEHAVIOURS.items() if b.setup is not None}
+        # a random park draws its recipe from its own child generator, and no named behaviour's set-up
+        self.state = (
+            {} if behaviour == "random" else {n: b.setup(self) for n, b in BEHAVIOURS.items() if b.setup is not None}
+        )
+        self.random = RandomProcess(land, rng.spawn(1)[0], self.months) if behaviour == "random" else None
+        self.sweep_km = self.random.sweep_km if self.random is not None else DETECTION_SWEEP_KM
 
     # --- for the behaviours' patterns -------------------------------------------------
     def norm(self, a: np.ndarray) -> np.ndarray:
@@ -146,7 +153,7 @@ class PoacherProcess:
         else:
             x[out] = x0 + (c[out] + 0.5) * grid.cell_size
             y[out] = y0 - (r[out] + 0.5) * grid.cell_size
-        p = detection_probability(km.ravel()[cell], self.cell_area)
+        p = detection_probability(km.ravel()[cell], self.cell_area, self.sweep_km)
         found = rng.uniform(size=cell.size) < p
         month_len = n_days * 86400
         t = month_start_s + (rng.uniform(size=cell.size) * month_len).astype(np.int64)
