@@ -35,67 +35,28 @@ from layers.defaults import (
 )
 
 from .cost import CostSurface, travel_cost_for_park
-from .errors import PatrolsError
+from .defaults import DEFAULT_EXPLORE, MAX_DAY_HOURS
+from .errors import PatrolsError, UnreachableError
+from .explore import exploration_bonus
 from .graph import PostGraph
+from .greedy import greedy_route, route_length
+from .limits import within_limits
 from .route import Patrol, Plan, Waypoint
+from .smooth import smooth_path
+
+__all__ = [
+    "GreedyPlanner",
+    "OrienteeringPlanner",
+    "Planner",
+    "RandomisedPlanner",
+    "greedy_route",
+    "plan_effort",
+    "plan_patrols",
+    "patrol_effort",
+    "route_length",
+]
 
 Progress = Callable[[float, str], None] | None
-
-
-# --------------------------------------------------------------------------- route kernels
-
-
-def route_length(dist: np.ndarray, stops) -> float:
-    """Length of the closed route ``0 -> stops -> 0`` over ``dist``."""
-    seq = [0, *stops, 0]
-    return float(sum(dist[a, b] for a, b in zip(seq[:-1], seq[1:])))
-
-
-def greedy_route(dist: np.ndarray, scores: np.ndarray, budget: float) -> list[int]:
-    """Closed route from node 0 by cheapest-ratio insertion, shortened by 2-opt after each insertion.
-
-    Returns the visited nodes in order, without node 0.
-    """
-    n = len(scores)
-    route: list[int] = []
-    free = set(range(1, n))
-    length = 0.0
-    while free:
-        seq = [0, *route, 0]
-        best = None
-        for v in free:
-            if scores[v] <= 0:
-                continue
-            extra = dist[seq[:-1], v] + dist[v, seq[1:]] - dist[seq[:-1], seq[1:]]
-            i = int(np.argmin(extra))
-            if length + extra[i] > budget + 1e-9:
-                continue
-            ratio = scores[v] / max(extra[i], 1e-9)
-            if best is None or ratio > best[0]:
-                best = (ratio, v, i, extra[i])
-        if best is None:
-            break
-        _, v, i, _ = best
-        route.insert(i, v)
-        free.discard(v)
-        route = _two_opt(dist, route)
-        length = route_length(dist, route)
-    return route
-
-
-def _two_opt(dist: np.ndarray, route: list[int]) -> list[int]:
-    improved = True
-    while improved and len(route) > 2:
-        improved = False
-        seq = [0, *route, 0]
-        for i in range(1, len(seq) - 2):
-            for j in range(i + 1, len(seq) - 1):
-                new = seq[:i] + seq[i : j + 1][::-1] + seq[j + 1 :]
-                if route_length(dist, new[1:-1]) < route_length(dist, seq[1:-1]) - 1e-9:
-                    seq = new
-                    improved = True
-        route = seq[1:-1]
-    return route
 
 
 # --------------------------------------------------------------------------- the core
@@ -157,21 +118,20 @@ class Planner:
         sweep_km: float = DETECTION_SWEEP_KM,
         progress: Progress = None,
         patrol_days: int = 1,
+        max_hours: float = MAX_DAY_HOURS,
+        bonus: np.ndarray | None = None,
     ) -> Plan:
         """Plan ``days`` days of ``teams`` patrols from each post; see :func:`plan_patrols`.
 
         ``budget`` is per day; a patrol lasts ``patrol_days`` days (camping
-        out between them) with ``budget * patrol_days`` in all.
+        out between them) with ``budget * patrol_days`` in all, and at most
+        ``max_hours * patrol_days`` hours of travel.  ``bonus`` (a grid array)
+        is added to the reward for choosing routes only: the plan's expected
+        figures count ``reward`` alone.
         """
         grid = cost.grid
-        reward = np.asarray(reward, dtype=float)
-        if reward.shape != grid.shape:
-            raise PatrolsError(
-                f"the reward raster has shape {reward.shape}, the park grid {grid.shape}; "
-                "resample it onto the park grid first (the plan command does this for a GeoTIFF)"
-            )
-        reward = np.nan_to_num(reward, nan=0.0)
-        reward = np.clip(reward, 0.0, None)
+        reward = self._grid_array(reward, grid, "reward")
+        target = reward if bonus is None else reward + self._grid_array(bonus, grid, "exploration bonus")
         area = grid.cell_area_km2
         rate = sweep_km / area  # detection: 1 - exp(-rate * km)
         pass_km = grid.cell_size / 1000.0
@@ -190,17 +150,40 @@ class Planner:
                 if (name, n_days) not in graphs:
                     graphs[name, n_days] = PostGraph(cost, name, xy, budget * n_days, unit)
                 graph = graphs[name, n_days]
+                hour_budget = graph.hours_left(max_hours * n_days)
+                if unit == "hours":
+                    hour_budget = min(hour_budget, graph.budget)
+                if hour_budget <= 0:
+                    raise UnreachableError(
+                        f"post {name!r} is {graph.lead_m:.0f} m from passable ground, more than half the "
+                        f"hours limit of {max_hours * n_days:g} h; raise the limit or move the post"
+                    )
+                walked = np.zeros(grid.shape)  # cells the post's teams walk this day
                 for team in range(1, teams + 1):
-                    remaining = reward * np.exp(-rate * effort)
-                    if team == 1:  # legs are drawn once per post and day, shared by its teams
-                        graph.set_value(remaining, self.path_bias)
+                    remaining = target * np.exp(-rate * effort)
+                    # the first team's legs run through what is worth patrolling; later teams also keep
+                    # away from the cells the post's other teams walk that day
+                    graph.set_value(remaining, self.path_bias, avoid=walked if team > 1 else None)
                     cells, scores = graph.candidates(remaining * p_pass, self.candidates, self.spacing)
                     nodes = np.vstack([np.asarray(graph.cell)[None], cells])
-                    dist = graph.distances(cells)
-                    order = self.choose(dist, np.concatenate([[0.0], scores]), graph.budget, rng) if len(cells) else []
+                    order: list[int] = []
+                    if len(cells):
+                        dist, hours = graph.matrices(cells)
+                        node_scores = np.concatenate([[0.0], scores])
+                        order = self.choose(dist, node_scores, graph.budget, rng)
+                        order = within_limits(
+                            order,
+                            dist,
+                            hours,
+                            node_scores,
+                            graph.budget,
+                            hour_budget,
+                            solve=lambda m, sc, b: self.choose(m, sc, b, rng),
+                        )
                     patrol, km_cells = self._patrol(graph, nodes, order, scores, date, team, cost, n_days)
                     before = detection_probability(effort, area, sweep_km)
                     effort += km_cells
+                    walked = np.maximum(walked, (km_cells > 0).astype(float))
                     gain = reward * (detection_probability(effort, area, sweep_km) - before)
                     patrol.expected_risk = float(gain.sum())
                     patrols.append(patrol)
@@ -211,16 +194,33 @@ class Planner:
         plan.total_risk = float((reward * detection_probability(effort, area, sweep_km)).sum())
         plan.best_risk = plan.total_risk
         plan.settings["strategy"] = self.name
+        plan.settings["max_hours"] = float(max_hours)
         return plan
+
+    @staticmethod
+    def _grid_array(values, grid, what: str) -> np.ndarray:
+        values = np.asarray(values, dtype=float)
+        if values.shape != grid.shape:
+            raise PatrolsError(
+                f"the {what} raster has shape {values.shape}, the park grid {grid.shape}; "
+                "resample it onto the park grid first (the plan command does this for a GeoTIFF)"
+            )
+        return np.clip(np.nan_to_num(values, nan=0.0), 0.0, None)
 
     def _patrol(self, graph: PostGraph, nodes, order, scores, date, team, cost, n_days=1) -> tuple[Patrol, np.ndarray]:
         """Build the :class:`Patrol` of a route, and the km it walks in each cell."""
         grid = cost.grid
-        cells, metres, seconds = graph.expand(nodes, order)
+        cells, metres, seconds, stops = graph.expand(nodes, order)
         cx, cy = grid.xy(cells[:, 0], cells[:, 1])
         xy = np.column_stack([cx, cy])
         post = np.asarray(graph.xy)[None]
-        path_xy = np.vstack([post, xy, post])
+        fixed = np.zeros(len(xy) + 2, dtype=bool)
+        fixed[stops + 1] = True  # the waypoints stay on the cells the route was searched through
+        path_xy = smooth_path(np.vstack([post, xy, post]), cost, fixed)
+        drawn_m = float(np.hypot(*np.diff(path_xy, axis=0).T).sum())
+        grid_m = metres + 2 * graph.lead_m
+        # the drawn route is a little shorter than the cell-by-cell one: at the same pace
+        pace = drawn_m / grid_m if grid_m > 0 else 1.0
         elevation = None
         if cost.elevation is not None:
             elev = cost.elevation[cells[:, 0], cells[:, 1]].astype(float)
@@ -252,8 +252,8 @@ class Planner:
             waypoints=waypoints,
             cells=cells,
             elevation_m=elevation,
-            length_km=(metres + 2 * graph.lead_m) / 1000.0,
-            hours=(seconds + 2 * graph.lead_s) / 3600.0,
+            length_km=drawn_m / 1000.0,
+            hours=pace * (seconds + 2 * graph.lead_s) / 3600.0,
         )
         return patrol, patrol_effort(patrol, grid)
 
@@ -413,6 +413,9 @@ def plan_patrols(
     cost: CostSurface | None = None,
     sweep_km: float = DETECTION_SWEEP_KM,
     patrol_days: int = 1,
+    max_hours: float = MAX_DAY_HOURS,
+    explore: float = DEFAULT_EXPLORE,
+    uncertainty: np.ndarray | None = None,
 ) -> Plan:
     """Plan the patrols of a period from the park's posts.
 
@@ -452,6 +455,18 @@ def plan_patrols(
         Days each patrol lasts, camping out between them (1: day patrols).
         Longer patrols reach ground further from the posts; camps are
         waypoints of kind ``"camp"``.
+    max_hours : float
+        Longest travel time of a patrol per day, in hours on the cost surface
+        (default :data:`patrols.defaults.MAX_DAY_HOURS`, what daylight allows):
+        no patrol is planned longer, whatever its km budget.
+    explore : float, >= 0
+        Weight of learning against expected finds: routes are chosen on
+        ``reward + explore * uncertainty`` (an upper-confidence bound, see
+        :func:`patrols.explore.exploration_bonus`); 0 plans for expected
+        finds only.  The plan's figures count ``reward`` alone.
+    uncertainty : (R, C) array, optional
+        The risk surface's uncertainty layer (``RiskSurface.uncertainty``);
+        needed when ``explore`` > 0.
 
     Returns
     -------
@@ -470,6 +485,9 @@ def plan_patrols(
         raise PatrolsError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
     if not 0.0 <= randomness <= 1.0:
         raise PatrolsError(f"randomness must be between 0 and 1, got {randomness:g}")
+    if not max_hours > 0:
+        raise PatrolsError(f"the hours limit of a patrol day must be positive, got {max_hours:g}")
+    bonus = exploration_bonus(reward, uncertainty, explore)
     start = dt.date.fromisoformat(start) if isinstance(start, str) else start
     if isinstance(start, dt.datetime):
         start = start.date()
@@ -492,6 +510,8 @@ def plan_patrols(
         park_name=name,
         sweep_km=sweep_km,
         patrol_days=int(patrol_days),
+        max_hours=float(max_hours),
+        bonus=bonus,
     )
     base_cls = STRATEGIES[strategy]
 
@@ -534,6 +554,8 @@ def plan_patrols(
             "strategy": strategy if randomness == 0 or used == 0 else f"randomised {strategy}",
             "cell_size_m": cost.grid.cell_size,
             "sweep_km": sweep_km,
+            "max_hours": float(max_hours),
+            "explore": float(explore),
         }
     )
     if progress is not None:
