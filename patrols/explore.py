@@ -3,10 +3,14 @@
 A plan that only chases expected finds sends rangers where the model is
 already confident, and never learns where it is not.  With ``explore`` > 0
 the planner chooses routes on an upper-confidence reward,
-``risk + explore * uncertainty``, where ``uncertainty`` is the risk
-surface's spread (``RiskSurface.uncertainty``, the standard deviation of the
-probability that a cell is attacked across the model's bootstrap members),
-which is highest where nobody has looked for a long time.
+``risk + explore * uncertainty``.  :func:`learning_value` gives that
+uncertainty from a risk surface: the spread of its estimate
+(``RiskSurface.uncertainty``, the standard deviation of the probability
+that a cell is attacked across the model's bootstrap members) plus, where
+nobody has searched recently (``RiskSurface.unsearched``, 1 where nobody
+walked in 12 months), the risk itself: there the map rests on no finds at
+all, so its error may be as large as the estimate.  ``explore`` 1 thus
+about doubles the value of ground nobody has searched.
 """
 
 from __future__ import annotations
@@ -14,6 +18,23 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import PatrolsError
+
+
+def learning_value(
+    risk: np.ndarray, uncertainty: np.ndarray | None, unsearched: np.ndarray | None = None
+) -> np.ndarray:
+    """What is not known about each cell's risk: ``uncertainty + risk * unsearched`` (NaN read as 0).
+
+    >>> learning_value(np.array([0.2, 0.4]), np.array([0.01, 0.02]), np.array([1.0, 0.0])).round(3).tolist()
+    [0.21, 0.02]
+    """
+    risk = np.clip(np.nan_to_num(np.asarray(risk, dtype=float), nan=0.0), 0.0, None)
+    value = np.zeros(risk.shape)
+    if uncertainty is not None:
+        value += np.clip(np.nan_to_num(np.asarray(uncertainty, dtype=float), nan=0.0), 0.0, None)
+    if unsearched is not None:
+        value += risk * np.clip(np.nan_to_num(np.asarray(unsearched, dtype=float), nan=0.0), 0.0, 1.0)
+    return value
 
 
 def exploration_bonus(reward: np.ndarray, uncertainty: np.ndarray | None, explore: float) -> np.ndarray | None:
@@ -37,8 +58,9 @@ def exploration_bonus(reward: np.ndarray, uncertainty: np.ndarray | None, explor
         return None
     if uncertainty is None:
         raise PatrolsError(
-            "explore > 0 needs the risk surface's uncertainty layer (pass uncertainty=RiskSurface.uncertainty, "
-            "or keep the <risk>_uncertainty.tif written beside the risk raster)"
+            "explore > 0 needs the risk surface's uncertainty (pass uncertainty=learning_value(risk, "
+            "RiskSurface.uncertainty, RiskSurface.unsearched), or keep the <risk>_uncertainty.tif written "
+            "beside the risk raster)"
         )
     uncertainty = np.asarray(uncertainty, dtype=float)
     if uncertainty.shape != np.shape(reward):

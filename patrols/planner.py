@@ -53,6 +53,7 @@ __all__ = [
     "plan_effort",
     "plan_patrols",
     "patrol_effort",
+    "post_locations",
     "route_length",
 ]
 
@@ -155,8 +156,9 @@ class Planner:
                     hour_budget = min(hour_budget, graph.budget)
                 if hour_budget <= 0:
                     raise UnreachableError(
-                        f"post {name!r} is {graph.lead_m:.0f} m from passable ground, more than half the "
-                        f"hours limit of {max_hours * n_days:g} h; raise the limit or move the post"
+                        f"post {name!r} needs {2 * graph.lead_s / 3600:.1f} h to reach the centre of its cell and "
+                        f"back ({graph.lead_m:.0f} m over slow ground such as a river), more than the hours limit "
+                        f"of {max_hours * n_days:g} h; raise the limit or move the post"
                     )
                 walked = np.zeros(grid.shape)  # cells the post's teams walk this day
                 for team in range(1, teams + 1):
@@ -216,10 +218,13 @@ class Planner:
         post = np.asarray(graph.xy)[None]
         fixed = np.zeros(len(xy) + 2, dtype=bool)
         fixed[stops + 1] = True  # the waypoints stay on the cells the route was searched through
-        path_xy = smooth_path(np.vstack([post, xy, post]), cost, fixed)
+        stepped = np.vstack([post, xy, post])
+        path_xy = smooth_path(stepped, cost, fixed)
         drawn_m = float(np.hypot(*np.diff(path_xy, axis=0).T).sum())
-        grid_m = metres + 2 * graph.lead_m
-        # the drawn route is a little shorter than the cell-by-cell one: at the same pace
+        grid_m = float(np.hypot(*np.diff(stepped, axis=0).T).sum())
+        if drawn_m > grid_m:  # smoothing never lengthens a route beyond its budget
+            path_xy, drawn_m = stepped, grid_m
+        # the drawn route is a little shorter than the cell-by-cell one: walked at the same pace
         pace = drawn_m / grid_m if grid_m > 0 else 1.0
         elevation = None
         if cost.elevation is not None:
@@ -465,8 +470,9 @@ def plan_patrols(
         :func:`patrols.explore.exploration_bonus`); 0 plans for expected
         finds only.  The plan's figures count ``reward`` alone.
     uncertainty : (R, C) array, optional
-        The risk surface's uncertainty layer (``RiskSurface.uncertainty``);
-        needed when ``explore`` > 0.
+        What is not known of the risk, in its units, e.g.
+        :func:`patrols.explore.learning_value` of a risk surface; needed
+        when ``explore`` > 0.
 
     Returns
     -------
@@ -491,7 +497,7 @@ def plan_patrols(
     start = dt.date.fromisoformat(start) if isinstance(start, str) else start
     if isinstance(start, dt.datetime):
         start = start.date()
-    post_xy = _post_locations(park, posts)
+    post_xy = post_locations(park, posts)
     if cost is None:
         cost = travel_cost_for_park(park, kind)
     elif cost.kind != kind:
@@ -563,7 +569,7 @@ def plan_patrols(
     return plan
 
 
-def _post_locations(park, names: list[str] | None) -> dict[str, tuple[float, float]]:
+def post_locations(park, names: list[str] | None) -> dict[str, tuple[float, float]]:
     """``{name: (x, y)}`` of the chosen posts, in the park CRS."""
     gdf = getattr(park, "posts", None)
     if gdf is None or len(gdf) == 0:

@@ -16,6 +16,8 @@ import streamlit as st
 
 from layers.defaults import DEFAULT_PATROL_KM, DEFAULT_TEAMS_PER_POST
 from patrols import export
+from patrols.defaults import DEFAULT_EXPLORE
+from patrols.explore import learning_value
 from patrols.planner import plan_patrols
 from ui import common, maps, riskview
 
@@ -62,6 +64,16 @@ with st.sidebar:
     )
     randomness = st.slider(
         "Unpredictability (0 = best routes, 1 = most random)", 0.0, 1.0, 0.0, 0.1, key="plan_randomness"
+    )
+    explore = st.slider(
+        "Exploration (0 = expected finds only)",
+        0.0,
+        3.0,
+        float(DEFAULT_EXPLORE),
+        0.25,
+        key="plan_explore",
+        help="Weight of finding out: routes also go where the risk map is uncertain, mostly ground nobody has "
+        "searched for a year (1 about doubles its value). The plan's expected finds count the risk alone.",
     )
     seed = st.number_input("Random seed", 0, 10_000, 0, key="plan_seed")
 
@@ -112,6 +124,10 @@ if st.button("Plan patrols", type="primary", disabled=not posts, key="plan_go"):
                 randomness=float(randomness),
                 seed=int(seed),
                 progress=common.progress_callback(bar),
+                explore=float(explore),
+                uncertainty=learning_value(
+                    chosen["surface"].risk, chosen["surface"].uncertainty, chosen["surface"].unsearched
+                ),
             ),
             "The plan could not be made",
         )
