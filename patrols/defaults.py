@@ -24,3 +24,7 @@ SMOOTH_MAX_SLOWDOWN = 1.05
 # Exploration: the planning reward is risk + explore * uncertainty (an upper-confidence bound);
 # 0 plans for expected finds only.
 DEFAULT_EXPLORE = 0.0
+
+# Share of each patrol's km (or hours) kept from the route search and spent as search loops in the
+# route's best cells (patrols.loops); 0 spends it all on reaching waypoints.
+LOOP_SHARE = 0.0

@@ -35,14 +35,16 @@ from layers.defaults import (
 )
 
 from .cost import CostSurface, travel_cost_for_park
-from .defaults import DEFAULT_EXPLORE, MAX_DAY_HOURS
+from .defaults import DEFAULT_EXPLORE, LOOP_SHARE, MAX_DAY_HOURS, TEAM_OVERLAP_PENALTY
 from .errors import PatrolsError, UnreachableError
 from .explore import exploration_bonus
 from .graph import PostGraph
 from .greedy import greedy_route, route_length
 from .limits import within_limits
+from .loops import add_search_loops, draw_loops
 from .route import Patrol, Plan, Waypoint
 from .smooth import smooth_path
+from .walked import patrol_effort, plan_effort
 
 __all__ = [
     "GreedyPlanner",
@@ -80,6 +82,9 @@ class Planner:
         (plans are reproducible for a given seed).
     op_time_s : float
         Safety time limit of one route search, in seconds.
+    loop_share : float in [0, 1)
+        Share of each patrol's budget kept from the route search for search
+        loops in the route's best cells (see :mod:`patrols.loops`).
     """
 
     name = "base"
@@ -91,7 +96,9 @@ class Planner:
         path_bias: float = 0.8,
         op_stall: int = 10,
         op_time_s: float = 1.0,
+        loop_share: float = LOOP_SHARE,
     ):
+        self.loop_share = float(loop_share)
         self.candidates = candidates
         self.path_bias = path_bias
         self.spacing = spacing
@@ -163,26 +170,30 @@ class Planner:
                 walked = np.zeros(grid.shape)  # cells the post's teams walk this day
                 for team in range(1, teams + 1):
                     remaining = target * np.exp(-rate * effort)
-                    # the first team's legs run through what is worth patrolling; later teams also keep
-                    # away from the cells the post's other teams walk that day
-                    graph.set_value(remaining, self.path_bias, avoid=walked if team > 1 else None)
-                    cells, scores = graph.candidates(remaining * p_pass, self.candidates, self.spacing)
+                    # the first team's legs run through what is worth patrolling; later teams keep away from
+                    # the cells the post's other teams walk that day (dearer to cross, worth less as waypoints)
+                    apart = remaining / (1.0 + TEAM_OVERLAP_PENALTY * walked) if team > 1 else remaining
+                    graph.set_value(apart, self.path_bias, avoid=walked if team > 1 else None)
+                    cells, scores = graph.candidates(apart * p_pass, self.candidates, self.spacing)
                     nodes = np.vstack([np.asarray(graph.cell)[None], cells])
                     order: list[int] = []
                     if len(cells):
                         dist, hours = graph.matrices(cells)
                         node_scores = np.concatenate([[0.0], scores])
-                        order = self.choose(dist, node_scores, graph.budget, rng)
+                        # a share of the budget is kept for search loops in the route's best cells
+                        route_budget = graph.budget * (1.0 - self.loop_share)
+                        order = self.choose(dist, node_scores, route_budget, rng)
                         order = within_limits(
                             order,
                             dist,
                             hours,
                             node_scores,
-                            graph.budget,
-                            hour_budget,
+                            route_budget,
+                            hour_budget * (1.0 - self.loop_share),
                             solve=lambda m, sc, b: self.choose(m, sc, b, rng),
                         )
-                    patrol, km_cells = self._patrol(graph, nodes, order, scores, date, team, cost, n_days)
+                    looping = (remaining, effort, rate, hour_budget)
+                    patrol, km_cells = self._patrol(graph, nodes, order, scores, date, team, cost, n_days, looping)
                     before = detection_probability(effort, area, sweep_km)
                     effort += km_cells
                     walked = np.maximum(walked, (km_cells > 0).astype(float))
@@ -209,15 +220,28 @@ class Planner:
             )
         return np.clip(np.nan_to_num(values, nan=0.0), 0.0, None)
 
-    def _patrol(self, graph: PostGraph, nodes, order, scores, date, team, cost, n_days=1) -> tuple[Patrol, np.ndarray]:
-        """Build the :class:`Patrol` of a route, and the km it walks in each cell."""
+    def _patrol(
+        self, graph: PostGraph, nodes, order, scores, date, team, cost, n_days=1, looping=None
+    ) -> tuple[Patrol, np.ndarray]:
+        """Build the :class:`Patrol` of a route, and the km it walks in each cell.
+
+        ``looping`` is ``(value, effort, rate, hour_budget)``: the km and hours the route leaves
+        unused are spent as search loops in its best cells (:func:`patrols.loops.search_loops`).
+        """
         grid = cost.grid
         cells, metres, seconds, stops = graph.expand(nodes, order)
+        fixed_cells = np.zeros(len(cells), dtype=bool)
+        fixed_cells[stops] = True  # the waypoints stay on the cells the route was searched through
+        if looping is not None and len(order):
+            value, _, rate, hour_budget = looping  # value: the reward left after the plan's effort so far
+            cells, metres, seconds, fixed_cells = add_search_loops(
+                graph, cost, cells, metres, seconds, fixed_cells, value, rate, hour_budget
+            )
         cx, cy = grid.xy(cells[:, 0], cells[:, 1])
         xy = np.column_stack([cx, cy])
+        xy = draw_loops(xy, cells, grid.cell_size)  # loop vertices offset from their cell's centre
         post = np.asarray(graph.xy)[None]
-        fixed = np.zeros(len(xy) + 2, dtype=bool)
-        fixed[stops + 1] = True  # the waypoints stay on the cells the route was searched through
+        fixed = np.concatenate([[True], fixed_cells, [True]])
         stepped = np.vstack([post, xy, post])
         path_xy = smooth_path(stepped, cost, fixed)
         drawn_m = float(np.hypot(*np.diff(path_xy, axis=0).T).sum())
@@ -261,28 +285,6 @@ class Planner:
             hours=pace * (seconds + 2 * graph.lead_s) / 3600.0,
         )
         return patrol, patrol_effort(patrol, grid)
-
-
-def patrol_effort(patrol: Patrol, grid) -> np.ndarray:
-    """km a patrol walks in each cell of ``grid``: each leg of ``path_xy`` counts half in the cell of either end."""
-    xy = np.asarray(patrol.path_xy, dtype=float)
-    km = np.zeros(grid.shape)
-    if len(xy) < 2:
-        return km
-    rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
-    step = np.hypot(*np.diff(xy, axis=0).T) / 1000.0
-    for r, c in ((rows[:-1], cols[:-1]), (rows[1:], cols[1:])):
-        on = r >= 0
-        np.add.at(km, (r[on], c[on]), step[on] / 2)
-    return km
-
-
-def plan_effort(plan: Plan, grid) -> np.ndarray:
-    """km walked per cell by every patrol of a plan: ``(rows, cols)``."""
-    total = np.zeros(grid.shape)
-    for patrol in plan.patrols:
-        total += patrol_effort(patrol, grid)
-    return total
 
 
 def _camps(path_xy: np.ndarray, n_days: int) -> list[Waypoint]:
