@@ -161,3 +161,23 @@ def test_two_teams_of_a_post_share_little_of_their_routes(seed, rows, cols, km):
         a, b = plan.patrols[2 * day : 2 * day + 2]
         assert a.date == b.date and a.team == 1 and b.team == 2
         assert shared_share(a, b, a.cells[0]) <= 0.25
+
+
+def test_plan_command_explores_from_the_uncertainty_beside_the_risk(tmp_path, capsys):
+    from layers.park import load_park
+    from patrols.cli import main
+    from tests.parkfiles import make_park as write_park
+
+    folder = write_park(tmp_path / "park")
+    park = load_park(folder)
+    rng = np.random.default_rng(2)
+    risk_path = park.grid.write_geotiff(tmp_path / "risk.tif", rng.random(park.grid.shape))
+    args = ["plan", str(folder), "--risk", str(risk_path), "--start", "2024-05-01", "--days", "1", "--teams", "1"]
+    args += ["--km", "6", "--explore", "1", "--max-hours", "3", "--out", str(tmp_path / "plan")]
+    assert main(args) == 2  # no uncertainty raster yet: a clear message, no traceback
+    assert "_uncertainty.tif" in capsys.readouterr().err
+    park.grid.write_geotiff(tmp_path / "risk_uncertainty.tif", rng.random(park.grid.shape) * 0.1)
+    assert main(args) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("2024")]
+    hours = [float(r[-2]) for r in rows]  # the summary's columns end with km, hours, expected risk
+    assert len(hours) >= 1 and max(hours) <= 3.0
