@@ -35,7 +35,7 @@ from layers.defaults import (
 )
 
 from .cost import CostSurface, travel_cost_for_park
-from .defaults import DEFAULT_EXPLORE, LOOP_SHARE, MAX_DAY_HOURS, TEAM_OVERLAP_PENALTY
+from .defaults import LOOP_SHARE, MAX_DAY_HOURS, TEAM_OVERLAP_PENALTY
 from .errors import PatrolsError, UnreachableError
 from .explore import exploration_bonus
 from .graph import PostGraph
@@ -421,7 +421,7 @@ def plan_patrols(
     sweep_km: float = DETECTION_SWEEP_KM,
     patrol_days: int = 1,
     max_hours: float = MAX_DAY_HOURS,
-    explore: float = DEFAULT_EXPLORE,
+    explore: float = 0.0,
     uncertainty: np.ndarray | None = None,
 ) -> Plan:
     """Plan the patrols of a period from the park's posts.

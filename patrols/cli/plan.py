@@ -41,10 +41,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument(
         "--explore",
         type=float,
-        default=DEFAULT_EXPLORE,
+        default=None,
         help="weight of finding out: plan on risk + EXPLORE x what is not known of it (<risk>_uncertainty.tif, and "
         "the risk where nobody searched, <risk>_unsearched.tif, beside the risk raster); 0 = expected finds only "
-        "(default %(default)s)",
+        f"(default {DEFAULT_EXPLORE:g} when the uncertainty raster is there, else 0)",
     )
     p.add_argument(
         "--max-hours",
@@ -90,10 +90,14 @@ def run(args) -> int:
     park = load_park(args.park)
     risk = read_reward(args.risk, park.grid)
     uncertainty = None
+    path = args.risk.with_name(f"{args.risk.stem}_uncertainty{args.risk.suffix}")
+    if args.explore is None:
+        args.explore = DEFAULT_EXPLORE if path.exists() else 0.0
+        if not path.exists():
+            print(f"no {path.name} beside the risk raster: planning for expected finds only (--explore 0)")
     if args.explore > 0:
         from ..explore import learning_value
 
-        path = args.risk.with_name(f"{args.risk.stem}_uncertainty{args.risk.suffix}")
         if not path.exists():
             raise PatrolsError(
                 f"{path}: no uncertainty raster beside the risk raster; --explore needs it "
