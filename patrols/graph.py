@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .cost import CostSurface, Reach
+from .defaults import TEAM_OVERLAP_PENALTY
 from .errors import UnreachableError
 
 MAX_POST_SNAP_M = 2000.0  # a post off passable ground starts from the nearest passable cell within this distance
@@ -64,25 +65,41 @@ class PostGraph:
         self._reaches: dict[tuple[int, int], Reach] = {tuple(self.cell): self.home}
         self._weight: np.ndarray | None = None
 
-    def set_value(self, value: np.ndarray | None, bias: float) -> None:
+    def set_value(
+        self,
+        value: np.ndarray | None,
+        bias: float,
+        avoid: np.ndarray | None = None,
+        penalty: float = TEAM_OVERLAP_PENALTY,
+    ) -> None:
         """Draw the legs of later routes through cells of high ``value`` (a grid array).
 
         A cell's travel cost is multiplied by ``1 - bias * value / max(value)``
-        for the path search only (times and lengths stay true).  ``bias`` 0 or
-        ``value`` None gives least-time legs.  Cached legs are dropped (kept when they and the new ones are least-time).
+        for the path search only (times and lengths stay true), and by
+        ``1 + penalty * avoid`` where ``avoid`` (a grid array in [0, 1], e.g.
+        the cells another team of the post walks that day) is given.
+        ``bias`` 0 or ``value`` None, without ``avoid``, gives least-time legs.
+        Cached legs are dropped (kept when they and the new ones are least-time).
         """
-        if value is None or bias <= 0:
+        if (value is None or bias <= 0) and (avoid is None or penalty <= 0):
             if self._weight is not None:  # legs drawn through valued cells before: back to least-time legs
                 self._reaches = {tuple(self.cell): self.home}
                 self._weight = None
             return  # least-time legs do not depend on the value: the cached ones stay valid
         self._reaches = {}
         self._weight = None
-        local = np.clip(np.nan_to_num(self.local(value), nan=0.0), 0.0, None)
-        top = float(local.max())
-        if top > 0:
-            self._weight = 1.0 - min(float(bias), 0.95) * local / top
-        else:
+        weight = None
+        if value is not None and bias > 0:
+            local = np.clip(np.nan_to_num(self.local(value), nan=0.0), 0.0, None)
+            top = float(local.max())
+            if top > 0:
+                weight = 1.0 - min(float(bias), 0.95) * local / top
+        if avoid is not None and penalty > 0:
+            away = 1.0 + float(penalty) * np.clip(np.nan_to_num(self.local(avoid), nan=0.0), 0.0, 1.0)
+            if (away > 1.0).any():
+                weight = away if weight is None else weight * away
+        self._weight = weight
+        if weight is None:
             self._reaches[tuple(self.cell)] = self.home
 
     # --- measures ---------------------------------------------------------
@@ -142,30 +159,48 @@ class PostGraph:
 
     def distances(self, cells: np.ndarray) -> np.ndarray:
         """Pairwise least-cost distances (budget units) between the post (node 0) and ``cells``."""
+        return self.matrices(cells)[0]
+
+    def matrices(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pairwise distances in budget units, and travel times in hours, between the post (node 0) and ``cells``.
+
+        Both are measured along the same legs (those :meth:`expand` walks).
+        """
         nodes = np.vstack([np.asarray(self.cell)[None], np.asarray(cells, dtype=int).reshape(-1, 2)])
         local = nodes - np.array([self.window[0], self.window[2]])
         dist = np.empty((len(nodes), len(nodes)))
+        hours = np.empty((len(nodes), len(nodes)))
         for i, node in enumerate(nodes):
-            measure = self._measure(self.reach_from(node))
-            dist[i] = measure[local[:, 0], local[:, 1]]
+            reach = self.reach_from(node)
+            dist[i] = self._measure(reach)[local[:, 0], local[:, 1]]
+            hours[i] = reach.seconds[local[:, 0], local[:, 1]] / 3600.0
         np.fill_diagonal(dist, 0.0)
-        return dist
+        np.fill_diagonal(hours, 0.0)
+        return dist, hours
+
+    def hours_left(self, max_hours: float) -> float:
+        """Hours of travel left for the route between the post's cell and back, out of ``max_hours``."""
+        return float(max_hours) - 2 * self.lead_s / 3600.0
 
     # --- routes -----------------------------------------------------------
-    def expand(self, nodes: np.ndarray, order) -> tuple[np.ndarray, float, float]:
+    def expand(self, nodes: np.ndarray, order) -> tuple[np.ndarray, float, float, np.ndarray]:
         """Cells walked along a route visiting ``nodes[order]`` from the post and back.
 
         ``nodes`` holds the post's cell at index 0; ``order`` lists the
         visited candidate indices (without the post).  Returns the cells
         ``(n, 2)`` (starting and ending at the post's cell), the length in
-        metres and the time in seconds, both between the post's cell and back.
+        metres and the time in seconds, both between the post's cell and back,
+        and the index in those cells of each stop (the post, the waypoints, the post).
         """
         stops = [0, *[int(i) for i in order], 0]
         pieces = [np.asarray(self.cell, dtype=int)[None]]
+        at = [0]
+        n = 1
         metres = 0.0
         seconds = 0.0
         for a, b in zip(stops[:-1], stops[1:]):
             if a == b:
+                at.append(n - 1)
                 continue
             reach = self.reach_from(nodes[a])
             path = reach.path_to(nodes[b])
@@ -173,7 +208,9 @@ class PostGraph:
             metres += float(reach.lengths_m()[lb, cb])
             seconds += float(reach.seconds[lb, cb])
             pieces.append(path[1:])
-        return np.vstack(pieces), metres, seconds
+            n += len(path) - 1
+            at.append(n - 1)
+        return np.vstack(pieces), metres, seconds, np.asarray(at, dtype=int)
 
 
 def _snap(cost: CostSurface, xy, name: str) -> tuple[tuple[int, int], float]:

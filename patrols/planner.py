@@ -35,67 +35,31 @@ from layers.defaults import (
 )
 
 from .cost import CostSurface, travel_cost_for_park
-from .errors import PatrolsError
+from .defaults import LOOP_SHARE, MAX_DAY_HOURS, TEAM_OVERLAP_PENALTY
+from .errors import PatrolsError, UnreachableError
+from .explore import exploration_bonus
 from .graph import PostGraph
+from .greedy import greedy_route, route_length
+from .limits import within_limits
+from .loops import add_search_loops, draw_loops
 from .route import Patrol, Plan, Waypoint
+from .smooth import smooth_path
+from .walked import patrol_effort, plan_effort
+
+__all__ = [
+    "GreedyPlanner",
+    "OrienteeringPlanner",
+    "Planner",
+    "RandomisedPlanner",
+    "greedy_route",
+    "plan_effort",
+    "plan_patrols",
+    "patrol_effort",
+    "post_locations",
+    "route_length",
+]
 
 Progress = Callable[[float, str], None] | None
-
-
-# --------------------------------------------------------------------------- route kernels
-
-
-def route_length(dist: np.ndarray, stops) -> float:
-    """Length of the closed route ``0 -> stops -> 0`` over ``dist``."""
-    seq = [0, *stops, 0]
-    return float(sum(dist[a, b] for a, b in zip(seq[:-1], seq[1:])))
-
-
-def greedy_route(dist: np.ndarray, scores: np.ndarray, budget: float) -> list[int]:
-    """Closed route from node 0 by cheapest-ratio insertion, shortened by 2-opt after each insertion.
-
-    Returns the visited nodes in order, without node 0.
-    """
-    n = len(scores)
-    route: list[int] = []
-    free = set(range(1, n))
-    length = 0.0
-    while free:
-        seq = [0, *route, 0]
-        best = None
-        for v in free:
-            if scores[v] <= 0:
-                continue
-            extra = dist[seq[:-1], v] + dist[v, seq[1:]] - dist[seq[:-1], seq[1:]]
-            i = int(np.argmin(extra))
-            if length + extra[i] > budget + 1e-9:
-                continue
-            ratio = scores[v] / max(extra[i], 1e-9)
-            if best is None or ratio > best[0]:
-                best = (ratio, v, i, extra[i])
-        if best is None:
-            break
-        _, v, i, _ = best
-        route.insert(i, v)
-        free.discard(v)
-        route = _two_opt(dist, route)
-        length = route_length(dist, route)
-    return route
-
-
-def _two_opt(dist: np.ndarray, route: list[int]) -> list[int]:
-    improved = True
-    while improved and len(route) > 2:
-        improved = False
-        seq = [0, *route, 0]
-        for i in range(1, len(seq) - 2):
-            for j in range(i + 1, len(seq) - 1):
-                new = seq[:i] + seq[i : j + 1][::-1] + seq[j + 1 :]
-                if route_length(dist, new[1:-1]) < route_length(dist, seq[1:-1]) - 1e-9:
-                    seq = new
-                    improved = True
-        route = seq[1:-1]
-    return route
 
 
 # --------------------------------------------------------------------------- the core
@@ -122,6 +86,9 @@ class Planner:
         Legs are redrawn through the cells still worth patrolling every this
         many patrol days (1: every day; more is faster, the legs lag the
         remaining reward by up to that many days).
+    loop_share : float in [0, 1)
+        Share of each patrol's budget kept from the route search for search
+        loops in the route's best cells (see :mod:`patrols.loops`).
     """
 
     name = "base"
@@ -134,7 +101,9 @@ class Planner:
         op_stall: int = 10,
         op_time_s: float = 1.0,
         bias_every: int = 1,
+        loop_share: float = LOOP_SHARE,
     ):
+        self.loop_share = float(loop_share)
         self.candidates = candidates
         self.path_bias = path_bias
         self.spacing = spacing
@@ -164,23 +133,22 @@ class Planner:
         progress: Progress = None,
         patrol_days: int = 1,
         graphs: dict | None = None,
+        max_hours: float = MAX_DAY_HOURS,
+        bonus: np.ndarray | None = None,
     ) -> Plan:
         """Plan ``days`` days of ``teams`` patrols from each post; see :func:`plan_patrols`.
 
         ``budget`` is per day; a patrol lasts ``patrol_days`` days (camping
-        out between them) with ``budget * patrol_days`` in all.  ``graphs``
-        is an optional cache of the posts' :class:`PostGraph` shared by plans
-        over the same cost surface and budget (filled here).
+        out between them) with ``budget * patrol_days`` in all, and at most
+        ``max_hours * patrol_days`` hours of travel.  ``bonus`` (a grid array)
+        is added to the reward for choosing routes only: the plan's expected
+        figures count ``reward`` alone.  ``graphs`` is an optional cache of the
+        posts' :class:`PostGraph` shared by plans over the same cost surface and
+        budget (filled here).
         """
         grid = cost.grid
-        reward = np.asarray(reward, dtype=float)
-        if reward.shape != grid.shape:
-            raise PatrolsError(
-                f"the reward raster has shape {reward.shape}, the park grid {grid.shape}; "
-                "resample it onto the park grid first (the plan command does this for a GeoTIFF)"
-            )
-        reward = np.nan_to_num(reward, nan=0.0)
-        reward = np.clip(reward, 0.0, None)
+        reward = self._grid_array(reward, grid, "reward")
+        target = reward if bonus is None else reward + self._grid_array(bonus, grid, "exploration bonus")
         area = grid.cell_area_km2
         rate = sweep_km / area  # detection: 1 - exp(-rate * km)
         pass_km = grid.cell_size / 1000.0
@@ -200,17 +168,49 @@ class Planner:
                 if key not in graphs:
                     graphs[key] = PostGraph(cost, name, xy, budget * n_days, unit)
                 graph = graphs[key]
+                hour_budget = graph.hours_left(max_hours * n_days)
+                if unit == "hours":
+                    hour_budget = min(hour_budget, graph.budget)
+                if hour_budget <= 0:
+                    raise UnreachableError(
+                        f"post {name!r} needs {2 * graph.lead_s / 3600:.1f} h to reach the centre of its cell and "
+                        f"back ({graph.lead_m:.0f} m over slow ground such as a river), more than the hours limit "
+                        f"of {max_hours * n_days:g} h; raise the limit or move the post"
+                    )
+                walked = np.zeros(grid.shape)  # cells the post's teams walk this day
                 for team in range(1, teams + 1):
-                    remaining = reward * np.exp(-rate * effort)
-                    if team == 1 and k_day % self.bias_every == 0:  # legs drawn once per post and day (or fewer)
-                        graph.set_value(remaining, self.path_bias)
-                    cells, scores = graph.candidates(remaining * p_pass, self.candidates, self.spacing)
+                    remaining = target * np.exp(-rate * effort)
+                    # the first team's legs run through what is worth patrolling (redrawn every bias_every days,
+                    # or after another team's day); later teams keep away from the cells the post's other teams
+                    # walk that day (dearer to cross, worth less as waypoints)
+                    apart = remaining / (1.0 + TEAM_OVERLAP_PENALTY * walked) if team > 1 else remaining
+                    if team > 1:
+                        graph.set_value(apart, self.path_bias, avoid=walked)
+                    elif teams > 1 or k_day % self.bias_every == 0:
+                        graph.set_value(apart, self.path_bias)
+                    cells, scores = graph.candidates(apart * p_pass, self.candidates, self.spacing)
                     nodes = np.vstack([np.asarray(graph.cell)[None], cells])
-                    dist = graph.distances(cells)
-                    order = self.choose(dist, np.concatenate([[0.0], scores]), graph.budget, rng) if len(cells) else []
-                    patrol, km_cells = self._patrol(graph, nodes, order, scores, date, team, cost, n_days)
+                    order: list[int] = []
+                    if len(cells):
+                        dist, hours = graph.matrices(cells)
+                        node_scores = np.concatenate([[0.0], scores])
+                        # a share of the budget is kept for search loops in the route's best cells
+                        route_budget = graph.budget * (1.0 - self.loop_share)
+                        order = self.choose(dist, node_scores, route_budget, rng)
+                        order = within_limits(
+                            order,
+                            dist,
+                            hours,
+                            node_scores,
+                            route_budget,
+                            hour_budget * (1.0 - self.loop_share),
+                            solve=lambda m, sc, b: self.choose(m, sc, b, rng),
+                        )
+                    looping = (remaining, effort, rate, hour_budget)
+                    patrol, km_cells = self._patrol(graph, nodes, order, scores, date, team, cost, n_days, looping)
                     before = detection_probability(effort, area, sweep_km)
                     effort += km_cells
+                    walked = np.maximum(walked, (km_cells > 0).astype(float))
                     gain = reward * (detection_probability(effort, area, sweep_km) - before)
                     patrol.expected_risk = float(gain.sum())
                     patrols.append(patrol)
@@ -221,16 +221,49 @@ class Planner:
         plan.total_risk = float((reward * detection_probability(effort, area, sweep_km)).sum())
         plan.best_risk = plan.total_risk
         plan.settings["strategy"] = self.name
+        plan.settings["max_hours"] = float(max_hours)
         return plan
 
-    def _patrol(self, graph: PostGraph, nodes, order, scores, date, team, cost, n_days=1) -> tuple[Patrol, np.ndarray]:
-        """Build the :class:`Patrol` of a route, and the km it walks in each cell."""
+    @staticmethod
+    def _grid_array(values, grid, what: str) -> np.ndarray:
+        values = np.asarray(values, dtype=float)
+        if values.shape != grid.shape:
+            raise PatrolsError(
+                f"the {what} raster has shape {values.shape}, the park grid {grid.shape}; "
+                "resample it onto the park grid first (the plan command does this for a GeoTIFF)"
+            )
+        return np.clip(np.nan_to_num(values, nan=0.0), 0.0, None)
+
+    def _patrol(
+        self, graph: PostGraph, nodes, order, scores, date, team, cost, n_days=1, looping=None
+    ) -> tuple[Patrol, np.ndarray]:
+        """Build the :class:`Patrol` of a route, and the km it walks in each cell.
+
+        ``looping`` is ``(value, effort, rate, hour_budget)``: the km and hours the route leaves
+        unused are spent as search loops in its best cells (:func:`patrols.loops.search_loops`).
+        """
         grid = cost.grid
-        cells, metres, seconds = graph.expand(nodes, order)
+        cells, metres, seconds, stops = graph.expand(nodes, order)
+        fixed_cells = np.zeros(len(cells), dtype=bool)
+        fixed_cells[stops] = True  # the waypoints stay on the cells the route was searched through
+        if looping is not None and len(order):
+            value, _, rate, hour_budget = looping  # value: the reward left after the plan's effort so far
+            cells, metres, seconds, fixed_cells = add_search_loops(
+                graph, cost, cells, metres, seconds, fixed_cells, value, rate, hour_budget
+            )
         cx, cy = grid.xy(cells[:, 0], cells[:, 1])
         xy = np.column_stack([cx, cy])
+        xy = draw_loops(xy, cells, grid.cell_size)  # loop vertices offset from their cell's centre
         post = np.asarray(graph.xy)[None]
-        path_xy = np.vstack([post, xy, post])
+        fixed = np.concatenate([[True], fixed_cells, [True]])
+        stepped = np.vstack([post, xy, post])
+        path_xy = smooth_path(stepped, cost, fixed)
+        drawn_m = float(np.hypot(*np.diff(path_xy, axis=0).T).sum())
+        grid_m = float(np.hypot(*np.diff(stepped, axis=0).T).sum())
+        if drawn_m > grid_m:  # smoothing never lengthens a route beyond its budget
+            path_xy, drawn_m = stepped, grid_m
+        # the drawn route is a little shorter than the cell-by-cell one: walked at the same pace
+        pace = drawn_m / grid_m if grid_m > 0 else 1.0
         elevation = None
         if cost.elevation is not None:
             elev = cost.elevation[cells[:, 0], cells[:, 1]].astype(float)
@@ -262,32 +295,10 @@ class Planner:
             waypoints=waypoints,
             cells=cells,
             elevation_m=elevation,
-            length_km=(metres + 2 * graph.lead_m) / 1000.0,
-            hours=(seconds + 2 * graph.lead_s) / 3600.0,
+            length_km=drawn_m / 1000.0,
+            hours=pace * (seconds + 2 * graph.lead_s) / 3600.0,
         )
         return patrol, patrol_effort(patrol, grid)
-
-
-def patrol_effort(patrol: Patrol, grid) -> np.ndarray:
-    """km a patrol walks in each cell of ``grid``: each leg of ``path_xy`` counts half in the cell of either end."""
-    xy = np.asarray(patrol.path_xy, dtype=float)
-    km = np.zeros(grid.shape)
-    if len(xy) < 2:
-        return km
-    rows, cols = grid.rowcol(xy[:, 0], xy[:, 1])
-    step = np.hypot(*np.diff(xy, axis=0).T) / 1000.0
-    for r, c in ((rows[:-1], cols[:-1]), (rows[1:], cols[1:])):
-        on = r >= 0
-        np.add.at(km, (r[on], c[on]), step[on] / 2)
-    return km
-
-
-def plan_effort(plan: Plan, grid) -> np.ndarray:
-    """km walked per cell by every patrol of a plan: ``(rows, cols)``."""
-    total = np.zeros(grid.shape)
-    for patrol in plan.patrols:
-        total += patrol_effort(patrol, grid)
-    return total
 
 
 def _camps(path_xy: np.ndarray, n_days: int) -> list[Waypoint]:
@@ -423,6 +434,9 @@ def plan_patrols(
     cost: CostSurface | None = None,
     sweep_km: float = DETECTION_SWEEP_KM,
     patrol_days: int = 1,
+    max_hours: float = MAX_DAY_HOURS,
+    explore: float = 0.0,
+    uncertainty: np.ndarray | None = None,
 ) -> Plan:
     """Plan the patrols of a period from the park's posts.
 
@@ -462,6 +476,19 @@ def plan_patrols(
         Days each patrol lasts, camping out between them (1: day patrols).
         Longer patrols reach ground further from the posts; camps are
         waypoints of kind ``"camp"``.
+    max_hours : float
+        Longest travel time of a patrol per day, in hours on the cost surface
+        (default :data:`patrols.defaults.MAX_DAY_HOURS`, what daylight allows):
+        no patrol is planned longer, whatever its km budget.
+    explore : float, >= 0
+        Weight of learning against expected finds: routes are chosen on
+        ``reward + explore * uncertainty`` (an upper-confidence bound, see
+        :func:`patrols.explore.exploration_bonus`); 0 plans for expected
+        finds only.  The plan's figures count ``reward`` alone.
+    uncertainty : (R, C) array, optional
+        What is not known of the risk, in its units, e.g.
+        :func:`patrols.explore.learning_value` of a risk surface; needed
+        when ``explore`` > 0.
 
     Returns
     -------
@@ -480,10 +507,13 @@ def plan_patrols(
         raise PatrolsError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
     if not 0.0 <= randomness <= 1.0:
         raise PatrolsError(f"randomness must be between 0 and 1, got {randomness:g}")
+    if not max_hours > 0:
+        raise PatrolsError(f"the hours limit of a patrol day must be positive, got {max_hours:g}")
+    bonus = exploration_bonus(reward, uncertainty, explore)
     start = dt.date.fromisoformat(start) if isinstance(start, str) else start
     if isinstance(start, dt.datetime):
         start = start.date()
-    post_xy = _post_locations(park, posts)
+    post_xy = post_locations(park, posts)
     if cost is None:
         cost = travel_cost_for_park(park, kind)
     elif cost.kind != kind:
@@ -502,6 +532,8 @@ def plan_patrols(
         park_name=name,
         sweep_km=sweep_km,
         patrol_days=int(patrol_days),
+        max_hours=float(max_hours),
+        bonus=bonus,
     )
     base_cls = STRATEGIES[strategy]
 
@@ -544,6 +576,8 @@ def plan_patrols(
             "strategy": strategy if randomness == 0 or used == 0 else f"randomised {strategy}",
             "cell_size_m": cost.grid.cell_size,
             "sweep_km": sweep_km,
+            "max_hours": float(max_hours),
+            "explore": float(explore),
         }
     )
     if progress is not None:
@@ -551,7 +585,7 @@ def plan_patrols(
     return plan
 
 
-def _post_locations(park, names: list[str] | None) -> dict[str, tuple[float, float]]:
+def post_locations(park, names: list[str] | None) -> dict[str, tuple[float, float]]:
     """``{name: (x, y)}`` of the chosen posts, in the park CRS."""
     gdf = getattr(park, "posts", None)
     if gdf is None or len(gdf) == 0:

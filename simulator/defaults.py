@@ -18,3 +18,9 @@ MAX_CELL_MONTHS = 30_000_000  # most grid cells x months of one park (its arrays
 BYTES_PER_KM2_MONTH = 700  # disk written per km2 and month, mostly GPS tracks (measured: seed 7, 570)
 PARK_NAME = "park-{:0{width}d}"  # folder of the i-th park (1-based)
 PARKS_INDEX = "parks.csv"  # one row per park: its folder and settings
+
+# --- the simulated field trial (simulator.trial) -------------------------------
+TRIAL_MAX_MONTHS = 24  # months a trial may replay
+TRIAL_MIN_HISTORY_MONTHS = 12  # months of records the first refit needs
+TRIAL_HISTORY_MONTHS = 12  # "where nobody looked": no patrol km in this many months before the trial
+TRIAL_N_MEMBERS = 2  # bootstrap members of each monthly refit (the uncertainty layer; fewer keep the trial light)

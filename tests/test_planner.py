@@ -15,6 +15,7 @@ from shapely.geometry import Point, box
 from layers.defaults import COL_NAME, detection_probability
 from layers.grid import Grid
 from patrols.cost import travel_cost
+from patrols.defaults import MAX_DAY_HOURS
 from patrols.errors import PatrolsError
 from patrols.planner import greedy_route, plan_effort, plan_patrols, route_length
 from patrols.route import Plan
@@ -41,8 +42,12 @@ def check_patrol(patrol, post_xy, cost, km):
     assert walked == pytest.approx(patrol.length_km, rel=1e-6, abs=1e-9)
     assert cost.passable[patrol.cells[:, 0], patrol.cells[:, 1]].all()
     assert np.abs(np.diff(patrol.cells, axis=0)).max(initial=0) <= 1
+    # the drawn (smoothed) route keeps one vertex per cell walked, within one cell of it, on passable ground
     rows, cols = grid.rowcol(patrol.path_xy[1:-1, 0], patrol.path_xy[1:-1, 1])
-    assert np.array_equal(np.column_stack([rows, cols]), patrol.cells)
+    assert len(rows) == len(patrol.cells) and (rows >= 0).all()
+    assert np.abs(np.column_stack([rows, cols]) - patrol.cells).max(initial=0) <= 1
+    assert cost.passable[rows, cols].all()
+    assert patrol.hours <= MAX_DAY_HOURS + 1e-9
     assert patrol.hours > 0 or patrol.length_km == 0
 
 

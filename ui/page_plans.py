@@ -18,6 +18,8 @@ from access import guard, roles
 from access.exports import plan_zip_for
 from layers.defaults import DEFAULT_PATROL_KM, DEFAULT_TEAMS_PER_POST
 from patrols import export
+from patrols.defaults import DEFAULT_EXPLORE
+from patrols.explore import learning_value
 from patrols.planner import plan_patrols
 from ui import auth, common, jobs, maps, riskview
 
@@ -70,6 +72,16 @@ with st.sidebar:
     randomness = st.slider(
         "Unpredictability (0 = best routes, 1 = most random)", 0.0, 1.0, 0.0, 0.1, key="plan_randomness"
     )
+    explore = st.slider(
+        "Exploration (0 = expected finds only)",
+        0.0,
+        3.0,
+        float(DEFAULT_EXPLORE),
+        0.25,
+        key="plan_explore",
+        help="Weight of finding out: routes also go where the risk map is uncertain, mostly ground nobody has "
+        "searched for a year (1 about doubles its value). The plan's expected finds count the risk alone.",
+    )
     seed = st.number_input("Random seed", 0, 10_000, 0, key="plan_seed")
 
 # --- the risk surface used -------------------------------------------------------------------
@@ -113,6 +125,7 @@ if st.button("Plan patrols", type="primary", disabled=not posts, key="plan_go"):
             kind=kind,
             randomness=float(randomness),
             seed=int(seed),
+            explore=float(explore),
         )
         risk_now = chosen["surface"].risk
         key = ("plan", str(park.folder), common.stamp(park.folder), jobs.array_key(risk_now), str(start), int(days))
@@ -121,7 +134,15 @@ if st.button("Plan patrols", type="primary", disabled=not posts, key="plan_go"):
             lambda: jobs.result(
                 key,
                 lambda progress: plan_patrols(
-                    park, risk_now, start, int(days), **dict(settings, posts=list(posts)), progress=progress
+                    park,
+                    risk_now,
+                    start,
+                    int(days),
+                    **dict(settings, posts=list(posts)),
+                    progress=progress,
+                    uncertainty=learning_value(
+                        chosen["surface"].risk, chosen["surface"].uncertainty, chosen["surface"].unsearched
+                    ),
                 ),
                 common.progress_callback(bar),
             ),

@@ -11,6 +11,7 @@ import numpy as np
 
 from layers.defaults import DEFAULT_PATROL_KM, DEFAULT_TEAMS_PER_POST
 
+from ..defaults import DEFAULT_EXPLORE, MAX_DAY_HOURS
 from ..errors import PatrolsError
 
 
@@ -37,6 +38,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=("foot", "vehicle"), default="foot", help="patrol kind (default %(default)s)")
     p.add_argument(
         "--randomness", type=float, default=0.0, help="0 (best plan) to 1 (least predictable); default %(default)s"
+    )
+    p.add_argument(
+        "--explore",
+        type=float,
+        default=None,
+        help="weight of finding out: plan on risk + EXPLORE x what is not known of it (<risk>_uncertainty.tif, and "
+        "the risk where nobody searched, <risk>_unsearched.tif, beside the risk raster); 0 = expected finds only "
+        f"(default {DEFAULT_EXPLORE:g} when the uncertainty raster is there, else 0)",
+    )
+    p.add_argument(
+        "--max-hours",
+        type=float,
+        default=MAX_DAY_HOURS,
+        help="longest travel time of a patrol day, in hours (default %(default)s h, what daylight allows)",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default %(default)s)")
     p.add_argument("--strategy", choices=("orienteering", "greedy"), default="orienteering", help=argparse.SUPPRESS)
@@ -107,6 +122,23 @@ def run(args) -> int:
             f"warning: {n_nan} park cells without a risk value (edges of the raster) count as risk 0", file=sys.stderr
         )
         risk = np.where(np.isnan(risk) & park.grid.mask, 0.0, risk)
+    uncertainty = None
+    path = args.risk.with_name(f"{args.risk.stem}_uncertainty{args.risk.suffix}")
+    if args.explore is None:
+        args.explore = DEFAULT_EXPLORE if path.exists() else 0.0
+        if not path.exists():
+            print(f"no {path.name} beside the risk raster: planning for expected finds only (--explore 0)")
+    if args.explore > 0:
+        from ..explore import learning_value
+
+        if not path.exists():
+            raise PatrolsError(
+                f"{path}: no uncertainty raster beside the risk raster; --explore needs it "
+                "(`python -m riskmodel fit ... --out` writes it), or leave --explore at 0"
+            )
+        where = args.risk.with_name(f"{args.risk.stem}_unsearched{args.risk.suffix}")
+        unsearched = read_reward(where, park.grid) if where.exists() else None
+        uncertainty = learning_value(risk, read_reward(path, park.grid), unsearched)
     plan = plan_patrols(
         park,
         risk,
@@ -122,6 +154,9 @@ def run(args) -> int:
         strategy=args.strategy,
         patrol_days=args.patrol_days,
         progress=progress_printer(),
+        explore=args.explore,
+        uncertainty=uncertainty,
+        max_hours=args.max_hours,
     )
     summary = plan.summary()
     print(summary.to_string(index=False))

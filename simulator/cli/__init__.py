@@ -10,11 +10,11 @@ from layers.errors import LayersError
 
 from ..errors import SimulatorError
 
-SUBCOMMANDS = ("demo", "parks")
+SUBCOMMANDS = ("demo", "parks", "trial")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m simulator``: write simulated park folders."""
+    """``python -m simulator``: write simulated park folders; replay a park in a simulated field trial."""
     return dispatch(
         "python -m simulator",
         "Write simulated park folders (with their hidden truth).",
