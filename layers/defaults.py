@@ -81,3 +81,23 @@ def detection_probability(effort_km, cell_area_km2: float, sweep_km: float = DET
     import numpy as np
 
     return 1.0 - np.exp(-sweep_km * np.asarray(effort_km, dtype=float) / cell_area_km2)
+
+
+# --- the park store (imported records, edits, documents) ----------------------
+STORE_NAME = "store.gpkg"  # in the park folder, beside park.toml
+STORE_BUSY_TIMEOUT_S = 60.0  # how long a writer waits for another session's transaction
+COL_TRANSPORT = "transport"  # GPS tracks: foot, vehicle, boat, aircraft
+COL_MANDATE = "mandate"  # GPS tracks: the patrol's mandate (e.g. anti-poaching, research)
+COL_PATROL = "patrol_id"  # GPS tracks: the field system's patrol id
+COL_SOURCE_ID = "source_id"  # the field system's own id of a record ("smart:<patrol>/<waypoint>/<n>")
+COL_IMPORT_ID = "import_id"  # the store import that added a record
+COL_IMPORTED_AT = "imported_at"  # when that import ran (UTC)
+TRANSPORT_TYPES = ("foot", "vehicle", "boat", "aircraft")
+GROUND_TRANSPORT = ("foot", "vehicle", "boat")  # effort that searches the ground; an aircraft's track does not
+DEFAULT_TRANSPORT = "foot"
+# Two records are the same when they share a source id, or have the same type within this time and distance.
+DUPLICATE_INCIDENT_S = 60.0
+DUPLICATE_INCIDENT_M = 50.0
+DUPLICATE_FIX_S = 0.5  # the same GPS fix from two exports (the same second, as GPX rounds it)
+DUPLICATE_FIX_M = 20.0
+RECORD_MIN_YEAR = 1980  # records dated earlier (or later than tomorrow) are rejected as implausible

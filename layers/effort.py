@@ -24,7 +24,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .defaults import COL_TIME, COL_TYPE, INCIDENT_TYPES, TRACK_MAX_GAP_S, TRACK_MAX_SPEED_KMH, TRACK_MIN_POINTS
+from .defaults import (
+    COL_TIME,
+    COL_TRANSPORT,
+    COL_TYPE,
+    DEFAULT_TRANSPORT,
+    GROUND_TRANSPORT,
+    INCIDENT_TYPES,
+    TRACK_MAX_GAP_S,
+    TRACK_MAX_SPEED_KMH,
+    TRACK_MIN_POINTS,
+    TRANSPORT_TYPES,
+)
 from .errors import GridError
 from .grid import Grid
 from .tracks import CleaningSummary, clean_fixes, clean_tracks, fix_arrays, times_to_seconds
@@ -41,6 +52,7 @@ __all__ = [
     "effort_from_arrays",
     "incident_counts",
     "period_freq",
+    "select_transport",
     "split_steps",
 ]
 
@@ -302,6 +314,20 @@ def incident_counts(
     return flat.reshape(out.shape).astype(np.int32)
 
 
+def select_transport(tracks, transport: str | Iterable[str] | None = None):
+    """The GPS fixes of the tracks made by ``transport`` (default: ``GROUND_TRANSPORT``); see :func:`compute_effort`."""
+    chosen = GROUND_TRANSPORT if transport is None else ([transport] if isinstance(transport, str) else transport)
+    chosen = {str(c).lower() for c in chosen}
+    unknown = sorted(chosen - set(TRANSPORT_TYPES))
+    if unknown:
+        raise ValueError(f"unknown transport types {unknown}; use names from {list(TRANSPORT_TYPES)}")
+    if COL_TRANSPORT not in tracks.columns:
+        return tracks if DEFAULT_TRANSPORT in chosen else tracks.iloc[:0]
+    kind = tracks[COL_TRANSPORT].astype("string").str.lower().fillna(DEFAULT_TRANSPORT)
+    keep = kind.isin(chosen).to_numpy()
+    return tracks if keep.all() else tracks.loc[keep]
+
+
 def compute_effort(
     park,
     freq: str = "M",
@@ -310,6 +336,7 @@ def compute_effort(
     max_gap_s: float = TRACK_MAX_GAP_S,
     max_speed_kmh: float = TRACK_MAX_SPEED_KMH,
     min_points: int = TRACK_MIN_POINTS,
+    transport: str | Iterable[str] | None = None,
 ) -> Effort:
     """km walked per cell and period from a park's GPS tracks.
 
@@ -325,6 +352,11 @@ def compute_effort(
         patrol step or incident.
     progress : callable, optional
         ``progress(fraction, message)``.
+    transport : str or list of str, optional
+        Which tracks count, by their ``COL_TRANSPORT`` (foot, vehicle, boat,
+        aircraft): by default every ground transport (``GROUND_TRANSPORT``),
+        since an aircraft's track is no search of the ground.  Tracks without
+        a transport type count as foot.
 
     Returns
     -------
@@ -335,6 +367,8 @@ def compute_effort(
     incidents = getattr(park, "incidents", None)
     if progress:
         progress(0.0, "cleaning GPS tracks")
+    if tracks is not None and len(tracks):
+        tracks = select_transport(tracks, transport)
     if tracks is None or len(tracks) == 0:
         track = t = x = y = np.empty(0)
     else:

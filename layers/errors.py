@@ -36,3 +36,7 @@ class FatalLoadError(LayersError):
 
 class GridError(LayersError, ValueError):
     """An analysis grid cannot be built or an array does not fit it."""
+
+
+class StoreError(LayersError):
+    """The park store cannot be opened or written (not a store, a symlink, a park input, a full disk)."""

@@ -20,6 +20,7 @@ from .grid import Grid
 from .loader import INCIDENT_COLUMNS, POST_COLUMNS, TRACK_COLUMNS, LayerLoader, empty_layer
 from .manifest import Manifest, RasterLayer, read_manifest
 from .report import ERROR, FATAL, INFO, WARNING, LoadReport
+from .storeload import add_store_records
 
 __all__ = ["Park", "RasterLayer", "load_park"]
 
@@ -177,6 +178,9 @@ def load_park(
         say(0.8, f"checking raster {name}")
         if name not in missing and loader.raster(rl):
             rasters[name] = rl
+
+    say(0.85, "reading the park store")
+    incidents, tracks = add_store_records(folder, crs, loader.boundary_geom, incidents, tracks, report, skip)
 
     say(0.9, "building the grid")
     size = float(cell_size) if cell_size is not None else manifest.cell_size_m

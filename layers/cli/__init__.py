@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from ..errors import LayersError
 
-SUBCOMMANDS = ("check", "init", "demo")
+SUBCOMMANDS = ("check", "init", "demo", "import_")
 
 
 def dispatch(
@@ -40,7 +40,9 @@ def dispatch(
         modules[name] = module
     args = parser.parse_args(argv)
     try:
-        return int(modules[args.command.replace("-", "_")].run(args) or 0)
+        key = args.command.replace("-", "_")
+        module = modules.get(key) or modules[key + "_"]  # a command named by a keyword lives in "<name>_"
+        return int(module.run(args) or 0)
     except errors as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

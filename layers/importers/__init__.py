@@ -28,11 +28,13 @@ import geopandas as gpd
 
 from ..errors import LayerReadError
 from ..files import check_file
-from . import earthranger, parquet, smart
+from . import earthranger, parquet, smart, smart_csv
 
 FORMATS = {
     "smart-xml": "SMART patrol XML",
+    "smart-csv": "SMART patrol observation CSV",
     "earthranger-csv": "EarthRanger event CSV",
+    "earthranger-json": "EarthRanger events or patrols as JSON",
     "parquet": "Parquet/GeoParquet (EarthRanger events or patrols, GPS fixes, points)",
 }
 
@@ -52,11 +54,15 @@ def detect(path: str | Path) -> str | None:
         return "parquet"
     if smart.looks_like(head):
         return "smart-xml"
+    if earthranger.looks_like_json(head):
+        return "earthranger-json"
     text = head.lstrip(b"\xef\xbb\xbf")
     if text[:1] not in (b"<", b"{", b"[") and b"\x00" not in text:
         first = text.split(b"\n", 1)[0].decode("utf-8", errors="replace")
         if earthranger.looks_like_csv(first):
             return "earthranger-csv"
+        if smart_csv.looks_like(first):
+            return "smart-csv"
     return None
 
 
@@ -93,6 +99,10 @@ def read(
     fmt = detect(path)
     if fmt == "smart-xml":
         gdf = smart.read(path, role, max_rows)
+    elif fmt == "earthranger-json":
+        gdf = earthranger.read_json(path, role, max_rows)
+    elif fmt == "smart-csv":
+        gdf = smart_csv.read(path, role, max_rows)
     elif fmt == "earthranger-csv":
         gdf = earthranger.read_csv(path, role, max_rows)
     elif fmt == "parquet":

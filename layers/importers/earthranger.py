@@ -243,4 +243,46 @@ def patrol_events(patrols: pd.DataFrame, path: Path, role: str | None, max_rows:
     return events(pd.DataFrame(records), path, max_rows)
 
 
-__all__ = ["events", "looks_like_csv", "patrol_events", "read_csv"]
+def looks_like_json(head: bytes) -> bool:
+    """Whether the first bytes of a JSON file are EarthRanger events or patrols (as the API returns them)."""
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text[:1] not in (b"{", b"[") or b'"FeatureCollection"' in head:
+        return False
+    return b'"event_type"' in head or b'"patrol_segments"' in head
+
+
+MAX_JSON_BYTES = 512 * 1024**2
+
+
+def read_json(path: Path, role: str | None, max_rows: int | None = None):
+    """EarthRanger events or patrols as JSON (a list, or the API's ``{"data": {"results": [...]}}``)."""
+    import json
+
+    if path.stat().st_size > MAX_JSON_BYTES:
+        raise LayerReadError(
+            f"{path}: {path.stat().st_size / 1e6:.0f} MB of JSON, above the {MAX_JSON_BYTES / 1e6:.0f} MB limit. "
+            "Fix: export a shorter period"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise LayerReadError(
+            f"{path}: not readable JSON ({str(exc).splitlines()[0]}); the file may be cut short. "
+            "Fix: export the events from EarthRanger again"
+        ) from exc
+    for key in ("data", "results"):
+        if isinstance(data, dict) and key in data:
+            data = data[key]
+    if isinstance(data, dict):
+        data = data.get("results", [data])
+    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+        raise LayerReadError(f"{path}: the JSON holds no list of EarthRanger events or patrols. Fix: export again")
+    df = pd.DataFrame(data)
+    if "patrol_segments" in df.columns:
+        return patrol_events(df, path, role, max_rows)
+    if role == "patrols":
+        raise LayerReadError(_NOT_TRACKS.format(path=path, what="event JSON"))
+    return events(df, path, max_rows)
+
+
+__all__ = ["events", "looks_like_csv", "looks_like_json", "patrol_events", "read_csv", "read_json"]
