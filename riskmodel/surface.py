@@ -33,6 +33,8 @@ from layers.defaults import ATTACK_TYPES
 from . import metrics
 from .errors import NotEnoughDataError, RiskModelError, TruthError
 from .models import MODELS, RECOMMENDED, EffortAwareRisk
+from .prior import PRIOR_MODEL, check_weights, prior_from_arrays
+from .riskmap import RiskSurface, risk_classes
 from .shrinkage import (
     SEARCH_SCALE,
     SEARCH_SIGMA_KM,
@@ -44,7 +46,6 @@ from .shrinkage import (
 from .table import COL_X, COL_Y, MIN_HISTORY, build_table, forecast_rows, history_feature_names
 
 Progress = Callable[[float, str], None] | None
-CLASS_CUTS = (0.05, 0.10, 0.25)  # top shares of the park's area of classes 1, 2, 3
 MIN_TRAIN_PERIODS = MIN_HISTORY + 3
 OUTPUT_SMOOTH_KM = 0.5  # Gaussian sigma (km) smoothing the effort-aware intensity map (cell-level noise)
 SHRINK = True  # correct the effort-aware map by its recent residual finds (riskmodel.shrinkage)
@@ -54,7 +55,6 @@ SHRINK_WINDOW = 12  # training periods whose finds feed the correction
 # extrapolate its response to them from the few searched rows that look alike.
 HISTORY_FREE_BLEND = True
 MIN_BLEND_WEIGHT = 1e-3  # a park searched everywhere (every weight below this) fits no history-free model
-CLASS_NAMES = {1: "top 5 % of area", 2: "top 5-10 %", 3: "top 10-25 %", 4: "rest of the park"}
 
 
 @dataclass
@@ -85,95 +85,6 @@ class ParkArrays:
         cut = cut.tz_convert(None) if cut.tzinfo else cut
         ends = self.periods.end_time.normalize()
         return int((ends <= cut.normalize()).sum())
-
-
-@dataclass
-class RiskSurface:
-    """A fitted risk map for the months after a cut-off date.
-
-    Attributes
-    ----------
-    grid : layers.grid.Grid
-    risk : numpy.ndarray
-        float32 (rows, cols): probability that the cell is attacked at least
-        once in the horizon (NaN outside the park).
-    uncertainty : numpy.ndarray
-        float32 (rows, cols): standard deviation of that probability across
-        the ensemble (NaN where the model has no ensemble).
-    classes : numpy.ndarray
-        uint8 (rows, cols): 1 = top 5 %, 2 = top 10 %, 3 = top 25 % of the
-        park's area, 4 = the rest, 0 outside the park.
-    model : str
-    periods : pandas.PeriodIndex
-        The horizon's periods.
-    meta : dict
-        Training periods, model settings, timings.
-    unsearched : numpy.ndarray or None
-        float32 (rows, cols): weight of the history-free model, 1 where no
-        patrol searched nearby in the last training months, 0 where rangers
-        searched often (:func:`riskmodel.shrinkage.unsearched_weight`); NaN
-        outside the park.  None when the map has no history-free blend.
-    """
-
-    grid: object
-    risk: np.ndarray
-    uncertainty: np.ndarray
-    classes: np.ndarray
-    model: str
-    periods: pd.PeriodIndex
-    meta: dict = field(default_factory=dict)
-    unsearched: np.ndarray | None = None
-
-    @property
-    def period_range(self) -> tuple[str, str]:
-        return str(self.periods[0]), str(self.periods[-1])
-
-    def write(self, path) -> list[Path]:
-        """Write ``path`` (risk), ``<stem>_uncertainty.tif`` and ``<stem>_classes.tif`` as COGs.
-
-        Also ``<stem>_unsearched.tif`` when the map has a history-free blend,
-        and ``<stem>.json`` (the fit's settings and timings).
-        """
-        path = Path(path)
-        if path.suffix.lower() not in (".tif", ".tiff"):
-            path = path.with_suffix(".tif")
-        stem = path.with_suffix("")
-        label = f"{self.period_range[0]}..{self.period_range[1]}"
-        out = [
-            self.grid.write_geotiff(path, self.risk, names=[f"P(attacked) {label}"], cog=True),
-            self.grid.write_geotiff(
-                Path(f"{stem}_uncertainty.tif"), self.uncertainty, names=[f"sd of P(attacked) {label}"], cog=True
-            ),
-            self.grid.write_geotiff(
-                Path(f"{stem}_classes.tif"),
-                np.where(self.classes > 0, self.classes, np.nan),
-                names=["risk class (1 = top 5 %, 2 = top 10 %, 3 = top 25 % of area, 4 = rest)"],
-                nodata=0,
-                cog=True,
-            ),
-        ]
-        if self.unsearched is not None:
-            months = self.meta.get("history_free_blend", {}).get("search_window_periods", "the last")
-            name = f"unsearched weight (1 = no patrol nearby in {months} months before the horizon, 0 = searched often)"
-            out.append(self.grid.write_geotiff(Path(f"{stem}_unsearched.tif"), self.unsearched, names=[name], cog=True))
-        meta = {"model": self.model, "periods": list(self.period_range), **self.meta}
-        Path(f"{stem}.json").write_text(json.dumps(meta, indent=2, default=str))
-        return [*out, Path(f"{stem}.json")]
-
-
-def risk_classes(risk: np.ndarray, mask: np.ndarray, cuts=CLASS_CUTS) -> np.ndarray:
-    """Classes 1..len(cuts)+1 by rank of ``risk`` among in-park cells (0 outside)."""
-    out = np.zeros(risk.shape, np.uint8)
-    vals = np.where(np.isfinite(risk), risk, -np.inf)[mask]
-    n = vals.size
-    order = np.argsort(-vals, kind="stable")
-    rank = np.empty(n, np.int64)
-    rank[order] = np.arange(n)
-    cls = np.full(n, len(cuts) + 1, np.uint8)
-    for i, c in reversed(list(enumerate(cuts, start=1))):
-        cls[rank < int(round(c * n))] = i
-    out[mask] = cls
-    return out
 
 
 def park_arrays(park, types=ATTACK_TYPES, progress: Progress = None) -> ParkArrays:
@@ -381,8 +292,14 @@ def fit_risk(
     progress: Progress = None,
     arrays: ParkArrays | None = None,
     settings: dict | None = None,
+    prior_weights: dict | None = None,
 ) -> RiskSurface:
     """Fit ``model`` on the periods up to ``train_until``; map the risk of the next ``horizon_months``.
+
+    A park with no history (no dated incident of ``types`` and no km of patrol)
+    cannot fit any model: it gets the prior of :mod:`riskmodel.prior` instead,
+    labelled as such, with ``meta["fallback"]`` saying why (and the progress
+    callable told).  ``model="prior"`` asks for the prior on any park.
 
     Parameters
     ----------
@@ -401,14 +318,24 @@ def fit_risk(
         Precomputed park arrays (skip the covariates and effort).
     settings : dict, optional
         Estimator parameters overriding the defaults (e.g. ``{"n_members": 8}``).
+    prior_weights : dict, optional
+        Factor weights of the prior (:func:`riskmodel.prior.check_weights`), when the prior is used.
 
     Returns
     -------
     RiskSurface
     """
     if int(horizon_months) < 1:
-        raise RiskModelError(f"--horizon-months must be at least 1, got {horizon_months}")
+        raise RiskModelError(f"the horizon must be at least 1 month, got {horizon_months}")
+    check_weights(prior_weights)  # a bad weight is reported before the (slow) arrays
     arr = arrays or park_arrays(park, types, progress)
+    if model == PRIOR_MODEL or not has_history(arr):
+        return _prior_surface(arr, train_until, int(horizon_months), model, prior_weights, progress)
+    if train_until is None:
+        raise RiskModelError(
+            f"the park has data from {arr.periods[0]} to {arr.periods[-1]}: give the training cut-off date "
+            "(the last day of data the model may use)"
+        )
     n_train = arr.n_train(train_until)
     if progress:
         progress(0.5, f"fitting the {model} model on {n_train} months")
@@ -431,6 +358,38 @@ def fit_risk(
         meta=meta,
         unsearched=unsearched,
     )
+
+
+def has_history(arr: ParkArrays) -> bool:
+    """Whether the park has any dated incident of the chosen types or any km of patrol to fit on."""
+    return len(arr.periods) > 0 and (float(arr.km.sum(dtype=np.float64)) > 0 or int(arr.counts.sum()) > 0)
+
+
+def _prior_surface(arr: ParkArrays, train_until, horizon: int, model: str, weights, progress: Progress):
+    """The prior of ``arr``'s park for the months after ``train_until`` (else from this month)."""
+    if train_until is not None:
+        start = (pd.Period(pd.Timestamp(train_until), "M") + 1).start_time
+    elif len(arr.periods):
+        start = (arr.periods[-1] + 1).start_time
+    else:
+        start = None
+    surface = prior_from_arrays(arr.grid, arr.covariates, arr.names, weights, horizon, start)
+    surface.meta["types"] = list(arr.types)
+    if model != PRIOR_MODEL:
+        why = (
+            "no dated incident or GPS track"
+            if not len(arr.periods)
+            else f"no {', '.join(t.replace('_', ' ') for t in arr.types)} incident and no patrol effort"
+        )
+        surface.meta["fallback"] = (
+            f"The park has {why}, so no model can be fitted on its history: this map is a prior "
+            "from habitat, animal densities and access with expert weights."
+        )
+        if progress:
+            progress(0.9, surface.meta["fallback"])
+    if progress:
+        progress(1.0, "prior risk surface ready")
+    return surface
 
 
 @dataclass
