@@ -119,6 +119,11 @@ with right:
         st.metric("Patrolled (km)", f"{km_total:,.0f}")
         cpue = 100.0 * len(sel) / km_total if km_total > 0 else float("nan")
         st.metric("CPUE (incidents per 100 km)", f"{cpue:.1f}" if np.isfinite(cpue) else "n/a: no patrols")
+    if not months:
+        st.caption(
+            "No dated incident or GPS track yet: the map shows the park's layers. "
+            "The Risk page maps a prior risk from habitat, animals and access, and the Patrol plans page plans on it."
+        )
     counts = sel["type"].astype(str).value_counts() if len(sel) else pd.Series(dtype=int)
     table = pd.DataFrame(
         {"type": [t.replace("_", " ") for t in types], "incidents (count)": [int(counts.get(t, 0)) for t in types]}

@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from riskmodel.defaults import PRIOR_FACTOR_LABELS, PRIOR_WEIGHTS
 from riskmodel.models import MODELS, RECOMMENDED
+from riskmodel.prior import PRIOR_MODEL
 from ui import common
 
 DEFAULT_HORIZON = 3
@@ -19,17 +21,45 @@ MODEL_LABELS = {
     "effort-aware": "Effort-aware (recommended)",
     "effort-blind": "Effort-blind classifier (baseline)",
     "kde": "KDE hot-spots (baseline)",
+    PRIOR_MODEL: "Prior from habitat, animals and access (no history needed)",
 }
 MODEL_HELP = (
     "Effort-aware: a find needs both an attack and a detection, whose probability grows with the km walked, "
     "so cells nobody patrolled are not taken as safe. Effort-blind: a classifier of where incidents were found. "
-    "KDE hot-spots: a smoothed map of past incidents, what most parks use today."
+    "KDE hot-spots: a smoothed map of past incidents, what most parks use today. "
+    "Prior: no history needed; a weighted mix of animal densities, vegetation and access (boundary, villages, "
+    "roads, water, distance from posts) with weights you set, for a park's first months."
 )
+PRIOR_HELP = (
+    "How much each factor raises the risk, from 0 (ignore it) up. Only the ratios matter: "
+    "weights 2 and 1 mean the first factor counts twice as much."
+)
+WEIGHTS_KEY = "prior_weights"  # session key of the manager's prior weights (shared by the Risk and Plans pages)
 
 
-def models() -> list[str]:
-    """Model names ``fit_risk`` accepts, the recommended one first."""
-    return sorted(MODELS, key=lambda n: n != RECOMMENDED)
+def models(park=None) -> list[str]:
+    """Model names ``fit_risk`` accepts, the recommended one first and the prior last.
+
+    A park with no dated incident or track can only have the prior.
+    """
+    if park is not None and not common.park_months(park):
+        return [PRIOR_MODEL]
+    return sorted(MODELS, key=lambda n: n != RECOMMENDED) + [PRIOR_MODEL]
+
+
+def prior_weights() -> dict[str, float]:
+    """The prior's weights set on the Risk page in this session (the defaults otherwise)."""
+    return dict(st.session_state.get(WEIGHTS_KEY) or PRIOR_WEIGHTS)
+
+
+def weight_inputs(park) -> dict[str, float]:
+    """Sliders for the prior's weights (kept in the session); returns the weights."""
+    current = prior_weights()
+    out = {}
+    for name, label in PRIOR_FACTOR_LABELS.items():
+        out[name] = st.slider(label, 0.0, 5.0, float(current.get(name, PRIOR_WEIGHTS[name])), 0.5, key=f"w_{name}")
+    st.session_state[WEIGHTS_KEY] = out
+    return out
 
 
 def default_settings(park, horizon: int = DEFAULT_HORIZON) -> dict:
@@ -40,8 +70,8 @@ def default_settings(park, horizon: int = DEFAULT_HORIZON) -> dict:
     elif months:
         cutoff = months[-1].end_time.date()
     else:
-        cutoff = pd.Timestamp.today().date()
-    return {"train_until": cutoff, "horizon": horizon, "model": models()[0]}
+        cutoff = end_of_last_month()
+    return {"train_until": cutoff, "horizon": horizon, "model": models(park)[0]}
 
 
 MAX_KEPT = 8  # fitted surfaces and evaluations kept per server process
@@ -68,28 +98,31 @@ def _remember(key: tuple, compute):
     return kept[key]
 
 
-def _fit(folder: str, _stamp: str, model: str, train_until: str, horizon: int, _progress=None):
+def _fit(folder: str, _stamp: str, model: str, train_until: str, horizon: int, weights: tuple, _progress=None):
     from riskmodel.surface import fit_risk
 
     def compute():
         park = common.load_park(folder)
-        return fit_risk(park, train_until, horizon, model=model, progress=_progress)
+        return fit_risk(park, train_until, horizon, model=model, progress=_progress, prior_weights=dict(weights))
 
-    return _remember(("fit", folder, _stamp, model, train_until, horizon), compute)
+    return _remember(("fit", folder, _stamp, model, train_until, horizon, weights), compute)
 
 
 def fit(park, model: str, train_until, horizon: int, progress=None, store: str = "risk") -> dict:
     """Fit (or reuse) a risk surface and keep it in the session under ``store``.
 
     ``"risk"`` is the Risk page's surface (also drawn on the map page);
-    ``"forecast"`` is the planning forecast of the Patrol plans page.
+    ``"forecast"`` is the planning forecast of the Patrol plans page.  A prior
+    (asked for, or the fallback of a park with no history) uses the session's
+    weights (:func:`prior_weights`).
     """
     folder = str(park.folder)
-    surface = _fit(folder, common.stamp(folder), model, str(train_until), int(horizon), _progress=progress)
+    weights = tuple(sorted(prior_weights().items()))
+    surface = _fit(folder, common.stamp(folder), model, str(train_until), int(horizon), weights, _progress=progress)
     entry = {
         "park": folder,
         "surface": surface,
-        "settings": {"model": model, "train_until": str(train_until), "horizon": int(horizon)},
+        "settings": {"model": surface.model, "train_until": str(train_until), "horizon": int(horizon)},
     }
     st.session_state[store] = entry
     return entry
@@ -101,8 +134,14 @@ def forecast_settings(park, horizon: int = DEFAULT_HORIZON) -> dict:
     The cut-off is the park's last data date (its last incident or GPS fix),
     so the risk covers the ``horizon`` months after it: the months being planned.
     """
-    last = common.last_data_date(park) or pd.Timestamp.today().date()
-    return {"train_until": last, "horizon": int(horizon), "model": models()[0]}
+    last = common.last_data_date(park) or end_of_last_month()
+    return {"train_until": last, "horizon": int(horizon), "model": models(park)[0]}
+
+
+def end_of_last_month():
+    """The last day of the previous month: the cut-off of a park with no data, so its map starts this month."""
+    today = pd.Timestamp.today().normalize()
+    return (today - pd.Timedelta(days=today.day)).date()
 
 
 def fit_forecast(park, horizon: int = DEFAULT_HORIZON, progress=None) -> dict:
@@ -123,11 +162,19 @@ def describe(entry: dict) -> str:
     """One sentence naming a fitted surface's model, training cut-off and horizon months."""
     s = entry["settings"]
     periods = getattr(entry["surface"], "periods", None)
-    months = f"{periods[0]} to {periods[-1]}" if periods is not None and len(periods) else f"{s['horizon']} months"
+    months = month_range(periods) if periods is not None and len(periods) else f"{s['horizon']} months"
+    if getattr(entry["surface"], "is_prior", False):
+        return f"**{entry['surface'].label}**, for **{months}**"
     return (
         f"**{MODEL_LABELS.get(s['model'], s['model'])}** model trained on data up to **{s['train_until']}**, "
         f"risk for **{months}** ({s['horizon']} months after the cut-off)"
     )
+
+
+def month_range(periods) -> str:
+    """``"Jul 2026"`` for one month, ``"Jul 2026 to Sep 2026"`` for several."""
+    first, last = pd.Period(periods[0], "M"), pd.Period(periods[-1], "M")
+    return first.strftime("%b %Y") if first == last else f"{first.strftime('%b %Y')} to {last.strftime('%b %Y')}"
 
 
 def covers(entry: dict, first_day, days: int) -> bool:
