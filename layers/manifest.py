@@ -129,13 +129,16 @@ def _path_entry(folder: Path, manifest_path: Path, where: str, value) -> Path:
     return path if path.is_absolute() else folder / path
 
 
-def read_manifest(folder: str | Path) -> Manifest:
+def read_manifest(folder: str | Path, text: str | None = None) -> Manifest:
     """Read and validate ``folder/park.toml``.
 
     Parameters
     ----------
     folder : str or Path
         A park folder, or the ``park.toml`` file itself.
+    text : str, optional
+        The manifest's text to validate instead of the file's (an edit not
+        saved yet); paths in it are relative to the folder as usual.
 
     Returns
     -------
@@ -152,6 +155,8 @@ def read_manifest(folder: str | Path) -> Manifest:
     folder = Path(folder)
     path = folder if folder.is_file() else folder / MANIFEST_NAME
     folder = path.parent
+    if text is not None:
+        return _parse(path, folder, text)
     if not path.exists():
         hint = "" if folder.exists() else f" (the folder {folder} does not exist either)"
         raise ManifestError(
@@ -164,6 +169,10 @@ def read_manifest(folder: str | Path) -> Manifest:
         raise ManifestError(f"{path}: not a UTF-8 text file ({exc}). Fix: save park.toml as UTF-8 text") from exc
     except OSError as exc:
         raise ManifestError(f"{path}: cannot be read ({exc.strerror or exc}). Fix: check the file permissions") from exc
+    return _parse(path, folder, text)
+
+
+def _parse(path: Path, folder: Path, text: str) -> Manifest:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -233,6 +242,36 @@ def read_manifest(folder: str | Path) -> Manifest:
             )
         columns[key] = {k: str(v) for k, v in value.items()}
     return Manifest(folder, name, cell, crs, layers, features, rasters, columns, path)
+
+
+def save_manifest(folder: str | Path, text: str) -> tuple[Manifest, Path | None]:
+    """Validate ``text`` as the park's manifest and write it as ``folder/park.toml``.
+
+    The file it replaces is kept beside it as ``park.<time>.toml.bak`` (nothing
+    the user wrote is lost).  Raises :class:`ManifestError`, and writes
+    nothing, when ``text`` is not a valid manifest.
+
+    Returns
+    -------
+    (Manifest, Path or None)
+        The new manifest and the backup of the old file (``None`` when there was none).
+    """
+    import datetime as dt
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ManifestError(f"{folder}: not a folder. Fix: give the park folder")
+    manifest = read_manifest(folder, text=text)
+    path = folder / MANIFEST_NAME
+    backup = None
+    if path.exists():
+        stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        backup = folder / f"park.{stamp}.toml.bak"
+        backup.write_bytes(path.read_bytes())
+    tmp = folder / f".{MANIFEST_NAME}.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return manifest, backup
 
 
 # --- drafting ---------------------------------------------------------------
@@ -306,6 +345,22 @@ def _describe_vector(path: Path) -> tuple[str, list[str], int] | None:
     else:
         kind = "mixed" if kinds else "empty"
     return kind, [c for c in gdf.columns if c != "geometry"], len(gdf)
+
+
+def _crs_comment(boundary: Path | None) -> str:
+    """The commented ``crs`` line of a draft: the metric CRS the park will load with (its boundary's UTM zone)."""
+    from .crs import park_crs
+    from .readers import read_vector
+
+    if boundary is not None:
+        try:
+            crs = park_crs(read_vector(boundary, role="boundary"))
+            code = crs.to_epsg()
+        except Exception:  # an unreadable boundary is reported when the park is loaded
+            code = None
+        if code:
+            return f'# crs = "EPSG:{code}"  # the park loads in this metric CRS (the UTM zone of the boundary) unless you set another'
+    return '# crs = ...  # optional metric CRS, e.g. "EPSG:32736"; default: the UTM zone of the boundary'
 
 
 def _raster_categorical(path: Path) -> bool | None:
@@ -394,7 +449,7 @@ def draft_manifest(folder: str | Path) -> str:
         "[park]",
         f"name = {json.dumps(folder.resolve().name.replace('_', ' ').replace('-', ' ').title())}",
         f"cell_size_m = {DEFAULT_CELL_SIZE_M:g}  # metres, {MIN_CELL_SIZE_M:g}-{MAX_CELL_SIZE_M:g}",
-        '# crs = "EPSG:32736"  # optional metric CRS; default: UTM zone of the boundary',
+        _crs_comment(roles.get("boundary")),
         "",
         "[layers]",
     ]

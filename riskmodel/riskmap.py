@@ -134,6 +134,65 @@ class RiskSurface:
         return [*out, Path(f"{stem}.json")]
 
 
+SURFACE_FORMAT = "rhino-risk-surface-1"  # written into every serialised surface
+
+
+def surface_to_bytes(surface: RiskSurface) -> bytes:
+    """``surface`` as bytes (a numpy ``.npz``: its arrays, periods and a JSON header), for the park store."""
+    import io
+
+    header = {
+        "format": SURFACE_FORMAT,
+        "model": surface.model,
+        "kind": surface.kind,
+        "periods": [str(p) for p in surface.periods],
+        "shape": list(surface.risk.shape),
+        "meta": surface.meta,
+    }
+    arrays = {"risk": surface.risk, "uncertainty": surface.uncertainty, "classes": surface.classes}
+    if surface.unsearched is not None:
+        arrays["unsearched"] = surface.unsearched
+    buf = io.BytesIO()
+    np.savez_compressed(buf, header=np.array(json.dumps(header, default=str)), **arrays)
+    return buf.getvalue()
+
+
+def surface_from_bytes(data: bytes, grid) -> RiskSurface:
+    """The surface of :func:`surface_to_bytes` on ``grid`` (the park's grid it was made on).
+
+    Raises
+    ------
+    ValueError
+        The bytes are not a serialised surface, or it was made on a grid of another shape.
+    """
+    import io
+
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            header = json.loads(str(z["header"]))
+            arrays = {k: z[k] for k in z.files if k != "header"}
+    except (OSError, KeyError, ValueError) as exc:
+        raise ValueError(f"not a kept risk map ({exc})") from exc
+    if header.get("format") != SURFACE_FORMAT:
+        raise ValueError(f"not a kept risk map (format {header.get('format')!r})")
+    if tuple(header["shape"]) != tuple(grid.shape):
+        raise ValueError(
+            f"the kept risk map is on a {header['shape'][0]} x {header['shape'][1]} grid, the park's is "
+            f"{grid.shape[0]} x {grid.shape[1]} (the cell size changed): fit it again"
+        )
+    return RiskSurface(
+        grid=grid,
+        risk=arrays["risk"],
+        uncertainty=arrays["uncertainty"],
+        classes=arrays["classes"],
+        model=header["model"],
+        periods=pd.PeriodIndex([pd.Period(p, "M") for p in header["periods"]], freq="M"),
+        meta=header.get("meta") or {},
+        unsearched=arrays.get("unsearched"),
+        kind=header.get("kind", FITTED_KIND),
+    )
+
+
 def risk_classes(risk: np.ndarray, mask: np.ndarray, cuts=CLASS_CUTS) -> np.ndarray:
     """Classes 1..len(cuts)+1 by rank of ``risk`` among in-park cells (0 outside)."""
     out = np.zeros(risk.shape, np.uint8)

@@ -32,6 +32,8 @@ def park(small_park):
 
 @pytest.fixture
 def app_env(small_park, tmp_path, monkeypatch):
+    for kept in small_park.glob("store.gpkg*"):  # each test starts with no kept risk map or plan
+        kept.unlink()
     monkeypatch.setenv("PARK_DIR", str(small_park))
     monkeypatch.setenv("PARKS_DIR", str(tmp_path / "parks"))
     monkeypatch.setenv("PARK_CACHE_DIR", str(tmp_path / "cache"))
@@ -123,7 +125,7 @@ def test_risk_then_plan(app_env, park):
     assert not at.error, [e.value for e in at.error]
     risk = at.session_state["risk"]
     assert risk["settings"]["horizon"] == 2 and len(risk["surface"].periods) == 2
-    assert any(m.label == "Highest cell risk (probability)" for m in at.metric)
+    assert any(m.label == "Highest chance of an attack in one place (%)" for m in at.metric)
     share = risk["surface"].meta["history_free_blend"]["area_share_weight_over_half"]
     assert any(f"({100 * share:.0f} % of the park)" in c.value for c in at.caption), [c.value for c in at.caption]
     from ui import common

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from layers.defaults import STORE_NAME
 from layers.errors import LayersError
 from layers.manifest import draft_manifest
 from patrols.errors import PatrolsError
@@ -66,12 +67,15 @@ def park_dir() -> str:
 
 
 def set_park_dir(folder: str | Path) -> None:
-    """Switch the app to another park folder (forgets the risk surface and plan of the old one)."""
+    """Switch the app to another park folder (its kept risk maps and plan are restored from its store)."""
     folder = str(folder)
     if st.session_state.get("park_dir") != folder:
         st.session_state["park_dir"] = folder
-        for key in ("risk", "plan"):
+        for key in ("risk", "forecast", "plan", "restored"):
             st.session_state.pop(key, None)
+        opened = st.session_state.setdefault("opened_parks", [])
+        if folder not in opened:
+            opened.append(folder)
 
 
 def parks_root() -> Path:
@@ -113,10 +117,25 @@ def stamp(folder: str | Path) -> str:
         return "missing"
     parts = []
     for p in sorted(folder.iterdir()):
+        if p.name.startswith(STORE_NAME):
+            continue  # kept plans and maps change the store's file, not the park: see store_stamp
         if p.is_file():
             s = p.stat()
             parts.append(f"{p.name}:{s.st_size}:{int(s.st_mtime_ns)}")
-    return "|".join(parts)
+    return "|".join(parts) + store_stamp(folder)
+
+
+def store_stamp(folder: Path) -> str:
+    """What of the park store changes the park: its imports and edits (not its kept documents)."""
+    from layers.store import ParkStore
+
+    if not ParkStore.exists(folder):
+        return ""
+    try:
+        counts = ParkStore(folder, create=False).counts()
+    except LayersError:
+        return "|store:unreadable"
+    return f"|store:{counts['imports']}:{counts['edits']}"
 
 
 CACHE_ENV = "PARK_CACHE_DIR"  # where loaded parks are kept between server starts
@@ -360,19 +379,90 @@ def park_months(park) -> list:
     return list(pd.period_range(lo.tz_convert(None).to_period("M"), hi.tz_convert(None).to_period("M"), freq="M"))
 
 
-def session_risk(park):
-    """The risk surface fitted on this park in this session, or ``None``."""
-    r = st.session_state.get("risk")
+def session_risk(park, store: str = "risk"):
+    """The risk surface of this park in the session (``store``: ``"risk"`` or ``"forecast"``), or ``None``.
+
+    After a reload or a park switch, the newest one kept in the park store is restored.
+    """
+    r = st.session_state.get(store)
     if r and r.get("park") == str(park.folder):
         return r
-    return None
+    return restore_risk(park, store)
+
+
+def restore_risk(park, store: str = "risk", name: str | None = None):
+    """Put the kept risk map ``name`` (default: the newest of its role) in the session; return its entry."""
+    from riskmodel.kept import kept_surfaces, load_surface
+
+    folder = str(park.folder)
+    tried = st.session_state.setdefault("restored", set())
+    if name is None and (folder, store) in tried:
+        return None  # restore once per park and session: a map the user replaced stays replaced
+    tried.add((folder, store))
+    try:
+        if name is None:
+            kept = kept_surfaces(folder, role=store)
+            if not len(kept):
+                return None
+            name = kept["name"].iloc[0]
+        surface, meta = load_surface(folder, name, park.grid)
+    except library_errors():
+        return None  # nothing usable kept: the page asks to fit as usual
+    entry = {"park": folder, "surface": surface, "settings": meta.get("settings", {}), "kept": name}
+    st.session_state[store] = entry
+    return entry
 
 
 def session_plan(park):
-    """The patrol plan made on this park in this session, or ``None``."""
+    """The patrol plan made on this park in this session (or the newest kept one after a reload), or ``None``."""
     p = st.session_state.get("plan")
     if p and p.get("park") == str(park.folder):
         return p
+    return restore_plan(park)
+
+
+def restore_plan(park, name: str | None = None):
+    """Put the kept plan ``name`` (default: the newest) and the risk map it used in the session."""
+    from patrols.kept import kept_plans, load_plan
+    from riskmodel.kept import load_surface
+
+    folder = str(park.folder)
+    tried = st.session_state.setdefault("restored", set())
+    if name is None and (folder, "plan") in tried:
+        return None
+    tried.add((folder, "plan"))
+    try:
+        if name is None:
+            kept = kept_plans(folder)
+            if not len(kept):
+                return None
+            name = kept["name"].iloc[0]
+        plan, meta = load_plan(folder, name)
+    except library_errors():
+        return None
+    risk = None
+    if meta.get("risk_name"):
+        try:
+            surface, rmeta = load_surface(folder, meta["risk_name"], park.grid)
+            risk = {
+                "park": folder,
+                "surface": surface,
+                "settings": rmeta.get("settings", {}),
+                "kept": meta["risk_name"],
+            }
+        except library_errors():
+            risk = None  # the plan still shows; its risk layer is gone
+    entry = {"park": folder, "plan": plan, "risk": risk, "files": {}, "kept": name}
+    st.session_state["plan"] = entry
+    return entry
+
+
+def keep_work(call: Callable, what: str) -> str | None:
+    """Run a library ``keep_*`` call; a store that cannot be written is a warning, not a lost result."""
+    try:
+        return call()
+    except library_errors() as exc:
+        st.warning(f"{what} is shown but could not be kept for later: {exc}")
     return None
 
 

@@ -16,6 +16,7 @@ import streamlit as st
 
 from layers.defaults import DEFAULT_PATROL_KM, DEFAULT_TEAMS_PER_POST
 from patrols import export
+from patrols.kept import keep_plan, kept_plans
 from patrols.planner import plan_patrols
 from ui import common, maps, riskview
 
@@ -116,12 +117,35 @@ if st.button("Plan patrols", type="primary", disabled=not posts, key="plan_go"):
             "The plan could not be made",
         )
         if plan is not None:
-            st.session_state["plan"] = {"park": str(park.folder), "plan": plan, "risk": chosen, "files": {}}
+            entry = {"park": str(park.folder), "plan": plan, "risk": chosen, "files": {}}
+            meta = {"risk_name": chosen.get("kept"), "risk": getattr(chosen["surface"], "label", "")}
+            entry["kept"] = common.keep_work(lambda: keep_plan(park.folder, plan, meta), "The plan")
+            st.session_state["plan"] = entry
     bar.empty()
     if chosen is not None and common.session_plan(park) is not None:
         st.rerun()  # the caption above names the surface just fitted
 
 current = common.session_plan(park)
+kept = common.run_library(lambda: kept_plans(park.folder), "The kept plans could not be listed")
+if kept is not None and len(kept):
+    labels = {
+        r.name: f"{r.start}, {r.days} days, {r.patrols} patrols, {r.km:,.0f} km (made {str(r.updated)[:16].replace('T', ' ')} UTC)"
+        for r in kept.itertuples()
+    }
+    names = list(labels)
+    now = current.get("kept") if current else None
+    if now in names and st.session_state.get("plan_kept_shown") != now:
+        st.session_state["plan_kept"] = now  # a new or restored plan: the selector shows it
+        st.session_state["plan_kept_shown"] = now
+    picked = st.selectbox(
+        f"Kept plans of this park ({len(names)})",
+        names,
+        format_func=labels.get,
+        key="plan_kept",
+        help="Every plan made here is kept in the park's store and comes back after a reload or a park switch.",
+    )
+    if picked != now:
+        current = common.restore_plan(park, picked) or current
 if current is None:
     overlays = list(common.raster_overlays(str(park.folder)))
     if chosen is not None:

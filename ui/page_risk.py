@@ -14,6 +14,7 @@ import streamlit as st
 
 from layers.defaults import ATTACK_TYPES
 from riskmodel.defaults import PRIOR_FACTOR_LABELS
+from riskmodel.kept import kept_surfaces
 from riskmodel.prior import PRIOR_MODEL
 from ui import common, maps, riskview
 
@@ -69,6 +70,24 @@ if go:
     bar.empty()
 
 current = common.session_risk(park)
+kept = common.run_library(lambda: kept_surfaces(park.folder, role="risk"), "The kept risk maps could not be listed")
+if kept is not None and len(kept):
+    labels = {
+        r.name: f"{r.label}, {r.months} (made {str(r.updated)[:16].replace('T', ' ')} UTC)" for r in kept.itertuples()
+    }
+    now = current.get("kept") if current else None
+    if now in labels and st.session_state.get("risk_kept_shown") != now:
+        st.session_state["risk_kept"] = now  # a new or restored map: the selector shows it
+        st.session_state["risk_kept_shown"] = now
+    picked = st.selectbox(
+        f"Kept risk maps of this park ({len(labels)})",
+        list(labels),
+        format_func=labels.get,
+        key="risk_kept",
+        help="Every map fitted here is kept in the park's store and comes back after a reload or a park switch.",
+    )
+    if picked != now:
+        current = common.restore_risk(park, "risk", picked) or current
 if current is None:
     st.info("Choose a model, a cut-off date and a horizon, then press **Fit the risk model**.")
     st.stop()

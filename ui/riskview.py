@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from riskmodel.defaults import PRIOR_FACTOR_LABELS, PRIOR_WEIGHTS
+from riskmodel.kept import keep_surface
 from riskmodel.models import MODELS, RECOMMENDED
 from riskmodel.prior import PRIOR_MODEL
 from ui import common
@@ -119,11 +120,11 @@ def fit(park, model: str, train_until, horizon: int, progress=None, store: str =
     folder = str(park.folder)
     weights = tuple(sorted(prior_weights().items()))
     surface = _fit(folder, common.stamp(folder), model, str(train_until), int(horizon), weights, _progress=progress)
-    entry = {
-        "park": folder,
-        "surface": surface,
-        "settings": {"model": surface.model, "train_until": str(train_until), "horizon": int(horizon)},
-    }
+    settings = {"model": surface.model, "train_until": str(train_until), "horizon": int(horizon)}
+    if surface.is_prior:
+        settings["weights"] = dict(weights)
+    entry = {"park": folder, "surface": surface, "settings": settings}
+    entry["kept"] = common.keep_work(lambda: keep_surface(folder, surface, settings, role=store), "The risk map")
     st.session_state[store] = entry
     return entry
 
@@ -152,8 +153,8 @@ def fit_forecast(park, horizon: int = DEFAULT_HORIZON, progress=None) -> dict:
 
 def session_forecast(park, horizon: int):
     """The planning forecast of this park and horizon fitted in this session, or ``None``."""
-    f = st.session_state.get("forecast")
-    if f and f.get("park") == str(park.folder) and f["settings"]["horizon"] == int(horizon):
+    f = common.session_risk(park, "forecast")
+    if f and f["settings"].get("horizon") == int(horizon):
         return f
     return None
 
