@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from nohistory import make_history_free_park
 from streamlit.testing.v1 import AppTest
@@ -56,3 +57,85 @@ def test_a_park_with_no_history_opens_gets_a_prior_and_plans(new_park):
 
     at.switch_page("ui/page_map.py").run()
     ok(at)
+
+
+def test_the_plan_and_the_risk_map_come_back_after_a_reload(new_park):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("ui/page_risk.py").run()
+    at.slider(key="w_roads").set_value(0.0)
+    at.button(key="risk_fit").click().run()
+    ok(at)
+    weights = at.session_state["risk"]["surface"].meta["weights"]
+    assert "roads" not in weights
+    at.switch_page("ui/page_plans.py").run()
+    at.number_input(key="plan_days").set_value(1)
+    at.number_input(key="plan_teams").set_value(1)
+    at.slider(key="plan_km").set_value(8.0)
+    at.button(key="plan_go").click().run()
+    ok(at)
+    made = at.session_state["plan"]["plan"]
+
+    again = AppTest.from_file(APP, default_timeout=TIMEOUT).run()  # a browser reload: a new session
+    again.switch_page("ui/page_plans.py").run()
+    ok(again)
+    back = again.session_state["plan"]["plan"]
+    assert [p.patrol_id for p in back.patrols] == [p.patrol_id for p in made.patrols]
+    assert np.allclose(back.patrols[0].path_xy, made.patrols[0].path_xy, atol=0.01)
+    assert again.selectbox(key="plan_kept").options  # listed
+    again.switch_page("ui/page_risk.py").run()
+    ok(again)
+    assert again.session_state["risk"]["surface"].meta["weights"] == weights
+    assert "Prior risk" in texts(again)
+
+
+def test_switching_parks_keeps_work_and_the_park_list(new_park, tmp_path):
+    other = make_history_free_park(tmp_path / "other-park")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("ui/page_risk.py").run()
+    at.button(key="risk_fit").click().run()
+    ok(at)
+    at.switch_page("ui/page_data.py").run()
+    at.text_input(key="data_park_path").set_value(str(other)).run()
+    ok(at)
+    at.text_input(key="data_park_path").set_value("").run()
+    # both parks stay in the list after the switch
+    assert {str(new_park), str(other)} <= set(at.selectbox(key="data_park_choice").options)
+    at.selectbox(key="data_park_choice").set_value(str(new_park)).run()
+    ok(at)
+    at.switch_page("ui/page_risk.py").run()
+    ok(at)
+    assert at.session_state["risk"]["park"] == str(new_park)  # the fitted map came back
+
+
+def test_parks_made_from_uploads_are_listed(new_park):
+    from ui import common
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("ui/page_data.py").run()
+    files = {p.name: p.read_bytes() for p in new_park.iterdir() if p.is_file() and p.name != "park.toml"}
+    folder, text = common.create_park("Fresh Park", files)  # what the button's callback calls, before the page runs
+    assert 'name = "Fresh Park"' in text
+    at.run()
+    ok(at)
+    assert str(folder) in at.selectbox(key="data_park_choice").options
+    assert str(new_park) in at.selectbox(key="data_park_choice").options
+
+
+def test_the_manifest_is_checked_then_saved_with_a_backup(new_park):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("ui/page_data.py").run()
+    area = at.text_area(key=f"data_manifest_{new_park}")
+    good = area.value
+    area.set_value(good.replace("cell_size_m = 500", "cell_size_m = 5"))
+    at.button(key="data_manifest_save").click().run()
+    assert at.error and "cell_size_m" in at.error[0].value
+    assert (new_park / "park.toml").read_text() == good, "an invalid manifest is not saved"
+    at.text_area(key=f"data_manifest_{new_park}").set_value(good.replace("cell_size_m = 500", "cell_size_m = 1000"))
+    at.button(key="data_manifest_check").click().run()
+    assert any("Valid" in m.value for m in at.success)
+    assert (new_park / "park.toml").read_text() == good, "check does not save"
+    at.button(key="data_manifest_save").click().run()
+    ok(at)
+    assert "cell_size_m = 1000" in (new_park / "park.toml").read_text()
+    backups = list(new_park.glob("park.*.toml.bak"))
+    assert len(backups) == 1 and backups[0].read_text() == good
