@@ -49,6 +49,7 @@ class RasterLayer:
     name: str
     path: Path
     categorical: bool = False
+    classes: dict[int, str] = field(default_factory=dict)  # class code -> name (categorical rasters)
 
 
 @dataclass
@@ -213,8 +214,9 @@ def _parse(path: Path, folder: Path, text: str) -> Manifest:
                 raise ManifestError(f'{path}: [layers.rasters] must be a table of name = "file.tif" lines')
             for rname, rvalue in value.items():
                 categorical = bool(rvalue.get("categorical", False)) if isinstance(rvalue, dict) else False
+                classes = _class_names(path, rname, rvalue.get("classes") if isinstance(rvalue, dict) else None)
                 rasters[rname] = RasterLayer(
-                    rname, _path_entry(folder, path, f"layers.rasters.{rname}", rvalue), categorical
+                    rname, _path_entry(folder, path, f"layers.rasters.{rname}", rvalue), categorical or bool(classes), classes
                 )
         elif key in ROLES:
             layers[key] = _path_entry(folder, path, f"layers.{key}", value)
@@ -272,6 +274,24 @@ def save_manifest(folder: str | Path, text: str) -> tuple[Manifest, Path | None]
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return manifest, backup
+
+
+def _class_names(path: Path, raster: str, table) -> dict[int, str]:
+    """``classes = { 1 = "Grassland", ... }`` of a categorical raster as ``{1: "Grassland"}``."""
+    if table is None:
+        return {}
+    fix = f'Fix: write e.g. {raster} = {{ path = "{raster}.tif", categorical = true, classes = {{ 1 = "Grassland" }} }}'
+    if not isinstance(table, dict):
+        raise ManifestError(f"{path}: layers.rasters.{raster}.classes must be a table of code = name. {fix}")
+    out = {}
+    for code, name in table.items():
+        try:
+            out[int(code)] = str(name)
+        except ValueError:
+            raise ManifestError(
+                f"{path}: layers.rasters.{raster}.classes: {code!r} is not a class code (a whole number). {fix}"
+            ) from None
+    return out
 
 
 # --- drafting ---------------------------------------------------------------

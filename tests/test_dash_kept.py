@@ -120,3 +120,16 @@ def test_save_manifest_validates_and_keeps_the_old_file(tmp_path):
         read_manifest(folder, text="[park\nname = 1")
     manifest, backup = save_manifest(folder, old.replace("cell_size_m = 500", "cell_size_m = 1000"))
     assert manifest.cell_size_m == 1000 and backup.read_text() == old
+
+
+def test_class_names_of_a_categorical_raster_come_from_the_manifest(tmp_path):
+    folder = pf.make_park(tmp_path)
+    text = (folder / "park.toml").read_text()
+    named = text.replace(
+        'landcover = { path = "landcover.tif", categorical = true }',
+        'landcover = { path = "landcover.tif", classes = { 1 = "Grassland", 2 = "Shrubland" } }',
+    )
+    layer = read_manifest(folder, text=named).rasters["landcover"]
+    assert layer.categorical and layer.classes == {1: "Grassland", 2: "Shrubland"}
+    with pytest.raises(ManifestError, match="not a class code"):
+        read_manifest(folder, text=named.replace("1 = ", "grass = "))

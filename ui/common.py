@@ -25,6 +25,7 @@ from layers.errors import LayersError
 from layers.manifest import draft_manifest
 from patrols.errors import PatrolsError
 from riskmodel.errors import RiskModelError
+from riskmodel.riskmap import CLASS_NAMES
 from ui import maps
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -336,6 +337,7 @@ def _draw_rasters(park) -> list:
                     cmap=maps.RASTER_CMAPS.get(name.lower()),
                     categorical=bool(layer.categorical),
                     max_size=600,
+                    class_names=getattr(layer, "classes", None),
                 )
             )
         except Exception:
@@ -495,11 +497,10 @@ def risk_overlays(surface, show_risk: bool = True) -> list:
                 np.asarray(classes, dtype=float),
                 grid,
                 "RdYlGn",
-                "class 1 = top 5 % of area ... 4 = rest",
-                vmin=1.0,
-                vmax=4.0,
+                "share of the park's area, riskiest first",
                 categorical=True,
                 show=False,
+                classes={c: (CLASS_NAMES[c], maps.RISK_CLASS_COLOURS[c]) for c in CLASS_NAMES},
             )
         )
     unsearched = getattr(surface, "unsearched", None)

@@ -97,8 +97,14 @@ if show_tracks and park.has_tracks and t0 is not None:
     fixes = common.load_park(str(park.folder)).tracks
     tracks = fixes[(fixes["time"] >= t0) & (fixes["time"] <= t1)]
 
+has_effort = effort_now is not None and float(np.asarray(effort_now.km).sum(dtype=np.float64)) > 0
 base = maps.park_base_map(
-    park, overlays, plan=plan["plan"] if plan else None, incident_types=present, extra_scales=effort_scale
+    park,
+    overlays,
+    plan=plan["plan"] if plan else None,
+    incident_types=present,
+    extra_scales=effort_scale if has_effort else [],
+    tracks=tracks is not None and len(tracks) > 1,
 )
 layers = maps.filter_layers(sel, filtered_overlays, tracks)
 

@@ -172,7 +172,9 @@ if plan.best_risk:
 overlays = list(common.raster_overlays(str(park.folder)))
 if surface is not None:
     overlays += common.risk_overlays(surface)
-common.show_map(maps.park_base_map(park, overlays, plan=plan, legend_open=False), key="plan_map", height=520)
+common.show_map(
+    maps.park_base_map(park, overlays, plan=plan, legend_open=False, open_on_routes=True), key="plan_map", height=520
+)
 table = summary.drop(columns=["post"], errors="ignore").rename(
     columns={
         "km": "distance (km)",

@@ -9,7 +9,7 @@ import folium
 import numpy as np
 from folium.plugins import FastMarkerCluster
 
-from ui.maps.styles import DEFAULT_FEATURE_STYLE, FEATURE_STYLES, INCIDENT_COLOURS
+from ui.maps.styles import DEFAULT_FEATURE_STYLE, FEATURE_STYLES, INCIDENT_COLOURS, SPARE_FEATURE_COLOURS, TRACK_COLOUR
 
 
 def _wgs84(gdf, simplify_m: float = 0.0):
@@ -39,27 +39,35 @@ def add_boundary(m: folium.Map, boundary) -> None:
     ).add_to(m)
 
 
+def feature_style(name: str, index: int) -> dict:
+    """The style of feature layer ``name`` (the ``index``-th of the park): its own, else a spare colour."""
+    style = FEATURE_STYLES.get(name.lower())
+    if style is None:
+        style = dict(DEFAULT_FEATURE_STYLE, color=SPARE_FEATURE_COLOURS[index % len(SPARE_FEATURE_COLOURS)])
+    return style
+
+
 def add_features(m: folium.Map, features: dict) -> list[tuple[str, str, str]]:
-    """Add each feature layer (roads, rivers, villages...) styled by name; return legend swatches."""
+    """Add each feature layer (roads, rivers, villages...) styled by name; return legend swatches.
+
+    Points in a layer of lines (a ford on a river layer) are drawn as dots of
+    the layer's colour, with their own legend entry, never as default pins.
+    """
     swatches = []
+    spare = 0
     for name, gdf in (features or {}).items():
         g = _wgs84(gdf, simplify_m=30.0)
         if g is None:
             continue
-        style = FEATURE_STYLES.get(name.lower(), DEFAULT_FEATURE_STYLE)
-        points = g.geom_type.isin(["Point", "MultiPoint"]).all()
-        group = folium.FeatureGroup(name=f"{name.replace('_', ' ').capitalize()} ({len(g)})", show=True)
-        if points:
-            for geom in g.geometry:
-                pt = geom if geom.geom_type == "Point" else geom.centroid
-                folium.CircleMarker(
-                    [pt.y, pt.x], radius=4, color=style["color"], fill=True, fill_opacity=0.8, weight=1, tooltip=name
-                ).add_to(group)
-            swatches.append((name.replace("_", " ").capitalize(), style["color"], "dot"))
-        else:
+        style = feature_style(name, spare)
+        spare += name.lower() not in FEATURE_STYLES
+        label = name.replace("_", " ").capitalize()
+        is_point = g.geom_type.isin(["Point", "MultiPoint"]).to_numpy()
+        group = folium.FeatureGroup(name=f"{label} ({len(g)})", show=True)
+        if (~is_point).any():
             st = dict(style)
             folium.GeoJson(
-                g.__geo_interface__,
+                g[~is_point].__geo_interface__,
                 style_function=lambda _f, st=st: {
                     "color": st["color"],
                     "weight": st["weight"],
@@ -67,7 +75,14 @@ def add_features(m: folium.Map, features: dict) -> list[tuple[str, str, str]]:
                     "fillOpacity": 0.15,
                 },
             ).add_to(group)
-            swatches.append((name.replace("_", " ").capitalize(), style["color"], "line"))
+            swatches.append((label, style["color"], "line"))
+        if is_point.any():
+            for geom in g.geometry[is_point]:
+                pt = geom if geom.geom_type == "Point" else geom.centroid
+                folium.CircleMarker(
+                    [pt.y, pt.x], radius=4, color=style["color"], fill=True, fill_opacity=0.8, weight=1, tooltip=label
+                ).add_to(group)
+            swatches.append((label if is_point.all() else f"{label} (points)", style["color"], "dot"))
         group.add_to(m)
     return swatches
 
@@ -181,7 +196,7 @@ def track_group(tracks, track_col: str = "track_id", max_tracks: int = 300) -> f
     x = g.geometry.x.to_numpy()
     y = g.geometry.y.to_numpy()
     ids = g[track_col].to_numpy()
-    group = folium.FeatureGroup(name="Patrol tracks", show=True)
+    group = folium.FeatureGroup(name="Patrol GPS tracks", show=True)
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
     ends = np.r_[starts[1:], len(ids)]
     drawn = 0
@@ -190,7 +205,7 @@ def track_group(tracks, track_col: str = "track_id", max_tracks: int = 300) -> f
             continue
         step = max(1, (e - s) // 200)
         folium.PolyLine(
-            list(zip(y[s:e:step], x[s:e:step])), color="#238b45", weight=1.5, opacity=0.6, tooltip=str(ids[s])
+            list(zip(y[s:e:step], x[s:e:step])), color=TRACK_COLOUR, weight=1.5, opacity=0.6, tooltip=str(ids[s])
         ).add_to(group)
         drawn += 1
     return group if drawn else None
