@@ -216,7 +216,10 @@ def _parse(path: Path, folder: Path, text: str) -> Manifest:
                 categorical = bool(rvalue.get("categorical", False)) if isinstance(rvalue, dict) else False
                 classes = _class_names(path, rname, rvalue.get("classes") if isinstance(rvalue, dict) else None)
                 rasters[rname] = RasterLayer(
-                    rname, _path_entry(folder, path, f"layers.rasters.{rname}", rvalue), categorical or bool(classes), classes
+                    rname,
+                    _path_entry(folder, path, f"layers.rasters.{rname}", rvalue),
+                    categorical or bool(classes),
+                    classes,
                 )
         elif key in ROLES:
             layers[key] = _path_entry(folder, path, f"layers.{key}", value)
