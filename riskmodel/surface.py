@@ -171,7 +171,7 @@ def fit_predict(
         first = arr.periods[0] if len(arr.periods) else "?"
         raise NotEnoughDataError(
             f"only {n_train} complete months of data up to the cut-off date (data start {first}); "
-            f"the model needs at least {MIN_TRAIN_PERIODS}: choose a later --train-until"
+            f"the model needs at least {MIN_TRAIN_PERIODS}: choose a later training cut-off date"
         )
     rr, cc = np.nonzero(arr.mask)
     n = len(rr)
@@ -199,7 +199,7 @@ def fit_predict(
             if not (table.X["coverage"] > 0).any():
                 raise NotEnoughDataError(
                     f"no patrol effort in the {n_train} training months: the effort-aware model needs GPS tracks "
-                    "(layers.patrols in park.toml) overlapping the incident records; or use --model kde"
+                    "(a patrols layer in park.toml) overlapping the incident records; or use the KDE hot-spot model"
                 )
             est.fit(table.X, table.y, groups=table.cell, periods=table.t)
             mult = _residual_multiplier(est, table, arr, n_train) if SHRINK else np.ones(n)
@@ -476,7 +476,7 @@ def evaluate(
     if h < 1:
         raise NotEnoughDataError(
             f"no complete month of data after {pd.Timestamp(train_until).date()} to score on "
-            f"(data end {arr.periods[-1]}): choose an earlier --train-until"
+            f"(data end {arr.periods[-1]}): choose an earlier training cut-off date"
         )
     horizon = arr.periods[n_train : n_train + h]
     mask = arr.mask

@@ -383,7 +383,10 @@ def test_validation_table_from_an_evaluation():
         "ratio_to_bayes_limit": {"effort-aware": {"auc": 0.85 / 0.9, "capture_top10pct": 0.9}},
     }
     t = riskview.validation_table(ev)
-    assert list(t["model"]) == ["effort-aware", "kde", "Bayes limit (true intensity)"]
-    assert t.loc[0, "vs found incidents: captured in top 10 % of area (%)"] == pytest.approx(40.0)
-    assert t.loc[2, "vs true attacks: AUC (0-1)"] == 0.9
-    assert t.loc[0, "AUC / Bayes limit (ratio)"] == pytest.approx(0.85 / 0.9, abs=1e-3)
+    labels = riskview.MODEL_LABELS
+    assert list(t["model"]) == [labels["effort-aware"], labels["kde"], riskview.ROW_LABELS["bayes_limit"]]
+    assert t.loc[0, "vs found incidents: found in the riskiest 10 % of the park (%)"] == "40.00"
+    assert t.loc[2, "vs true attacks: ranking skill (AUC, 0.5 = chance, 1 = perfect)"] == "0.90"
+    assert t.loc[0, "ranking skill / best possible (ratio)"] == f"{0.85 / 0.9:.2f}"
+    assert t.loc[1, "ranking skill / best possible (ratio)"] == "–", "no number is an empty mark, not None"
+    assert "None" not in t.to_string()

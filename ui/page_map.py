@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import common, maps
+from ui import common, maps, riskview
 
 st.title("Park map")
 park = common.require_park(light=True)
@@ -36,6 +36,14 @@ with st.sidebar:
     else:
         period = None
     show_tracks = st.checkbox("Draw GPS tracks of the period (slower)", value=False, key="map_tracks")
+
+
+def significant(value: float) -> str:
+    """Two significant figures, never rounded to a misleading 0.0: 0.032, 0.32, 3.2, 32."""
+    if value == 0:
+        return "0"
+    return f"{value:.2g}" if abs(value) < 100 else f"{value:,.0f}"
+
 
 # --- filter -------------------------------------------------------------------------
 if period is not None:
@@ -112,7 +120,7 @@ left, right = st.columns([5, 2])
 with left:
     common.show_map(base, key="park_map", layers=layers)
 with right:
-    label = f"{period[0]} to {period[1]}" if period else "all dates"
+    label = riskview.month_range(list(period)) if period else "all dates"
     st.subheader("Filtered period")
     st.caption(label)
     st.metric("Incidents (count)", f"{len(sel):,}")
@@ -124,7 +132,11 @@ with right:
     if km_total is not None:
         st.metric("Patrolled (km)", f"{km_total:,.0f}")
         cpue = 100.0 * len(sel) / km_total if km_total > 0 else float("nan")
-        st.metric("CPUE (incidents per 100 km)", f"{cpue:.1f}" if np.isfinite(cpue) else "n/a: no patrols")
+        st.metric(
+            "Incidents found per 100 km patrolled",
+            significant(cpue) if np.isfinite(cpue) else "n/a: no patrols",
+            help="Catch per unit effort (CPUE): incidents in the filtered period divided by the km walked, times 100.",
+        )
     if not months:
         st.caption(
             "No dated incident or GPS track yet: the map shows the park's layers. "
@@ -135,7 +147,7 @@ with right:
         {"type": [t.replace("_", " ") for t in types], "incidents (count)": [int(counts.get(t, 0)) for t in types]}
     )
     if km_total:
-        table["per 100 km"] = (100.0 * table["incidents (count)"] / km_total).round(2)
+        table["per 100 km patrolled"] = [significant(100.0 * n / km_total) for n in table["incidents (count)"]]
     st.dataframe(table, hide_index=True, width="stretch")
 
 if effort_now is None and km_total is not None:

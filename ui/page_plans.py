@@ -165,9 +165,18 @@ total_km = float(summary["km"].sum())
 c = st.columns(4)
 c[0].metric("Patrols (count)", f"{len(plan.patrols)}")
 c[1].metric("Distance (km)", f"{total_km:,.1f}")
-c[2].metric("Expected risk covered (attacked cells found)", f"{plan.total_risk:.3f}")
-if plan.best_risk:
-    c[3].metric("Share of the best plan (%)", f"{100 * plan.total_risk / plan.best_risk:.0f}")
+c[2].metric(
+    "Expected finds (attacks detected)",
+    f"{plan.total_risk:.2f}",
+    help="How many attacks the plan's patrols are expected to detect, if the risk map is right: the sum over the "
+    "places walked of their risk times the chance that a patrol walking there finds a sign.",
+)
+if plan.best_risk and float(plan.settings.get("randomness", 0) or 0) > 0:
+    c[3].metric(
+        "Finds kept from the best plan (%)",
+        f"{100 * plan.total_risk / plan.best_risk:.0f}",
+        help="Unpredictable routes give up some expected finds: this is their share of the best routes' finds.",
+    )
 
 overlays = list(common.raster_overlays(str(park.folder)))
 if surface is not None:
@@ -179,9 +188,10 @@ table = summary.drop(columns=["post"], errors="ignore").rename(
     columns={
         "km": "distance (km)",
         "hours": "duration (h)",
-        "expected_risk": "expected risk covered (attacked cells found)",
+        "expected_risk": "expected finds (attacks detected)",
     }
 )
+table["expected finds (attacks detected)"] = table["expected finds (attacks detected)"].round(2)
 st.dataframe(table, hide_index=True, width="stretch")
 
 # --- field files: the bytes are made on the first download and kept with the plan ----------------

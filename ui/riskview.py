@@ -227,12 +227,56 @@ def capture_curve(score: np.ndarray, outcome: np.ndarray, mask: np.ndarray) -> p
 
 
 METRIC_COLUMNS = {
-    "auc": "AUC (0-1)",
-    "capture_top10pct": "captured in top 10 % of area (%)",
-    "pai_top10pct": "PAI top 10 % (ratio)",
-    "ll_top10pct": "L&L top 10 % (ratio)",
+    "auc": "ranking skill (AUC, 0.5 = chance, 1 = perfect)",
+    "capture_top10pct": "found in the riskiest 10 % of the park (%)",
+    "pai_top10pct": "times better than chance in that 10 % (PAI)",
+    "ll_top10pct": "hit rate x coverage in that 10 % (L&L)",
 }
-ROW_LABELS = {"bayes_limit": "Bayes limit (true intensity)"}
+METRIC_HELP = (
+    "Ranking skill (AUC): the chance that a place with an incident is ranked above one without. "
+    "PAI (prediction accuracy index): share of incidents in the riskiest 10 % of the area divided by 10 %. "
+    "L&L (Levine and Lee): the same share squared over the share of places flagged; higher is better."
+)
+ROW_LABELS = {"bayes_limit": "Best possible (the demo's true attack rate)"}
+FEATURE_WORDS = {
+    "coverage": "Patrol coverage of the month",
+    "month": "Month of the year",
+    "season_sin": "Season (sine)",
+    "season_cos": "Season (cosine)",
+    "slope_deg": "Slope (degrees)",
+    "ruggedness_m": "Ruggedness (m)",
+    "dem": "Elevation (m)",
+    "ndvi": "Vegetation (NDVI)",
+    "found_rate_cell": "Past finds per km walked, this place",
+    "x_km": "East (km)",
+    "y_km": "North (km)",
+}
+
+
+def feature_label(name: str) -> str:
+    """A feature's name in words: ``dist_villages_m`` -> "Distance to villages (m)"."""
+    import re
+
+    if name in FEATURE_WORDS:
+        return FEATURE_WORDS[name]
+    if m := re.fullmatch(r"dist_(.+)_m", name):
+        return f"Distance to {m.group(1).replace('_', ' ')} (m)"
+    if m := re.fullmatch(r"effort_km_lag(\d+)", name):
+        return f"km walked here, last {m.group(1)} months"
+    if m := re.fullmatch(r"found_lag(\d+)", name):
+        return f"Incidents found here, last {m.group(1)} months"
+    if m := re.fullmatch(r"effort_near([\d.]+)km_lag(\d+)", name):
+        return f"km walked within {m.group(1)} km, last {m.group(2)} months"
+    if m := re.fullmatch(r"found_near([\d.]+)km_lag(\d+)", name):
+        return f"Incidents found within {m.group(1)} km, last {m.group(2)} months"
+    if m := re.fullmatch(r"found_rate_([\d.]+)km(?:_lag(\d+))?", name):
+        window = f", last {m.group(2)} months" if m.group(2) else ""
+        return f"Finds per km walked within {m.group(1)} km{window}"
+    if m := re.fullmatch(r"(.+)_density", name):
+        return f"{m.group(1).replace('_', ' ').capitalize()} density (per km²)"
+    if m := re.fullmatch(r"(.+)=(\d+)", name):
+        return f"{m.group(1).replace('_', ' ').capitalize()}: class {m.group(2)}"
+    return name.replace("_", " ").capitalize()
 
 
 def validation_table(evaluation: dict) -> pd.DataFrame:
@@ -242,7 +286,7 @@ def validation_table(evaluation: dict) -> pd.DataFrame:
     truth = evaluation.get("truth") or {}
     ratios = evaluation.get("ratio_to_bayes_limit") or {}
     for name in list(found) + [n for n in truth if n not in found]:
-        row = {"model": ROW_LABELS.get(name, name)}
+        row = {"model": ROW_LABELS.get(name) or MODEL_LABELS.get(name, name)}
         for source, scores in (("found incidents", found.get(name)), ("true attacks", truth.get(name))):
             if not scores:
                 continue
@@ -253,10 +297,13 @@ def validation_table(evaluation: dict) -> pd.DataFrame:
                 row[f"vs {source}: {label}"] = v
         r = ratios.get(name)
         if r:
-            row["AUC / Bayes limit (ratio)"] = r.get("auc")
-            row["capture / Bayes limit (ratio)"] = r.get("capture_top10pct")
+            row["ranking skill / best possible (ratio)"] = r.get("auc")
+            row["found in top 10 % / best possible (ratio)"] = r.get("capture_top10pct")
         rows.append(row)
-    return pd.DataFrame(rows).round(3)
+    frame = pd.DataFrame(rows)
+    for col in frame.columns[1:]:  # two decimals; no number is shown as an empty cell, not "None"
+        frame[col] = [f"{v:.2f}" if isinstance(v, (int, float)) and np.isfinite(v) else "–" for v in frame[col]]
+    return frame
 
 
 def calibration_frame(evaluation: dict, model: str) -> tuple[pd.DataFrame, str]:
@@ -274,11 +321,12 @@ def calibration_frame(evaluation: dict, model: str) -> tuple[pd.DataFrame, str]:
 def show_evaluation(evaluation: dict, model: str | None = None) -> None:
     """The validation table, calibration and feature effects of an evaluation dict."""
     st.markdown(
-        f"**Validation** on the held-out months {', '.join(evaluation.get('horizon', []))} "
+        f"**Validation** on the held-out months {month_range(evaluation['horizon']) if evaluation.get('horizon') else ''} "
         f"(trained on data up to {evaluation.get('train_until')})"
     )
     table = validation_table(evaluation)
     st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(METRIC_HELP)
     if not evaluation.get("truth"):
         st.caption(
             "This park has no hidden truth: models are scored against the incidents found, which depend on where rangers walked."
@@ -292,7 +340,9 @@ def show_evaluation(evaluation: dict, model: str | None = None) -> None:
     with left:
         frame, against = calibration_frame(evaluation, model) if model else (pd.DataFrame(), "")
         if len(frame):
-            st.markdown(f"**Calibration** of {model} against {against} (10 bins of cells)")
+            st.markdown(
+                f"**Calibration** of the {MODEL_LABELS.get(model, model)} model against {against} (10 bins of places)"
+            )
             frame["perfect calibration"] = frame["predicted probability"]
             st.line_chart(
                 frame,
@@ -303,14 +353,30 @@ def show_evaluation(evaluation: dict, model: str | None = None) -> None:
     with right:
         imp = pd.DataFrame(evaluation.get("importance") or [])
         if len(imp):
-            st.markdown("**Feature importance** (increase in Poisson deviance per row when shuffled)")
-            st.bar_chart(imp.set_index("feature")["importance"].head(12), height=260, horizontal=True)
+            st.markdown(
+                "**What drives the map** (how much worse the model predicts when the factor is shuffled)",
+                help="Increase in Poisson deviance per row when the factor's values are shuffled; bigger = more important.",
+            )
+            shown = imp.head(12).assign(feature=lambda d: d["feature"].map(feature_label))
+            top = float(shown["importance"].max()) if len(shown) else 1.0
+            st.dataframe(
+                shown[["feature", "importance"]],
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "feature": st.column_config.TextColumn("factor", width="large"),
+                    "importance": st.column_config.ProgressColumn(
+                        "importance (deviance per row)", format="%.4f", min_value=0.0, max_value=max(top, 1e-12)
+                    ),
+                },
+            )
     pdp = evaluation.get("partial_dependence") or {}
     if pdp:
         st.markdown("**Feature effects** (partial dependence: expected attacks per cell and month)")
         cols = st.columns(len(pdp))
         for col, (feature, d) in zip(cols, pdp.items()):
             with col:
-                frame = pd.DataFrame({feature: d["values"], "attacks per cell and month": d["attacks_per_cell_month"]})
-                st.caption(feature)
-                st.line_chart(frame, x=feature, y="attacks per cell and month", height=200)
+                label = feature_label(feature)
+                frame = pd.DataFrame({label: d["values"], "attacks per place and month": d["attacks_per_cell_month"]})
+                st.caption(label)
+                st.line_chart(frame, x=label, y="attacks per place and month", height=200)
