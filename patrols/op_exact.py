@@ -19,7 +19,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from .errors import PatrolsError
-from .op import OPSolution, _prepare, route_length
+from .op_core import OPSolution, prepare_instance, route_length
 
 
 def _cycles(succ: dict[int, int], start: int) -> tuple[list[int], list[list[int]]]:
@@ -78,7 +78,7 @@ def solve_op_exact(
         When the end cannot be reached within the budget.
     """
     t0 = time.perf_counter()
-    D, s, budget, start, end, closed = _prepare(dist, scores, budget, start, end, saturation)
+    D, s, budget, start, end, closed = prepare_instance(dist, scores, budget, start, end, saturation)
     n = D.shape[0]
     # only nodes that can be on a feasible route and are worth visiting
     keep = [start] + ([] if closed else [end])

@@ -1,4 +1,4 @@
-"""Tests of the orienteering core (patrols.op, patrols.op_exact) and the solve-op CLI."""
+"""Tests of the orienteering core (patrols.op_core, patrols.op, patrols.op_exact) and the solve-op CLI."""
 
 from __future__ import annotations
 
