@@ -139,3 +139,43 @@ def test_the_manifest_is_checked_then_saved_with_a_backup(new_park):
     assert "cell_size_m = 1000" in (new_park / "park.toml").read_text()
     backups = list(new_park.glob("park.*.toml.bak"))
     assert len(backups) == 1 and backups[0].read_text() == good
+
+
+def test_the_whole_plan_zip_is_built_in_the_background_then_offered(new_park):
+    import io
+    import time
+    import zipfile
+
+    import gpxpy
+
+    from ui import exports
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("ui/page_plans.py").run()
+    at.number_input(key="plan_days").set_value(1)
+    at.number_input(key="plan_teams").set_value(1)
+    at.slider(key="plan_km").set_value(8.0)
+    at.button(key="plan_go").click().run()
+    ok(at)
+    n = len(at.session_state["plan"]["plan"].patrols)
+    at.button(key="dl_plan_zip_start").click().run()
+    ok(at)
+    key = ("plan-zip", str(new_park), at.session_state["plan"]["kept"])
+    job = exports.get(key)
+    assert job is not None, "the button started a background job"
+    seen = []
+    deadline = time.monotonic() + 120
+    while not job.done and time.monotonic() < deadline:
+        seen.append(job.fraction)
+        time.sleep(0.2)
+    assert job.done and job.error is None, job.error
+    assert seen == sorted(seen), "progress never moves back"
+    at.run()
+    ok(at)
+    labels = [b.label for b in at.get("download_button")]
+    assert any(label.startswith("Whole plan (zip)") for label in labels), labels
+    with zipfile.ZipFile(io.BytesIO(job.data)) as zf:
+        gpx = [name for name in zf.namelist() if name.endswith(".gpx")]
+        assert len(gpx) == n
+        for name in gpx:
+            assert gpxpy.parse(zf.read(name).decode("utf-8")).tracks

@@ -18,7 +18,7 @@ from layers.defaults import DEFAULT_PATROL_KM, DEFAULT_TEAMS_PER_POST
 from patrols import export
 from patrols.kept import keep_plan, kept_plans
 from patrols.planner import plan_patrols
-from ui import common, maps, riskview
+from ui import common, exports, maps, riskview
 
 FORECAST = "forecast"
 RISK_PAGE = "risk page"
@@ -222,27 +222,27 @@ def patrol_file(writer, patrol) -> bytes:
     return files[key]
 
 
-def plan_zip() -> bytes:
-    if "zip" not in files:
-        files["zip"] = export.plan_zip_bytes(plan, park=park, risk=surface)
-    return files["zip"]
+def zip_work(progress) -> bytes:
+    """The whole plan's files as one zip (run in a worker thread: no streamlit here)."""
+    return export.plan_zip_bytes(plan, park=park, risk=surface, progress=progress)
 
 
+zip_key = ("plan-zip", str(park.folder), current.get("kept") or id(plan))
 top = st.columns([3, 1])
 top[0].caption(
     "Each patrol's GPX (GPS units), KML (Google Earth), printable PDF sheet and CSV of waypoints. "
-    "Files are made on the first download and kept with the plan."
+    f"The whole plan ({len(plan.patrols)} patrols) is zipped once in the background, with its progress shown, "
+    "then offered; you may keep working meanwhile."
 )
-top[1].download_button(
-    "Whole plan (zip)",
-    data=plan_zip,
-    file_name="plan.zip",
-    mime="application/zip",
-    on_click="ignore",
-    key="dl_plan_zip",
-    type="primary",
-    width="stretch",
-)
+with top[1]:
+    exports.show(
+        exports.get(zip_key),
+        "Prepare the whole plan (zip)",
+        "plan.zip",
+        "application/zip",
+        lambda: exports.start(zip_key, "Whole plan (zip)", zip_work, errors=common.library_errors()),
+        key="dl_plan_zip",
+    )
 
 colour = {p.patrol_id: maps.ROUTE_COLOURS[i % len(maps.ROUTE_COLOURS)] for i, p in enumerate(plan.patrols)}
 shown = list(plan.patrols)
