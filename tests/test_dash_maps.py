@@ -88,7 +88,7 @@ def test_points_in_a_line_layer_are_dots_with_a_legend_entry(park):
     assert ("Streams", swatches[0][1], "line") in swatches and any("(points)" in s[0] for s in swatches)
     html = maps.map_html(m)
     assert "L.marker(" not in html  # no default pin
-    assert "circle_marker" in html or "L.circleMarker(" in html
+    assert "L.CircleMarker(" in html or "L.circleMarker(" in html
 
 
 def test_the_plan_map_opens_on_the_routes(park):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 
 import folium
@@ -11,19 +13,40 @@ from folium.plugins import FastMarkerCluster
 
 from ui.maps.styles import DEFAULT_FEATURE_STYLE, FEATURE_STYLES, INCIDENT_COLOURS, SPARE_FEATURE_COLOURS, TRACK_COLOUR
 
+_WGS84_MEMO: OrderedDict = OrderedDict()  # (id, rows, simplify) -> (the frame, its WGS84 copy); newest last
+WGS84_MEMO_SIZE = 64
+_MEMO_LOCK = threading.Lock()
+
 
 def _wgs84(gdf, simplify_m: float = 0.0):
+    """The geometries of ``gdf`` in WGS84 (simplified in metres first), remembered per frame.
+
+    The park's layers are the same objects from one rerun to the next (cached
+    by the pages), so each is reprojected once; the frame itself is held with
+    its copy, so a new frame never takes an old one's place.
+    """
     if gdf is None or len(gdf) == 0:
         return None
+    key = (id(gdf), len(gdf), simplify_m)
+    with _MEMO_LOCK:
+        hit = _WGS84_MEMO.get(key)
+        if hit is not None and hit[0] is gdf:
+            _WGS84_MEMO.move_to_end(key)
+            return hit[1]
     g = gdf[[gdf.geometry.name]].copy()
     if simplify_m and g.crs is not None and g.crs.is_projected:
         g[g.geometry.name] = g.geometry.simplify(simplify_m)
-    return g.to_crs("EPSG:4326")
+    out = g.to_crs("EPSG:4326")
+    with _MEMO_LOCK:  # sessions run in threads of one server
+        _WGS84_MEMO[key] = (gdf, out)
+        while len(_WGS84_MEMO) > WGS84_MEMO_SIZE:
+            _WGS84_MEMO.popitem(last=False)
+    return out
 
 
 def park_bounds(park) -> list[list[float]]:
     """``[[south, west], [north, east]]`` of the park boundary in degrees."""
-    w, s, e, n = park.boundary.to_crs("EPSG:4326").total_bounds
+    w, s, e, n = _wgs84(park.boundary).total_bounds
     return [[float(s), float(w)], [float(n), float(e)]]
 
 
@@ -77,11 +100,14 @@ def add_features(m: folium.Map, features: dict) -> list[tuple[str, str, str]]:
             ).add_to(group)
             swatches.append((label, style["color"], "line"))
         if is_point.any():
-            for geom in g.geometry[is_point]:
-                pt = geom if geom.geom_type == "Point" else geom.centroid
-                folium.CircleMarker(
-                    [pt.y, pt.x], radius=4, color=style["color"], fill=True, fill_opacity=0.8, weight=1, tooltip=label
-                ).add_to(group)
+            # one GeoJSON layer of dots, not one marker element per point: the map renders much faster
+            folium.GeoJson(
+                g[is_point].__geo_interface__,
+                marker=folium.CircleMarker(
+                    radius=4, color=style["color"], fill=True, fill_color=style["color"], fill_opacity=0.8, weight=1
+                ),
+                tooltip=label,
+            ).add_to(group)
             swatches.append((label if is_point.all() else f"{label} (points)", style["color"], "dot"))
         group.add_to(m)
     return swatches
