@@ -14,7 +14,23 @@
    generated and loaded first; only the fit and the prediction are timed).
    Targets: fit < 60 s, predict < 5 s.
 
-Run: ``.venv/bin/python benchmarks/bench_risk.py [--behaviours a,b] [--skip-demo] [--skip-scale]``.
+3. ``--random N``: parks unlike the demo.  N small parks (600-1,500 km2 at
+   500 m, 24-36 months) with the poacher process drawn at random per seed
+   (``--behaviour random``), and one park of each named behaviour of the same
+   size, each scored from the cut-off six months before its end over
+   horizons of 1, 3 and 6 months.  Printed per horizon: the mean and the
+   worst decile (10th percentile over parks) of AUC / limit and top-10 %
+   capture / limit of the recommended model; how often the
+   effort-conditional validation picks the same best model as the truth;
+   the coverage of the stated 50 % and 90 % intervals.  Targets (means):
+   AUC >= 0.95, capture >= 0.85; coverage within 10 points of nominal.
+4. ``--calibrate N``: chooses the constants of :mod:`riskmodel.uncertainty`
+   on N random parks (the pair whose 50 % and 90 % coverage, over all cells
+   and over the unsearched ones, is nearest nominal; printed, to be copied
+   there by hand).
+
+Run: ``.venv/bin/python benchmarks/bench_risk.py [--behaviours a,b] [--skip-demo] [--skip-scale]
+[--random N [--horizons 1,3,6]] [--calibrate N]``.
 """
 
 from __future__ import annotations
@@ -31,6 +47,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from layers.defaults import ATTACK_TYPES
+from riskmodel import evaluation as E
 from riskmodel import surface as S
 
 CUT_OFFS = ("2026-01-31", "2026-04-30", "2026-07-31")  # rolling origin; the demo parks end in October 2026
@@ -43,7 +60,7 @@ def peak_rss_mb() -> float:
 
 
 def _ratios(arr, cut: str) -> tuple[dict, dict, dict]:
-    ev = S.evaluate(None, cut, HORIZON, arrays=arr, explain=False, models=("effort-aware", "kde")).to_dict()
+    ev = E.evaluate(None, cut, HORIZON, arrays=arr, explain=False, models=("effort-aware", "kde")).to_dict()
     return ev["ratio_to_bayes_limit"]["effort-aware"], ev["ratio_to_bayes_limit"]["kde"], ev["truth"]["bayes_limit"]
 
 
@@ -116,6 +133,143 @@ def bench_scale(area_km2: float = 5000.0, cell_m: float = 250.0, months: int = 3
     return fit_s < 60 and meta["predict_s"] < 5
 
 
+RANDOM_AREA_KM2 = (600.0, 1500.0)
+RANDOM_MONTHS = (24, 36)
+RANDOM_CELL_M = 500.0
+RANDOM_END = "2026-10-31"
+RANDOM_CUT = "2026-04-30"  # six months before the end: every horizon is scored from one cut-off
+HORIZONS = (1, 3, 6)
+
+
+def _random_park(tmp: Path, seed: int, behaviour: str = "random"):
+    """Generate and load one small park of the random-park benchmark; returns its ParkArrays."""
+    from layers.park import load_park
+    from simulator import generate_demo_park
+
+    rng = np.random.default_rng([seed, 2026])
+    area = float(np.exp(rng.uniform(*np.log(RANDOM_AREA_KM2))))
+    months = int(rng.integers(RANDOM_MONTHS[0], RANDOM_MONTHS[1] + 1))
+    folder = generate_demo_park(
+        tmp / f"{behaviour}_{seed}", seed=seed, behaviour=behaviour, area_km2=area, cell_size_m=RANDOM_CELL_M,
+        months=months, end=RANDOM_END, fix_interval_s=600,
+    )  # fmt: skip
+    return S.park_arrays(load_park(folder), ATTACK_TYPES)
+
+
+def _decile(values) -> float:
+    v = np.asarray([x for x in values if x == x], float)
+    return float(np.quantile(v, 0.1)) if v.size else float("nan")
+
+
+def bench_random(n: int, horizons, named: bool = True) -> bool:
+    """Ratios to the Bayes limit, validation agreement and interval coverage over random parks."""
+    from simulator.poachers import NAMED_BEHAVIOURS
+
+    jobs = [("random", seed) for seed in range(1, n + 1)]
+    if named:
+        jobs += [(b, 100 + i) for i, b in enumerate(NAMED_BEHAVIOURS)]
+    rows = []
+    print(f"Random parks: {n} drawn processes" + (" + one park per named behaviour" if named else ""))
+    print(f"  {RANDOM_AREA_KM2[0]:g}-{RANDOM_AREA_KM2[1]:g} km2 at {RANDOM_CELL_M:g} m, {RANDOM_MONTHS[0]}-"
+          f"{RANDOM_MONTHS[1]} months, cut-off {RANDOM_CUT}, horizons {', '.join(map(str, horizons))} months")  # fmt: skip
+    print(f"  {'park':16s} {'h':>2s} {'AUC/lim':>8s} {'cap/lim':>8s} {'KDE AUC':>8s} {'blind AUC':>9s} "
+          f"{'EC best':>12s} {'truth best':>12s} {'cov50':>6s} {'cov90':>6s} {'sd unsrch/srch':>15s} {'fits s':>6s}")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        for behaviour, seed in jobs:
+            arr = _random_park(Path(tmp), seed, behaviour)
+            t0 = time.perf_counter()
+            evs = E.evaluate_horizons(None, RANDOM_CUT, horizons, arrays=arr)  # one fit per model, every horizon
+            fit_s = time.perf_counter() - t0
+            for h in horizons:
+                ev = evs[h].to_dict()
+                r = ev["ratio_to_bayes_limit"]
+                agree = ev["agreement_with_truth"]["auc"]
+                cov = ev["interval_coverage"] or {}
+                row = {
+                    "kind": "random" if behaviour == "random" else "named", "park": f"{behaviour}-{seed}", "h": h,
+                    "auc": r["effort-aware"]["auc"], "cap": r["effort-aware"]["capture_top10pct"],
+                    "kde_auc": r["kde"]["auc"], "blind_auc": r["effort-blind"]["auc"],
+                    "ec_best": agree.get("order_effort_conditional", ["?"])[0],
+                    "truth_best": agree.get("order_truth", ["?"])[0], "same_best": agree.get("same_best"),
+                    "tau": agree.get("kendall_tau", float("nan")),
+                    "same_dev": ev["agreement_with_truth"].get("deviance", {}).get("same_best"),
+                    "cov50": cov.get("50%", float("nan")), "cov90": cov.get("90%", float("nan")),
+                    "sd_u": cov.get("unsearched", {}).get("mean_log_sd", float("nan")),
+                    "sd_s": cov.get("searched", {}).get("mean_log_sd", float("nan")),
+                    "s": fit_s,
+                }  # fmt: skip
+                rows.append(row)
+                print(
+                    f"  {row['park']:16s} {h:2d} {row['auc'] * 100:7.1f}% {row['cap'] * 100:7.1f}% "
+                    f"{row['kde_auc'] * 100:7.1f}% {row['blind_auc'] * 100:8.1f}% {row['ec_best']:>12s} "
+                    f"{row['truth_best']:>12s} {row['cov50'] * 100:5.0f}% {row['cov90'] * 100:5.0f}% "
+                    f"{row['sd_u']:7.2f}/{row['sd_s']:<7.2f} {row['s']:6.1f}",
+                    flush=True,
+                )
+    ok = True
+    print("\nSummary (AUC and capture as shares of the Bayes limit; worst decile = 10th percentile over parks)")
+    print(f"  {'parks':7s} {'h':>2s} {'n':>3s} {'AUC mean':>9s} {'AUC worst10':>11s} {'cap mean':>9s} "
+          f"{'cap worst10':>11s} {'EC=truth best':>13s} {'(deviance)':>13s} {'tau':>5s} {'cov50':>6s} {'cov90':>6s}")  # fmt: skip
+    for kind in ("random", "named"):
+        for h in horizons:
+            sel = [r for r in rows if r["kind"] == kind and r["h"] == h]
+            if not sel:
+                continue
+            mean = {k: float(np.nanmean([r[k] for r in sel])) for k in ("auc", "cap", "tau", "cov50", "cov90")}
+            same = np.mean([bool(r["same_best"]) for r in sel])
+            same_dev = np.mean([bool(r.get("same_dev")) for r in sel])
+            passed = mean["auc"] >= 0.95 and mean["cap"] >= 0.85
+            ok &= passed
+            print(
+                f"  {kind:7s} {h:2d} {len(sel):3d} {mean['auc'] * 100:8.1f}% {_decile([r['auc'] for r in sel]) * 100:10.1f}% "
+                f"{mean['cap'] * 100:8.1f}% {_decile([r['cap'] for r in sel]) * 100:10.1f}% {same * 100:12.0f}% "
+                f"{same_dev * 100:12.0f}% {mean['tau']:5.2f} {mean['cov50'] * 100:5.0f}% {mean['cov90'] * 100:5.0f}%  "
+                f"{'ok' if passed else 'BELOW TARGET'}",
+                flush=True,
+            )
+    return ok
+
+
+def calibrate(n: int, horizon: int = 3) -> None:
+    """Choose FLOOR_SD and UNSEARCHED_SD on ``n`` random parks by the coverage of the 50 % and 90 % intervals."""
+    from riskmodel import uncertainty as U
+    from riskmodel.shrinkage import unsearched_weight
+    from riskmodel.truth import read_truth
+
+    X, z2 = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in range(1, n + 1):
+            arr = _random_park(Path(tmp), seed)
+            n_train = arr.n_train(RANDOM_CUT)
+            *_, meta = S.fit_predict(arr, n_train, horizon)
+            mask = arr.mask
+            w = unsearched_weight(arr.km[:n_train], mask, arr.cell_size_m, meta["sweep_km"])[mask]
+            sd = meta["log_sd"][mask].astype(float)
+            raw2 = np.maximum(sd**2 - U.FLOOR_SD**2 - (U.UNSEARCHED_SD * w) ** 2, 0.0) / U.MEMBER_FACTOR**2
+            truth = read_truth(arr.folder, arr.grid).intensity_sum(arr.periods[n_train : n_train + horizon])[mask]
+            z = np.log(truth + 1e-12) - meta["log_intensity"][mask]
+            X.append(np.column_stack([raw2, np.ones_like(w), w**2]))
+            z2.append(z**2)
+            print(f"  park {seed}: mean z^2 {np.mean(z**2):.2f} (w > 0.5: {np.mean(z[w > 0.5] ** 2):.2f}, "
+                  f"w <= 0.5: {np.mean(z[w <= 0.5] ** 2):.2f})", flush=True)  # fmt: skip
+    X, z = np.vstack(X), np.sqrt(np.concatenate(z2))
+    raw_sd, w = np.sqrt(X[:, 0]), np.sqrt(X[:, 2])
+    best = None
+    print("coverage of the 50 % / 90 % intervals per (FLOOR_SD, UNSEARCHED_SD), MEMBER_FACTOR = 1:")
+    for floor in np.arange(0.5, 1.55, 0.05):
+        for extra in np.arange(0.0, 1.05, 0.1):
+            sd = np.sqrt(raw_sd**2 + floor**2 + (extra * w) ** 2)
+            c50, c90 = np.mean(z <= 0.6745 * sd), np.mean(z <= 1.6449 * sd)
+            unsr = w > 0.5
+            u50, u90 = np.mean(z[unsr] <= 0.6745 * sd[unsr]), np.mean(z[unsr] <= 1.6449 * sd[unsr])
+            err = max(abs(c50 - 0.5), abs(c90 - 0.9), abs(u50 - 0.5), abs(u90 - 0.9))
+            if best is None or err < best[0]:
+                best = (err, floor, extra, c50, c90, u50, u90)
+    err, floor, extra, c50, c90, u50, u90 = best
+    print(f"FLOOR_SD = {floor:.2f}\nUNSEARCHED_SD = {extra:.2f}")
+    print(f"  coverage: all cells {c50:.0%} / {c90:.0%}, unsearched cells {u50:.0%} / {u90:.0%} (nominal 50 % / 90 %)")
+
+
 def main() -> int:
     from simulator import BEHAVIOURS
 
@@ -125,8 +279,17 @@ def main() -> int:
     p.add_argument("--cut-offs", default=",".join(CUT_OFFS), help="comma-separated training cut-off dates")
     p.add_argument("--skip-demo", action="store_true")
     p.add_argument("--skip-scale", action="store_true")
+    p.add_argument("--random", type=int, default=0, metavar="N", help="score N random parks (and the named ones)")
+    p.add_argument("--horizons", default=",".join(map(str, HORIZONS)), help="horizons of --random (months)")
+    p.add_argument("--no-named", action="store_true", help="--random without the named behaviours' parks")
+    p.add_argument("--calibrate", type=int, default=0, metavar="N", help="fit the uncertainty constants on N parks")
     args = p.parse_args()
     ok = True
+    if args.calibrate:
+        calibrate(args.calibrate)
+        return 0
+    if args.random:
+        ok &= bench_random(args.random, [int(h) for h in args.horizons.split(",") if h], named=not args.no_named)
     if not args.skip_scale:
         ok &= bench_scale()
     if not args.skip_demo:

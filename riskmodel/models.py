@@ -52,6 +52,7 @@ SWEEP_GRID = (0.5, 1.0, 2.0)
 # GLM weights tried when the blend is chosen on the last training periods (glm_weight="validate").
 BLEND_GRID = tuple(np.round(np.linspace(0.3, 0.9, 7), 2))  # neither model is ever left out
 VALIDATION_PERIODS = 3  # last training periods held out to choose the blend weight
+TAIL_REF = 0.1  # share of the searched rows' distribution whose slope a GLM rank's linear tail continues
 # Name fragments of the columns the effort-blind baseline leaves out.
 EFFORT_PATTERNS = ("effort", "coverage", "rate")
 
@@ -309,6 +310,9 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         better than the fixed default.
     glm_alpha : float
         L2 penalty of the GLM (on 0-1 quantile ranks).
+    tail_extent : float
+        How far (in rank units) the GLM's ranks continue linearly beyond the
+        range of the searched rows (0: flat, as the trees).
     n_threads : int or None
         OpenMP threads of the boosting (1 by default: on a shared machine
         more threads can be many times slower; None uses every core).
@@ -344,6 +348,7 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         max_rows: int = 250_000,
         glm_weight: float | str = 0.7,
         glm_alpha: float = 1e-5,
+        tail_extent: float = 1.0,
         n_threads: int | None = 1,
         random_state=0,
     ):
@@ -359,6 +364,7 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         self.max_rows = max_rows
         self.glm_weight = glm_weight
         self.glm_alpha = glm_alpha
+        self.tail_extent = tail_extent
         self.n_threads = n_threads
         self.random_state = random_state
 
@@ -402,7 +408,7 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         Xs, ys, cs, gs = X[searched][:, self.use_], y[searched], coverage[searched], groups[searched]
         ps = None if periods is None else np.asarray(periods)[searched]
         self.bin_edges_ = _bin_edges(Xs, rng=rng)
-        Xs = _apply_bins(Xs, self.bin_edges_)
+        Xr, Xs = Xs, _apply_bins(Xs, self.bin_edges_)
 
         if self.sweep_km == "profile":
             self.profile_ = self._profile(Xs, ys, cs, gs, rng)
@@ -432,7 +438,7 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         if isinstance(self.glm_weight, str):
             if self.glm_weight != "validate":
                 raise ValueError(f"glm_weight must be in [0, 1] or 'validate', got {self.glm_weight!r}")
-            self.blend_scores_ = self._validate_blend(Xs, ys, d, gs, ps, rng)
+            self.blend_scores_ = self._validate_blend(Xs, Xr, ys, d, gs, ps, rng)
             self.glm_weight_ = max(self.blend_scores_, key=self.blend_scores_.get)
         elif not 0.0 <= float(self.glm_weight) <= 1.0:
             raise ValueError(f"glm_weight must be in [0, 1] or 'validate', got {self.glm_weight}")
@@ -443,10 +449,10 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
             if len(rows) > self.max_rows:
                 rows = rng.choice(rows, self.max_rows, replace=False)
             self.glm_ = PoissonRegressor(alpha=self.glm_alpha, max_iter=300)
-            self.glm_.fit(self._glm_design(Xs[rows]), ys[rows] / d[rows], sample_weight=d[rows])
+            self.glm_.fit(self._glm_design(Xs[rows], Xr[rows]), ys[rows] / d[rows], sample_weight=d[rows])
         return self
 
-    def _validate_blend(self, Xs, ys, d, gs, ps, rng) -> dict:
+    def _validate_blend(self, Xs, Xr, ys, d, gs, ps, rng) -> dict:
         """Held-out Poisson log-likelihood of the finds per GLM weight in ``BLEND_GRID``.
 
         Validation rows are those of the last ``VALIDATION_PERIODS`` periods
@@ -466,9 +472,9 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         reg = HistGradientBoostingRegressor(**_poisson_params(self), random_state=0)
         reg.fit(Xs[train], ys[train] / d[train], sample_weight=d[train])
         glm = PoissonRegressor(alpha=self.glm_alpha, max_iter=300)
-        glm.fit(self._glm_design(Xs[train]), ys[train] / d[train], sample_weight=d[train])
+        glm.fit(self._glm_design(Xs[train], Xr[train]), ys[train] / d[train], sample_weight=d[train])
         log_tree = np.log(np.clip(reg.predict(Xs[test]), 1e-12, None))
-        log_glm = np.log(np.clip(glm.predict(self._glm_design(Xs[test])), 1e-12, None))
+        log_glm = np.log(np.clip(glm.predict(self._glm_design(Xs[test], Xr[test])), 1e-12, None))
         yt, dt = ys[test], d[test]
         out = {}
         for w in BLEND_GRID:
@@ -476,11 +482,30 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
             out[float(w)] = float(np.sum(yt * np.log(mu) - mu))
         return out
 
-    def _glm_design(self, Xb) -> np.ndarray:
-        """Quantile ranks of the binned predictors (0-1, NaN at the middle) and their squared distance to it."""
+    def _glm_design(self, Xb, X) -> np.ndarray:
+        """Quantile ranks of the predictors (0-1, NaN at the middle) with linear tails, and their squared distance.
+
+        ``Xb`` are the binned predictors, ``X`` the raw ones.  Beyond the
+        searched rows' range a rank continues linearly, with the slope of the
+        outer ``TAIL_REF`` of the distribution, up to ``tail_extent`` rank
+        units past the end: the GLM's effect of a covariate carries on where
+        nobody walked (the trees and the square only repeat their last value).
+        """
         n_bins = np.array([max(len(e), 1) for e in self.bin_edges_], np.float32)
-        z = np.nan_to_num(Xb / n_bins, nan=0.5)
-        return np.hstack([z, (z - 0.5) ** 2])
+        z = np.nan_to_num(Xb / n_bins, nan=0.5).astype(np.float64)  # float64: predictions do not depend on the batch
+        square = (z - 0.5) ** 2
+        ext = float(self.tail_extent)
+        if ext > 0:
+            for j, e in enumerate(self.bin_edges_):
+                if len(e) < 3:
+                    continue
+                k = max(1, int(round(TAIL_REF * len(e))))
+                x = np.nan_to_num(X[:, j], nan=float(e[len(e) // 2]))
+                lo_slope = TAIL_REF / max(float(e[k] - e[0]), 1e-9)  # rank units per unit of x
+                hi_slope = TAIL_REF / max(float(e[-1] - e[-1 - k]), 1e-9)
+                tail = np.where(x > e[-1], (x - e[-1]) * hi_slope, 0.0) - np.where(x < e[0], (e[0] - x) * lo_slope, 0.0)
+                z[:, j] += np.clip(tail, -ext, ext)
+        return np.hstack([z, square])
 
     def _profile(self, Xs, ys, cs, gs, rng) -> dict:
         """Held-out Poisson log-likelihood of each candidate sweep width (spatial split on groups)."""
@@ -512,7 +537,7 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
             out = np.stack([m.predict(Xu) for m in self.members_])
         if getattr(self, "glm_", None) is not None:
             w = float(self.glm_weight_)
-            glm = np.log(np.clip(self.glm_.predict(self._glm_design(Xu)), 1e-12, None))
+            glm = np.log(np.clip(self.glm_.predict(self._glm_design(Xu, X[:, self.use_])), 1e-12, None))
             out = np.exp((1 - w) * np.log(np.clip(out, 1e-12, None)) + w * glm)
         return out
 

@@ -39,8 +39,9 @@ class RiskSurface:
         float32 (rows, cols): probability that the cell is attacked at least
         once in the horizon (NaN outside the park).
     uncertainty : numpy.ndarray
-        float32 (rows, cols): standard deviation of that probability across
-        the ensemble (NaN where the model has no ensemble).
+        float32 (rows, cols): standard deviation of that probability, from the
+        ensemble's spread calibrated on random parks (:mod:`riskmodel.uncertainty`;
+        NaN where the model has no ensemble).
     classes : numpy.ndarray
         uint8 (rows, cols): 1 = top 5 %, 2 = top 10 %, 3 = top 25 % of the
         park's area, 4 = the rest, 0 outside the park.
@@ -54,6 +55,9 @@ class RiskSurface:
         patrol searched nearby in the last training months, 0 where rangers
         searched often (:func:`riskmodel.shrinkage.unsearched_weight`); NaN
         outside the park.  None when the map has no history-free blend.
+    log_sd : numpy.ndarray or None
+        float32 (rows, cols): stated sd of the log of the horizon intensity
+        (calibrated, :mod:`riskmodel.uncertainty`); None for the baselines.
     kind : str
         ``"fitted"`` (a model fitted on the park's incidents and patrols) or
         ``"prior"`` (habitat, animals and access with expert weights, no
@@ -68,6 +72,7 @@ class RiskSurface:
     periods: pd.PeriodIndex
     meta: dict = field(default_factory=dict)
     unsearched: np.ndarray | None = None
+    log_sd: np.ndarray | None = None
     kind: str = FITTED_KIND
 
     @property
@@ -150,8 +155,9 @@ def surface_to_bytes(surface: RiskSurface) -> bytes:
         "meta": surface.meta,
     }
     arrays = {"risk": surface.risk, "uncertainty": surface.uncertainty, "classes": surface.classes}
-    if surface.unsearched is not None:
-        arrays["unsearched"] = surface.unsearched
+    for name in ("unsearched", "log_sd"):
+        if getattr(surface, name) is not None:
+            arrays[name] = getattr(surface, name)
     buf = io.BytesIO()
     np.savez_compressed(buf, header=np.array(json.dumps(header, default=str)), **arrays)
     return buf.getvalue()
@@ -189,6 +195,7 @@ def surface_from_bytes(data: bytes, grid) -> RiskSurface:
         periods=pd.PeriodIndex([pd.Period(p, "M") for p in header["periods"]], freq="M"),
         meta=header.get("meta") or {},
         unsearched=arrays.get("unsearched"),
+        log_sd=arrays.get("log_sd"),
         kind=header.get("kind", FITTED_KIND),
     )
 

@@ -10,18 +10,15 @@ the model did not expect (:mod:`riskmodel.shrinkage`, empirical Bayes), and
 where rangers have not searched recently it leans on a second, history-free
 model (covariates and past effort, no past finds).
 
-:func:`evaluate` does the temporal hold-out for every model side by side:
-scores against the incidents found in the following months and, for a demo
-park with a ``truth/`` folder, against every true attack, with the true
-intensity's scores as the Bayes limit.
+:func:`riskmodel.evaluation.evaluate` scores every model side by side on
+the months after the cut-off.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +27,7 @@ from sklearn.base import clone
 
 from layers.defaults import ATTACK_TYPES
 
-from . import metrics
-from .errors import NotEnoughDataError, RiskModelError, TruthError
+from .errors import NotEnoughDataError, RiskModelError
 from .models import MODELS, RECOMMENDED, EffortAwareRisk
 from .prior import PRIOR_MODEL, check_weights, prior_from_arrays
 from .riskmap import RiskSurface, risk_classes
@@ -44,6 +40,7 @@ from .shrinkage import (
     unsearched_weight,
 )
 from .table import COL_X, COL_Y, MIN_HISTORY, build_table, forecast_rows, history_feature_names
+from .uncertainty import FLOOR_SD, MEMBER_FACTOR, UNSEARCHED_SD, calibrated_log_sd, probability_sd
 
 Progress = Callable[[float, str], None] | None
 MIN_TRAIN_PERIODS = MIN_HISTORY + 3
@@ -54,6 +51,7 @@ SHRINK_WINDOW = 12  # training periods whose finds feed the correction
 # recently (riskmodel.shrinkage.unsearched_weight): past finds there are no evidence, and the full model would
 # extrapolate its response to them from the few searched rows that look alike.
 HISTORY_FREE_BLEND = True
+FREE_GLM_WEIGHT = None  # GLM weight of the history-free model (None: the full model's)
 MIN_BLEND_WEIGHT = 1e-3  # a park searched everywhere (every weight below this) fits no history-free model
 
 
@@ -161,11 +159,20 @@ def fit_predict(
     model: str = RECOMMENDED,
     random_state: int = 0,
     settings: dict | None = None,
+    horizons: tuple[int, ...] = (),
+    progress: Progress = None,
 ):
     """Fit ``model`` on the first ``n_train`` periods; per-cell results for the next ``horizon`` periods.
 
+    ``progress(fraction, message)`` is told each step (table, fit, correction,
+    history-free fit, prediction), so a bar keeps moving through a long fit.
+
     Returns ``(risk, uncertainty, estimator, table, forecast, meta)``, risk and
-    uncertainty as (rows, cols) arrays (NaN outside the park).
+    uncertainty as (rows, cols) arrays (NaN outside the park).  The
+    effort-aware model adds ``meta["log_intensity"]`` and ``meta["log_sd"]``
+    (arrays: callers pop them before writing the meta as JSON).  Each of
+    ``horizons`` (at most ``horizon``) adds ``meta["by_horizon"][k]``, the same
+    arrays for the first ``k`` periods, from the same fit.
     """
     if n_train < MIN_TRAIN_PERIODS:
         first = arr.periods[0] if len(arr.periods) else "?"
@@ -183,16 +190,23 @@ def fit_predict(
         meta["categorical_covariates"] = list(arr.categorical)
     t0 = time.perf_counter()
     table = fc = None
-    unc = np.full(n, np.nan)
+    no_unc = np.full(n, np.nan)
+
+    def step(fraction: float, message: str) -> None:
+        if progress:
+            progress(fraction, message)
+
     if model == "kde":
         xy, y, n_periods = _kde_rows(arr, n_train)
         est.fit(xy, y)
-        lam = est.predict(xy) * (arr.cell_size_m / 1000.0) ** 2 * n_periods  # per cell, whole training span
-        lam = lam / n_periods * horizon
-        risk = 1 - np.exp(-lam)
+        lam = est.predict(xy) * (arr.cell_size_m / 1000.0) ** 2  # per cell and period
         meta["fit_s"] = time.perf_counter() - t0
+
+        def finish(k):
+            return 1 - np.exp(-lam * k), no_unc, {}
     else:
         args = (arr.covariates, arr.names, arr.km[sl], arr.counts[sl], arr.mask, arr.periods[sl])
+        step(0.0, f"{model}: building the training table")
         table = build_table(*args, **kw)
         fc = forecast_rows(*args, horizon=horizon, **kw)
         if model == "effort-aware":
@@ -201,21 +215,35 @@ def fit_predict(
                     f"no patrol effort in the {n_train} training months: the effort-aware model needs GPS tracks "
                     "(a patrols layer in park.toml) overlapping the incident records; or use the KDE hot-spot model"
                 )
+            step(0.1, f"{model}: fitting the model ({getattr(est, 'n_members', 1)} bootstrap members)")
             est.fit(table.X, table.y, groups=table.cell, periods=table.t)
+            step(0.55, f"{model}: correcting by the recent finds")
             mult = _residual_multiplier(est, table, arr, n_train) if SHRINK else np.ones(n)
             free = None
+            w = unsearched_weight(arr.km[sl], arr.mask, arr.cell_size_m, est.sweep_km_)[rr, cc]
             if HISTORY_FREE_BLEND:
-                w = unsearched_weight(arr.km[sl], arr.mask, arr.cell_size_m, est.sweep_km_)[rr, cc]
                 if w.max() > MIN_BLEND_WEIGHT:
+                    step(0.6, f"{model}: fitting the history-free model for the places nobody searched")
                     free = _fit_history_free(est, table)
                 else:
                     meta["history_free_blend"] = {"skipped": "every neighbourhood was searched recently"}
             meta["fit_s"] = time.perf_counter() - t0
-            t1 = time.perf_counter()
-            members = est.predict_members(fc.X).reshape(len(est.members_), horizon, n).sum(axis=1) * mult
+            t_pred = time.perf_counter()
+            step(0.9, f"{model}: predicting the horizon")
+            full = est.predict_members(fc.X).reshape(len(est.members_), horizon, n)
+            prior = None if free is None else free.predict_members(fc.X).reshape(len(free.members_), horizon, n)
+
+            def finish(k):
+                members = full[:, :k].sum(axis=1) * mult
+                if prior is not None:
+                    members = np.exp((1 - w) * np.log(members + 1e-12) + w * np.log(prior[:, :k].sum(axis=1) + 1e-12))
+                members = smooth_on_mask(members, arr.mask, OUTPUT_SMOOTH_KM, arr.cell_size_m)
+                lam = members.mean(axis=0)
+                log_sd = calibrated_log_sd(np.log(members + 1e-12).std(axis=0), w)
+                extra = {"log_intensity": _on_grid(np.log(lam + 1e-12), arr.mask), "log_sd": _on_grid(log_sd, arr.mask)}
+                return 1 - np.exp(-lam), probability_sd(lam, log_sd), extra  # calibrated: riskmodel.uncertainty
+
             if free is not None:
-                prior = free.predict_members(fc.X).reshape(len(free.members_), horizon, n).sum(axis=1)
-                members = np.exp((1 - w) * np.log(members + 1e-12) + w * np.log(prior + 1e-12))
                 meta["history_free_blend"] = {
                     "search_window_periods": SEARCH_WINDOW,
                     "search_sigma_km": SEARCH_SIGMA_KM,
@@ -223,10 +251,7 @@ def fit_predict(
                     "mean_weight": float(w.mean()),
                     "area_share_weight_over_half": float((w > 0.5).mean()),
                 }
-            members = smooth_on_mask(members, arr.mask, OUTPUT_SMOOTH_KM, arr.cell_size_m)
-            risk = 1 - np.exp(-members.mean(axis=0))
-            unc = (1 - np.exp(-members)).std(axis=0)
-            meta["predict_s"] = time.perf_counter() - t1
+            meta["uncertainty"] = {"member_factor": MEMBER_FACTOR, "floor_sd": FLOOR_SD, "unsearched_sd": UNSEARCHED_SD}
             meta["sweep_km"] = float(est.sweep_km_)
             meta["sweep_profile"] = {f"{k:g}": v for k, v in est.profile_.items()}
             meta["output_smoothing_km"] = OUTPUT_SMOOTH_KM
@@ -245,18 +270,36 @@ def fit_predict(
             est.fit(table.X, table.found)
             meta["fit_s"] = time.perf_counter() - t0
             p = est.predict_proba(fc.X)[:, list(est.classes_).index(1)] if 1 in est.classes_ else np.zeros(len(fc))
-            risk = 1 - np.prod(1 - p.reshape(horizon, n), axis=0)
-    shape = arr.mask.shape
-    risk_grid = np.full(shape, np.nan, np.float32)
-    risk_grid[rr, cc] = risk
-    unc_grid = np.full(shape, np.nan, np.float32)
-    unc_grid[rr, cc] = unc
-    return risk_grid, unc_grid, est, table, fc, meta
+            p = p.reshape(horizon, n)
+
+            def finish(k):
+                return 1 - np.prod(1 - p[:k], axis=0), no_unc, {}
+
+    risk, unc, extra = finish(horizon)
+    meta.update(extra)
+    if model == "effort-aware":
+        meta["predict_s"] = time.perf_counter() - t_pred
+    if horizons:
+        meta["by_horizon"] = {}
+        for k in horizons:
+            if not 1 <= int(k) <= horizon:
+                raise RiskModelError(f"horizon {k} is outside 1-{horizon} months")
+            r, u, x = finish(int(k))
+            meta["by_horizon"][int(k)] = {"risk": _on_grid(r, arr.mask), "uncertainty": _on_grid(u, arr.mask), **x}
+    return _on_grid(risk, arr.mask), _on_grid(unc, arr.mask), est, table, fc, meta
+
+
+def _on_grid(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    out = np.full(mask.shape, np.nan, np.float32)
+    out[mask] = values
+    return out
 
 
 def _fit_history_free(est: EffortAwareRisk, table) -> EffortAwareRisk:
     """``est``'s settings refitted without the past-find features (season, covariates and past effort remain)."""
     free = clone(est).set_params(exclude_columns=_without_found_history(est.exclude_columns))
+    if FREE_GLM_WEIGHT is not None:
+        free.set_params(glm_weight=FREE_GLM_WEIGHT)
     return free.fit(table.X, table.y, groups=table.cell, periods=table.t)
 
 
@@ -339,7 +382,11 @@ def fit_risk(
     n_train = arr.n_train(train_until)
     if progress:
         progress(0.5, f"fitting the {model} model on {n_train} months")
-    risk, unc, _, _, _, meta = fit_predict(arr, n_train, int(horizon_months), model, settings=settings)
+    risk, unc, _, _, _, meta = fit_predict(
+        arr, n_train, int(horizon_months), model, settings=settings, progress=_sub(progress, 0.5, 0.97)
+    )
+    log_sd = meta.pop("log_sd", None)
+    meta.pop("log_intensity", None)
     horizon = pd.period_range(arr.periods[n_train - 1] + 1, periods=int(horizon_months), freq="M")
     meta["types"] = list(arr.types)
     unsearched = None
@@ -357,6 +404,7 @@ def fit_risk(
         periods=horizon,
         meta=meta,
         unsearched=unsearched,
+        log_sd=log_sd,
     )
 
 
@@ -390,140 +438,3 @@ def _prior_surface(arr: ParkArrays, train_until, horizon: int, model: str, weigh
     if progress:
         progress(1.0, "prior risk surface ready")
     return surface
-
-
-@dataclass
-class Evaluation:
-    """Temporal hold-out scores of every model (and the Bayes limit where the truth is known)."""
-
-    park: str
-    train_until: str
-    periods: list[str]
-    found: dict  # model -> metrics against found incidents
-    truth: dict | None  # model (and "bayes_limit") -> metrics against true attacks
-    ratios: dict | None  # model -> {"auc": model/limit, "capture_top10pct": model/limit}
-    importance: list  # permutation importance of the recommended model
-    partial_dependence: dict
-    meta: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return _clean(
-            {
-                "park": self.park,
-                "train_until": self.train_until,
-                "horizon": self.periods,
-                "units": {
-                    "auc": "probability (0-1)",
-                    "capture_top10pct": "share of incidents in the top 10 % of area (0-1)",
-                    "pai_top10pct": "capture / area share (ratio)",
-                    "ll_top10pct": "recall^2 / share flagged (ratio)",
-                    "calibration": "predicted and observed probability of at least one incident per cell",
-                    "importance": "increase in Poisson deviance per row when the feature is shuffled",
-                    "partial_dependence": "expected attacks per cell and month",
-                },
-                "found": self.found,
-                "truth": self.truth,
-                "ratio_to_bayes_limit": self.ratios,
-                "importance": self.importance,
-                "partial_dependence": self.partial_dependence,
-                "meta": self.meta,
-            }
-        )
-
-    def to_json(self, indent: int = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
-
-
-def _clean(obj):
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, (np.floating, float)):
-        return None if not np.isfinite(obj) else float(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
-
-
-def evaluate(
-    park,
-    train_until,
-    horizon_months: int = 3,
-    progress: Progress = None,
-    types=ATTACK_TYPES,
-    models=tuple(MODELS),
-    arrays: ParkArrays | None = None,
-    explain: bool = True,
-    settings: dict | None = None,
-) -> Evaluation:
-    """Fit every model up to ``train_until`` and score each on the next ``horizon_months``.
-
-    Scores against the incidents found in those months and, when the park
-    folder has a ``truth/`` folder, against every true attack, with the true
-    intensity's scores as the Bayes limit and the ratios model / limit.
-    ``settings`` maps a model name to estimator parameters overriding its
-    defaults; ``explain`` adds permutation importance and partial dependence
-    of the recommended model.
-    """
-    from .explain import partial_dependence, permutation_importance
-    from .truth import has_truth, read_truth
-
-    arr = arrays or park_arrays(park, types, progress)
-    n_train = arr.n_train(train_until)
-    T = len(arr.periods)
-    h = min(int(horizon_months), T - n_train)
-    if h < 1:
-        raise NotEnoughDataError(
-            f"no complete month of data after {pd.Timestamp(train_until).date()} to score on "
-            f"(data end {arr.periods[-1]}): choose an earlier training cut-off date"
-        )
-    horizon = arr.periods[n_train : n_train + h]
-    mask = arr.mask
-    found = arr.counts[n_train : n_train + h].sum(axis=0).astype(np.float32)
-    truth, truth_problem = None, None
-    if arr.folder is not None and has_truth(arr.folder):
-        try:
-            truth = read_truth(arr.folder, arr.grid)
-        except TruthError as exc:  # scores against found incidents still stand
-            truth_problem = str(exc)
-    if truth is not None:
-        attacks = truth.attack_counts(horizon, mask.shape, arr.types)
-        limit = 1 - np.exp(-truth.intensity_sum(horizon))
-    res_found, res_truth, ratios, meta = {}, {}, {}, {"types": list(arr.types), "models": {}}
-    if truth_problem:
-        meta["truth_not_scored"] = truth_problem
-    importance, pdp = [], {}
-    for i, name in enumerate(models):
-        if progress:
-            progress(0.5 + 0.45 * i / len(models), f"fitting and scoring {name}")
-        risk, _, est, table, _, m = fit_predict(arr, n_train, h, name, settings=(settings or {}).get(name))
-        meta["models"][name] = m
-        res_found[name] = metrics.score_all(risk[mask], found[mask], prob=risk[mask])
-        if truth is not None:
-            res_truth[name] = metrics.score_all(risk[mask], attacks[mask], prob=risk[mask])
-        if name == RECOMMENDED and explain and isinstance(est, EffortAwareRisk):
-            importance = permutation_importance(est, table)
-            pdp = partial_dependence(est, table, [r["feature"] for r in importance[:3]])
-    if truth is not None:
-        res_truth["bayes_limit"] = metrics.score_all(limit[mask], attacks[mask], prob=limit[mask])
-        lim = res_truth["bayes_limit"]
-        for name in models:
-            r = res_truth[name]
-            ratios[name] = {
-                k: (r[k] / lim[k] if lim[k] else float("nan")) for k in ("auc", "capture_top10pct", "ll_top10pct")
-            }
-        meta["behaviour"] = truth.behaviour
-    if progress:
-        progress(1.0, "evaluation done")
-    return Evaluation(
-        park=str(arr.folder) if arr.folder else "",
-        train_until=str(pd.Timestamp(train_until).date()),
-        periods=[str(p) for p in horizon],
-        found=res_found,
-        truth=res_truth or None,
-        ratios=ratios or None,
-        importance=importance,
-        partial_dependence=pdp,
-        meta=meta,
-    )

@@ -1,6 +1,6 @@
 """The hidden truth of a demo park (``truth/``), read only to score models.
 
-Model code never calls this module; :func:`riskmodel.surface.evaluate` and
+Model code never calls this module; :func:`riskmodel.evaluation.evaluate` and
 the benchmarks do, to compare a risk map with every true attack (found or
 not) and with the true intensity (the best score any model could reach).
 """

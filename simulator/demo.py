@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from layers.defaults import DETECTION_SWEEP_KM, MAX_CELL_SIZE_M, MIN_CELL_SIZE_M
+from layers.defaults import MAX_CELL_SIZE_M, MIN_CELL_SIZE_M
 
 from .defaults import AREA_KM2_LIMITS, DEMO_AREA_KM2, ELONGATION_LIMITS, MAX_MONTHS
 from .errors import SettingsError
@@ -189,10 +189,11 @@ def generate_demo_park(
         "behaviour": behaviour,
         "description": BEHAVIOURS[behaviour],
         "seed": int(seed),
-        "sweep_km": DETECTION_SWEEP_KM,
-        "detection": "layers.defaults.detection_probability(km walked in the cell that month, cell_area_km2)",
+        "sweep_km": poachers.sweep_km,
+        "detection": "layers.defaults.detection_probability(km walked in the cell that month, cell_area_km2, sweep_km)",
         "mix": dict(MIX) if behaviour == "mixed" else {behaviour: 1.0},
         "attacks_per_km2_year": ANNUAL_ATTACKS_PER_KM2,
+        **({"random_process": poachers.random.recipe} if poachers.random is not None else {}),
         "first_day": f"{labels[0]}-01",
         "last_day": str(pd.Timestamp(end).date()),
         "area_km2": round(land.boundary.area / 1e6, 1),

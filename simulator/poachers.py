@@ -20,10 +20,11 @@ import numpy as np
 import shapely
 from scipy import ndimage
 
-from layers.defaults import ATTACK_TYPES, detection_probability
+from layers.defaults import ATTACK_TYPES, DETECTION_SWEEP_KM, detection_probability
 
 from .errors import SettingsError
 from .landscape import Landscape
+from .randomized import RandomProcess
 
 BEHAVIOURS: dict[str, str] = {
     "bushmeat": (
@@ -46,7 +47,13 @@ BEHAVIOURS: dict[str, str] = {
         "learnable only from past finds corrected for patrol effort."
     ),
     "mixed": "A blend of the four, weighted 30 % bushmeat, 30 % ivory, 15 % displacement and 25 % hotspot.",
+    "random": (
+        "A process drawn at random per seed (simulator.randomized): which covariates matter, with what sign, "
+        "shape and strength; an interaction; deterrence by recent patrols; unmapped access routes; moving hot "
+        "spots; the detection rate; posts near or far from the risk.  The draws are in truth/truth.json."
+    ),
 }
+NAMED_BEHAVIOURS = ("bushmeat", "ivory", "displacement", "hotspot", "mixed")  # fixed recipes
 MIX = {"bushmeat": 0.30, "ivory": 0.30, "displacement": 0.15, "hotspot": 0.25}
 ANNUAL_ATTACKS_PER_KM2 = 0.9  # expected attacks per km2 per year, park-wide mean
 RATE = {"ivory": 0.5, "hotspot": 0.8}  # relative attack rates (carcasses are rarer than snare lines)
@@ -98,7 +105,10 @@ class PoacherProcess:
         self.c = c
         self.el = self._norm(c["elephant"])
         self.rh = self._norm(c["rhino"])
-        self._hot = self._hotspot_timeline(len(self.months))
+        self._hot = self._hotspot_timeline(len(self.months)) if behaviour != "random" else []
+        # the random recipe draws from its own child generator: the named behaviours' draws are unchanged
+        self.random = RandomProcess(land, rng.spawn(1)[0], self.months) if behaviour == "random" else None
+        self.sweep_km = self.random.sweep_km if self.random is not None else DETECTION_SWEEP_KM
 
     # --- helpers ---------------------------------------------------------------
     def _norm(self, a: np.ndarray) -> np.ndarray:
@@ -209,6 +219,9 @@ class PoacherProcess:
         }
         return types, self._season(7, 0.15, t)
 
+    def _random(self, t, effort):
+        return self.random.pattern(t, effort)
+
     # --- public ---------------------------------------------------------------
     def intensity(self, t: int, effort: np.ndarray) -> dict[str, np.ndarray]:
         """Expected attacks per cell of every attack type in period ``t``.
@@ -256,7 +269,7 @@ class PoacherProcess:
         else:
             x[out] = x0 + (c[out] + 0.5) * grid.cell_size
             y[out] = y0 - (r[out] + 0.5) * grid.cell_size
-        p = detection_probability(km.ravel()[cell], self.cell_area)
+        p = detection_probability(km.ravel()[cell], self.cell_area, self.sweep_km)
         found = rng.uniform(size=cell.size) < p
         month_len = n_days * 86400
         t = month_start_s + (rng.uniform(size=cell.size) * month_len).astype(np.int64)

@@ -13,6 +13,7 @@ from affine import Affine
 
 from layers.defaults import ATTACK_TYPES
 from layers.grid import Grid
+from riskmodel import evaluation as E
 from riskmodel import surface as S
 from riskmodel.errors import NotEnoughDataError, TruthError
 from riskmodel.shrinkage import unsearched_weight
@@ -120,7 +121,7 @@ def test_truth_reader(arrays):
 def test_evaluate_against_truth(arrays):
     arr, _ = arrays
     fast = {"n_members": 2, "max_iter": 60}
-    ev = S.evaluate(
+    ev = E.evaluate(
         None, "2024-03-31", 3, arrays=arr, settings={"effort-aware": fast, "effort-blind": {"max_iter": 30}}
     )
     d = json.loads(ev.to_json())
@@ -143,7 +144,7 @@ def test_not_enough_data(arrays):
     with pytest.raises(NotEnoughDataError, match="choose a later"):
         S.fit_risk(None, "2023-03-31", 1, arrays=arr)
     with pytest.raises(NotEnoughDataError, match="choose an earlier"):
-        S.evaluate(None, "2024-06-30", 3, arrays=arr)
+        E.evaluate(None, "2024-06-30", 3, arrays=arr)
 
 
 def test_cli_reports_errors_without_traceback(tmp_path, capsys):

@@ -195,7 +195,7 @@ def fit_default(park, progress=None) -> dict:
 
 
 def _evaluate(folder: str, _stamp: str, train_until: str, horizon: int, _progress=None) -> dict:
-    from riskmodel.surface import evaluate
+    from riskmodel.evaluation import evaluate
 
     def compute():
         park = common.load_park(folder)
@@ -306,6 +306,52 @@ def validation_table(evaluation: dict) -> pd.DataFrame:
     return frame
 
 
+EFFORT_CONDITIONAL_COLUMNS = {
+    "auc": "AUC of expected finds (0-1)",
+    "deviance": "Poisson deviance per patrolled cell (lower is better)",
+    "capture_top10pct_km": "finds in the map's top 10 % of km walked (%)",
+    "lift_top10pct_km": "finds per km there / finds per km overall (ratio)",
+}
+RAW_TABLE_WARNING = (
+    "Scored on raw finds, a map that only redraws the patrol routes looks best, because finds happen where "
+    "rangers walk; this table scores each map's expected finds given the km actually walked in the held-out "
+    "months, over the patrolled cells only, so it rewards knowing where attacks are, not where rangers go."
+)
+
+
+def effort_conditional_table(evaluation: dict) -> pd.DataFrame:
+    """One row per model: its expected finds given the effort walked, scored against the finds (patrolled cells)."""
+    rows = []
+    for name, scores in (evaluation.get("effort_conditional") or {}).items():
+        row = {"model": name}
+        for key, label in EFFORT_CONDITIONAL_COLUMNS.items():
+            v = scores.get(key)
+            row[label] = 100.0 * v if v is not None and key == "capture_top10pct_km" else v
+        row["patrolled cells"] = scores.get("patrolled_cells")
+        row["km walked"] = scores.get("km")
+        row["finds"] = scores.get("finds")
+        rows.append(row)
+    return pd.DataFrame(rows).round(3)
+
+
+def coverage_sentence(evaluation: dict) -> str:
+    """How often the true intensity fell inside the stated intervals (demo parks), or ''."""
+    cov = evaluation.get("interval_coverage")
+    if not cov:
+        return ""
+    srch, unsr = cov.get("searched") or {}, cov.get("unsearched") or {}
+
+    def pct(v):
+        return "n/a" if v is None else f"{100 * v:.0f} %"
+
+    return (
+        f"Stated uncertainty: the true intensity fell inside the 50 % interval in {pct(cov.get('50%'))} of the cells "
+        f"and inside the 90 % interval in {pct(cov.get('90%'))}; the stated sd of the log-intensity is "
+        f"{unsr.get('mean_log_sd') or float('nan'):.2f} where nobody walked recently against "
+        f"{srch.get('mean_log_sd') or float('nan'):.2f} where rangers searched."
+    )
+
+
 def calibration_frame(evaluation: dict, model: str) -> tuple[pd.DataFrame, str]:
     """Predicted against observed probability by bin, against the truth where known."""
     source = "truth" if (evaluation.get("truth") or {}).get(model) else "found"
@@ -324,9 +370,17 @@ def show_evaluation(evaluation: dict, model: str | None = None) -> None:
         f"**Validation** on the held-out months {month_range(evaluation['horizon']) if evaluation.get('horizon') else ''} "
         f"(trained on data up to {evaluation.get('train_until')})"
     )
+    conditional = effort_conditional_table(evaluation)
+    if len(conditional):
+        st.markdown("**Expected finds given the effort walked** (patrolled cells of the held-out months)")
+        st.dataframe(conditional, hide_index=True, width="stretch")
+        st.caption(RAW_TABLE_WARNING)
+    st.markdown("**Against the incidents found**" + (" and the true attacks" if evaluation.get("truth") else ""))
     table = validation_table(evaluation)
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption(METRIC_HELP)
+    if coverage_sentence(evaluation):
+        st.caption(coverage_sentence(evaluation))
     if not evaluation.get("truth"):
         st.caption(
             "This park has no hidden truth: models are scored against the incidents found, which depend on where rangers walked."

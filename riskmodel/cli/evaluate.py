@@ -28,7 +28,7 @@ def run(args) -> int:
     from layers.cli import progress_printer
     from layers.park import load_park
 
-    from ..surface import evaluate
+    from ..evaluation import evaluate
     from ._common import parse_types
 
     types = parse_types(args.types)  # before the (slow) load
@@ -39,6 +39,15 @@ def run(args) -> int:
         return 0
     d = ev.to_dict()
     print(f"Park {d['park']}: trained up to {d['train_until']}, scored on {', '.join(d['horizon'])}")
+    if d["effort_conditional"]:
+        print("\nExpected finds given the effort walked (patrolled cells; raw finds favour maps of the patrol routes):")
+        print(f"  {'model':14s} {'AUC':>6s} {'deviance':>9s} {'finds in top 10% km':>20s} {'lift':>6s}")
+        print(f"  {'':14s} {'(0-1)':>6s} {'(/cell)':>9s} {'(% of finds)':>20s} {'(x)':>6s}")
+        for name, m in d["effort_conditional"].items():
+            print(
+                f"  {name:14s} {_fmt(m.get('auc'))} {_fmt(m.get('deviance')):>9s} "
+                f"{_fmt(m.get('capture_top10pct_km'), True):>20s} {_fmt(m.get('lift_top10pct_km'))}"
+            )
     for title, block in (("found incidents", d["found"]), ("true attacks (found or not)", d["truth"])):
         if not block:
             continue
@@ -54,6 +63,12 @@ def run(args) -> int:
         print("\nShare of the Bayes limit (model score / true intensity's score, %):")
         for name, r in d["ratio_to_bayes_limit"].items():
             print(f"  {name:14s} AUC {_fmt(r['auc'], True)}   top-10% capture {_fmt(r['capture_top10pct'], True)}")
+    cov = d.get("interval_coverage")
+    if cov:
+        print(
+            f"\nTrue intensity inside the stated intervals: 50 % interval {_fmt(cov['50%'], True)} of cells, "
+            f"90 % interval {_fmt(cov['90%'], True)}"
+        )
     if d["importance"]:
         print("\nMost important features (increase in Poisson deviance per row when shuffled):")
         for r in d["importance"][:8]:
