@@ -114,7 +114,7 @@ def comparison_time(pw, url: str) -> tuple[float, float, int]:
         leaflet_frame(page, timeout=120)
         goto_page(page, "Risk")
         page.get_by_role("button", name="Fit the risk model").click()
-        page.get_by_text("Highest chance of an attack in one place (%)").wait_for(timeout=300_000)
+        page.get_by_text("Highest chance of attack (%)").wait_for(timeout=300_000)
         wait_idle(page)
         page.get_by_role("tab", name="Validation").click()
         t0 = time.monotonic()

@@ -125,7 +125,7 @@ def test_risk_then_plan(app_env, park):
     assert not at.error, [e.value for e in at.error]
     risk = at.session_state["risk"]
     assert risk["settings"]["horizon"] == 2 and len(risk["surface"].periods) == 2
-    assert any(m.label == "Highest chance of an attack in one place (%)" for m in at.metric)
+    assert any(m.label == "Highest chance of attack (%)" for m in at.metric)
     share = risk["surface"].meta["history_free_blend"]["area_share_weight_over_half"]
     assert any(f"({100 * share:.0f} % of the park)" in c.value for c in at.caption), [c.value for c in at.caption]
     from ui import common

@@ -165,7 +165,7 @@ def walkthrough(page, url: str, shots: Path, days: int = 1, teams: int = 1) -> d
 
     goto_page(page, "Risk")
     page.get_by_role("button", name="Fit the risk model").click()
-    page.get_by_text("Highest chance of an attack in one place (%)").wait_for(timeout=180_000)
+    page.get_by_text("Highest chance of attack (%)").wait_for(timeout=180_000)
     wait_idle(page)
     leaflet_frame(page)
     page.wait_for_timeout(800)

@@ -345,6 +345,17 @@ def _draw_rasters(park) -> list:
     return out
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _incident_table(folder: str, _stamp: str):
+    return maps.incident_rows(_park_view(folder, _stamp).incidents)
+
+
+def incident_table(folder: str | None = None):
+    """The park's incidents ready for the map (positions, colours, popups), computed once per park."""
+    folder = str(folder or park_dir())
+    return _incident_table(folder, stamp(folder))
+
+
 def raster_overlays(folder: str | None = None):
     """Hillshade (shown) and every park raster (hidden) as map overlays, cached."""
     folder = str(folder or park_dir())

@@ -60,10 +60,17 @@ if len(sel):
         sel = sel[(sel["time"] >= t0) & (sel["time"] <= t1)]
 
 
-def effort_of_period(effort):
+@st.cache_resource(show_spinner=False, max_entries=48)
+def effort_of_months(folder: str, _stamp: str, first: str, last: str):
+    """Km patrolled from month ``first`` to ``last``, its effort overlay and legend ramp (kept per period)."""
+    return effort_of_period(common.effort(folder), (first, last))
+
+
+def effort_of_period(effort, period):
     """Km patrolled in the filtered period, its effort overlay and the legend ramp (``None, [], []`` without it)."""
     if effort is None or period is None:
         return None, [], []
+    p0, p1 = pd.Period(period[0], "M"), pd.Period(period[1], "M")
     periods = pd.PeriodIndex(effort.periods).asfreq("M")
     in_range = np.asarray((periods >= p0) & (periods <= p1))
     n_months = max(int(in_range.sum()), 1)
@@ -92,7 +99,12 @@ def effort_of_period(effort):
 
 # The effort reads every GPS fix: the first paint uses it only when it is already at hand.
 effort_now = common.effort_if_ready(str(park.folder))
-km_total, filtered_overlays, effort_scale = effort_of_period(effort_now)
+if effort_now is not None and period is not None:
+    km_total, filtered_overlays, effort_scale = effort_of_months(
+        str(park.folder), common.stamp(park.folder), period[0], period[1]
+    )
+else:
+    km_total, filtered_overlays, effort_scale = None, [], []
 
 overlays = list(common.raster_overlays(str(park.folder)))
 risk = common.session_risk(park)
@@ -114,7 +126,7 @@ base = maps.park_base_map(
     extra_scales=effort_scale if has_effort else [],
     tracks=tracks is not None and len(tracks) > 1,
 )
-layers = maps.filter_layers(sel, filtered_overlays, tracks)
+layers = maps.filter_layers(sel, filtered_overlays, tracks, incident_table=common.incident_table(str(park.folder)))
 
 left, right = st.columns([5, 2])
 with left:
@@ -128,7 +140,7 @@ with right:
         computed = common.run_library(
             lambda: common.effort(str(park.folder)), "The patrol effort could not be computed"
         )
-        km_total = effort_of_period(computed)[0]
+        km_total = effort_of_period(computed, period)[0]
     if km_total is not None:
         st.metric("Patrolled (km)", f"{km_total:,.0f}")
         cpue = 100.0 * len(sel) / km_total if km_total > 0 else float("nan")

@@ -166,7 +166,7 @@ c = st.columns(4)
 c[0].metric("Patrols (count)", f"{len(plan.patrols)}")
 c[1].metric("Distance (km)", f"{total_km:,.1f}")
 c[2].metric(
-    "Expected finds (attacks detected)",
+    "Expected finds (count)",
     f"{plan.total_risk:.2f}",
     help="How many attacks the plan's patrols are expected to detect, if the risk map is right: the sum over the "
     "places walked of their risk times the chance that a patrol walking there finds a sign.",

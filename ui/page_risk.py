@@ -122,18 +122,22 @@ classes = np.asarray(surface.classes)[grid.mask]
 cell = f"{grid.cell_size:.0f} m"
 c = st.columns(4)
 c[0].metric(
-    "Average chance of an attack per place (%)",
+    "Mean chance of attack (%)",
     f"{100 * np.nanmean(risk):.1f}",
     help=f"Mean over the park's {cell} squares of the chance of at least one attack in the horizon.",
 )
-c[1].metric("Highest chance of an attack in one place (%)", f"{100 * np.nanmax(risk):.1f}")
+c[1].metric(
+    "Highest chance of attack (%)",
+    f"{100 * np.nanmax(risk):.1f}",
+    help=f"The chance of at least one attack in the horizon in the riskiest {cell} square.",
+)
 c[2].metric(
-    "Riskiest 5 % of the park (km²)",
+    "Riskiest 5 % of park (km²)",
     f"{(classes == 1).sum() * grid.cell_area_km2:,.0f}",
     help="The area of risk class 1: the places with the highest risk, 5 % of the park's area.",
 )
 c[3].metric(
-    f"Places expected to be attacked ({cell} squares)",
+    "Places expected hit (count)",
     f"{np.nansum(risk):,.0f}",
     help=f"Sum over the {cell} squares of their chance of at least one attack in the horizon.",
 )

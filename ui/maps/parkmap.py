@@ -70,13 +70,18 @@ def park_base_map(
     return localize(m)
 
 
-def filter_layers(incidents=None, overlays: Sequence[Overlay] = (), tracks=None) -> list[folium.FeatureGroup]:
-    """The layers that follow the filters: rasters of the period, GPS tracks, incidents by type."""
+def filter_layers(
+    incidents=None, overlays: Sequence[Overlay] = (), tracks=None, incident_table=None
+) -> list[folium.FeatureGroup]:
+    """The layers that follow the filters: rasters of the period, GPS tracks, incidents by type.
+
+    ``incident_table`` is :func:`ui.maps.vector.incident_rows` of the frame ``incidents`` was filtered from.
+    """
     groups = [overlay_group(ov) for ov in overlays]
     tracks_group = track_group(tracks) if tracks is not None else None
     if tracks_group is not None:
         groups.append(tracks_group)
-    groups += incident_groups(incidents)
+    groups += incident_groups(incidents, rows=incident_table)
     for g in groups:
         localize(g)
     return groups

@@ -25,7 +25,7 @@ FEATURE_STYLES = {
 SPARE_FEATURE_COLOURS = ("#35978f", "#8073ac", "#b35806", "#4d9221", "#c51b7d", "#7f3b08")
 DEFAULT_FEATURE_STYLE = {"color": "#525252", "weight": 1.5, "dashArray": "4 3"}
 # route colours: none of the road brown, river blue, village grey or effort green
-ROUTE_COLOURS = ("#e41a1c", "#ff7f00", "#984ea3", "#f781bf", "#00bcd4", "#1a1a1a", "#ffd92f", "#66a61e")
+ROUTE_COLOURS = ("#e41a1c", "#ff7f00", "#984ea3", "#f781bf", "#00bcd4", "#1a1a1a", "#0000cd", "#66a61e")
 TRACK_COLOUR = "#238b45"
 # distinct colours of categories (land cover classes and the like), in class order
 CATEGORY_COLOURS = (

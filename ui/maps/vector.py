@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 import folium
 import numpy as np
+import pandas as pd
 from folium.plugins import FastMarkerCluster
 
 from ui.maps.styles import DEFAULT_FEATURE_STYLE, FEATURE_STYLES, INCIDENT_COLOURS, SPARE_FEATURE_COLOURS, TRACK_COLOUR
@@ -178,26 +179,51 @@ def incident_popup(row, time_col: str = "time", type_col: str = "type") -> str:
     return "<br>".join(lines)
 
 
-def incident_groups(incidents, types: Iterable[str] | None = None) -> list[folium.FeatureGroup]:
-    """Incidents as one clustered, toggleable layer per type, with popups (date, type, details)."""
+def incident_rows(incidents) -> pd.DataFrame:
+    """Per incident (same index): ``lat``, ``lon``, ``type``, ``colour`` and its ``popup`` HTML.
+
+    The slow part of drawing incidents; a page computes it once for the
+    park's incidents and hands it to :func:`incident_groups` with each filter.
+    """
+    if incidents is None or len(incidents) == 0:
+        return pd.DataFrame(columns=["lat", "lon", "type", "colour", "popup"])
+    g = incidents.to_crs("EPSG:4326")
+    kinds = g["type"].astype(str)
+    records = g.drop(columns=g.geometry.name).to_dict("records")
+    return pd.DataFrame(
+        {
+            "lat": g.geometry.y.to_numpy(),
+            "lon": g.geometry.x.to_numpy(),
+            "type": kinds.to_numpy(),
+            "colour": [INCIDENT_COLOURS.get(t, INCIDENT_COLOURS["other"]) for t in kinds],
+            "popup": [incident_popup(r) for r in records],
+        },
+        index=incidents.index,
+    )
+
+
+def incident_groups(incidents, types: Iterable[str] | None = None, rows=None) -> list[folium.FeatureGroup]:
+    """Incidents as one clustered, toggleable layer per type, with popups (date, type, details).
+
+    ``rows`` (:func:`incident_rows` of a frame ``incidents`` was filtered from) saves recomputing them.
+    """
     groups = []
     if incidents is None or len(incidents) == 0:
         return groups
-    g = incidents.to_crs("EPSG:4326")
-    present = list(dict.fromkeys(g["type"].astype(str)))
+    table = rows.loc[incidents.index] if rows is not None else incident_rows(incidents)
+    present = list(dict.fromkeys(table["type"]))
     known = list(types or INCIDENT_COLOURS)
     order = [t for t in known if t in present] + [t for t in present if t not in known]
-    records = g.drop(columns=g.geometry.name).to_dict("records")
-    xs, ys = g.geometry.x.to_numpy(), g.geometry.y.to_numpy()
-    kinds = g["type"].astype(str).to_numpy()
+    ys, xs = table["lat"].to_numpy(), table["lon"].to_numpy()
+    kinds, popups = table["type"].to_numpy(), table["popup"].to_numpy()
     for t in order:
         idx = np.flatnonzero(kinds == t)
         colour = INCIDENT_COLOURS.get(t, INCIDENT_COLOURS["other"])
-        rows = [[float(ys[i]), float(xs[i]), colour, incident_popup(records[i])] for i in idx]
+        rows_t = [[float(ys[i]), float(xs[i]), colour, popups[i]] for i in idx]
         label = t.replace("_", " ")
         group = folium.FeatureGroup(name=f"Incidents: {label} ({len(idx)})", show=True)
         FastMarkerCluster(
-            rows,
+            rows_t,
             callback=_CLUSTER_CALLBACK,
             icon_create_function=_cluster_icon(colour),
             options={"maxClusterRadius": 40, "disableClusteringAtZoom": 13},
