@@ -8,7 +8,8 @@ or the folder given with ``--park``; every non-localhost request is refused.
     .venv/bin/python benchmarks/bench_app.py [--park DIR] [--docs docs]
 
 ``--docs DIR`` also walks through every page (fit, plan, download) and saves
-the screenshots ``map.png``, ``risk.png``, ``risk-validation.png``, ``plans.png``, ``plans-files.png`` and ``data.png`` in DIR.
+the screenshots ``map.png``, ``risk.png``, ``risk-validation.png``, ``plans.png``, ``plans-files.png`` and ``data.png`` in DIR,
+and those of a park with no history (``new-park-map.png``, ``new-park-risk.png``, ``new-park-plans.png``).
 
 "Cold start" is a new server process opening the park for the first session.
 It is measured twice: first with an empty disk cache (``PARK_CACHE_DIR`` is a
@@ -31,7 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
+from nohistory import make_history_free_park  # noqa: E402
 from test_browser import app_server, goto_page, leaflet_frame, offline_page, wait_idle, walkthrough  # noqa: E402
+from test_browser_dash import new_park_walkthrough  # noqa: E402
 
 COLD_TARGET_S = 3.0
 REDRAW_TARGET_S = 1.0
@@ -157,21 +160,30 @@ def main(argv: list[str] | None = None) -> int:
             with app_server(park) as url:
                 results["server_start_s"] = time.monotonic() - t0
                 results["first_start_s"] = time_to_map(pw, url)
+                print(f"first map (new server, empty disk cache): {results['first_start_s'][0]:.2f} s", flush=True)
             with app_server(park) as url:
                 results["cold_start_s"] = time_to_map(pw, url)
+                print(f"first map (new server, warm disk cache): {results['cold_start_s'][0]:.2f} s", flush=True)
                 redraws = redraw_times(pw, url)
+                print(f"filter changes: {', '.join(f'{r:.2f}' for r in redraws)} s", flush=True)
                 switches = page_switch_times(pw, url)
+                print(f"page switches: {', '.join(f'{r:.2f}' for r in switches)} s", flush=True)
                 compare = None if args.no_compare else comparison_time(pw, url)
             if args.docs:
+                shots = Path(cache) / "shots"
+                docs = Path(args.docs)
+                docs.mkdir(parents=True, exist_ok=True)
                 with app_server(park, Path(cache) / "parks") as url, offline_page(pw) as page:
-                    shots = Path(cache) / "shots"
-                    walkthrough(page, url, shots, days=1, teams=2)
+                    walkthrough(page, url, shots, days=1, teams=2, slow_s=1200)
                     assert not page.blocked, page.blocked
-                    docs = Path(args.docs)
-                    docs.mkdir(parents=True, exist_ok=True)
-                    for name in ("map", "risk", "risk-validation", "plans", "plans-files", "data"):
-                        shutil.copy(shots / f"{name}.png", docs / f"{name}.png")
-                    print(f"screenshots saved in {docs}/")
+                new_park = make_history_free_park(Path(cache) / "new-park")
+                with app_server(new_park, Path(cache) / "parks") as url, offline_page(pw) as page:
+                    new_park_walkthrough(page, url, shots)
+                    assert not page.blocked, page.blocked
+                names = ("map", "risk", "risk-validation", "plans", "plans-files", "data")
+                for name in (*names, "new-park-map", "new-park-risk", "new-park-plans"):
+                    shutil.copy(shots / f"{name}.png", docs / f"{name}.png")
+                print(f"screenshots saved in {docs}/")
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     median = statistics.median(redraws)
