@@ -258,10 +258,11 @@ def effort_from_arrays(
         if extra_times is not None:
             extra = np.asarray(extra_times, dtype=np.float64)
             ords = np.concatenate([ords, _periods_of(extra[np.isfinite(extra)], pfreq)])
-        if len(ords) == 0:
-            raise GridError("no dated patrol step or incident: pass periods= to choose the periods")
-        ends = pd.PeriodIndex.from_ordinals([int(ords.min()), int(ords.max())], freq=pfreq)
-        periods = pd.period_range(ends[0], ends[1])
+        if len(ords) == 0:  # a park with no history yet: no period, no effort (not an error)
+            periods = pd.PeriodIndex([], freq=pfreq)
+        else:
+            ends = pd.PeriodIndex.from_ordinals([int(ords.min()), int(ords.max())], freq=pfreq)
+            periods = pd.period_range(ends[0], ends[1])
     else:
         periods = pd.PeriodIndex(periods)
     n_cells = grid.shape[0] * grid.shape[1]

@@ -187,11 +187,20 @@ class Grid:
             "cell_size_m": self.cell_size,
         }
 
-    def write_geotiff(self, path: str | Path, bands, names=None, nodata: float = -9999.0, cog: bool = False) -> Path:
+    def write_geotiff(
+        self,
+        path: str | Path,
+        bands,
+        names=None,
+        nodata: float = -9999.0,
+        cog: bool = False,
+        tags: dict[str, str] | None = None,
+    ) -> Path:
         """Write ``bands`` (2-D or 3-D array) as a GeoTIFF aligned to the grid.
 
         Cells outside the park get ``nodata``.  ``names`` become band
-        descriptions.  With ``cog=True`` the file is a Cloud-Optimised GeoTIFF.
+        descriptions and ``tags`` dataset metadata tags.  With ``cog=True`` the
+        file is a Cloud-Optimised GeoTIFF.
         """
         import rasterio
 
@@ -218,6 +227,8 @@ class Grid:
             dst.write(data)
             for i, name in enumerate(names or [], start=1):
                 dst.set_band_description(i, str(name))
+            if tags:
+                dst.update_tags(**{str(k): str(v) for k, v in tags.items()})
         return path
 
     @classmethod

@@ -55,6 +55,7 @@ class RasterLayer:
     name: str
     path: Path
     categorical: bool = False
+    classes: dict[int, str] = field(default_factory=dict)  # class code -> name (categorical rasters)
 
 
 @dataclass
@@ -173,13 +174,16 @@ def _misspelt(key: str, known, where: str, path: Path) -> None:
         )
 
 
-def read_manifest(folder: str | Path) -> Manifest:
+def read_manifest(folder: str | Path, text: str | None = None) -> Manifest:
     """Read and validate ``folder/park.toml``.
 
     Parameters
     ----------
     folder : str or Path
         A park folder, or the ``park.toml`` file itself.
+    text : str, optional
+        The manifest's text to validate instead of the file's (an edit not
+        saved yet); paths in it are relative to the folder as usual.
 
     Returns
     -------
@@ -196,6 +200,8 @@ def read_manifest(folder: str | Path) -> Manifest:
     folder = Path(folder)
     path = folder if folder.is_file() else folder / MANIFEST_NAME
     folder = path.parent
+    if text is not None:
+        return _parse(path, folder, text)
     if not path.exists():
         hint = "" if folder.exists() else f" (the folder {folder} does not exist either)"
         raise ManifestError(
@@ -208,6 +214,10 @@ def read_manifest(folder: str | Path) -> Manifest:
         raise ManifestError(f"{path}: not a UTF-8 text file ({exc}). Fix: save park.toml as UTF-8 text") from exc
     except OSError as exc:
         raise ManifestError(f"{path}: cannot be read ({exc.strerror or exc}). Fix: check the file permissions") from exc
+    return _parse(path, folder, text)
+
+
+def _parse(path: Path, folder: Path, text: str) -> Manifest:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -255,8 +265,12 @@ def read_manifest(folder: str | Path) -> Manifest:
                 raise ManifestError(f'{path}: [layers.rasters] must be a table of name = "file.tif" lines')
             for rname, rvalue in value.items():
                 categorical = bool(rvalue.get("categorical", False)) if isinstance(rvalue, dict) else False
+                classes = _class_names(path, rname, rvalue.get("classes") if isinstance(rvalue, dict) else None)
                 rasters[rname] = RasterLayer(
-                    rname, _path_entry(folder, path, f"layers.rasters.{rname}", rvalue, allow), categorical
+                    rname,
+                    _path_entry(folder, path, f"layers.rasters.{rname}", rvalue, allow),
+                    categorical or bool(classes),
+                    classes,
                 )
         elif key in ROLES:
             layers[key] = _path_entry(folder, path, f"layers.{key}", value, allow)
@@ -305,6 +319,54 @@ def _access_table(path: Path, value) -> dict:
     if cell is not None and (isinstance(cell, bool) or not isinstance(cell, int | float) or cell <= 0):
         raise ManifestError(f"{path}: [access] generalise_m = {cell!r} is not a positive number. Fix: e.g. 5000")
     return dict(value)
+
+
+def save_manifest(folder: str | Path, text: str) -> tuple[Manifest, Path | None]:
+    """Validate ``text`` as the park's manifest and write it as ``folder/park.toml``.
+
+    The file it replaces is kept beside it as ``park.<time>.toml.bak`` (nothing
+    the user wrote is lost).  Raises :class:`ManifestError`, and writes
+    nothing, when ``text`` is not a valid manifest.
+
+    Returns
+    -------
+    (Manifest, Path or None)
+        The new manifest and the backup of the old file (``None`` when there was none).
+    """
+    import datetime as dt
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ManifestError(f"{folder}: not a folder. Fix: give the park folder")
+    manifest = read_manifest(folder, text=text)
+    path = folder / MANIFEST_NAME
+    backup = None
+    if path.exists():
+        stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        backup = folder / f"park.{stamp}.toml.bak"
+        backup.write_bytes(path.read_bytes())
+    tmp = folder / f".{MANIFEST_NAME}.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return manifest, backup
+
+
+def _class_names(path: Path, raster: str, table) -> dict[int, str]:
+    """``classes = { 1 = "Grassland", ... }`` of a categorical raster as ``{1: "Grassland"}``."""
+    if table is None:
+        return {}
+    fix = f'Fix: write e.g. {raster} = {{ path = "{raster}.tif", categorical = true, classes = {{ 1 = "Grassland" }} }}'
+    if not isinstance(table, dict):
+        raise ManifestError(f"{path}: layers.rasters.{raster}.classes must be a table of code = name. {fix}")
+    out = {}
+    for code, name in table.items():
+        try:
+            out[int(code)] = str(name)
+        except ValueError:
+            raise ManifestError(
+                f"{path}: layers.rasters.{raster}.classes: {code!r} is not a class code (a whole number). {fix}"
+            ) from None
+    return out
 
 
 # --- drafting ---------------------------------------------------------------
@@ -378,6 +440,22 @@ def _describe_vector(path: Path) -> tuple[str, list[str], int] | None:
     else:
         kind = "mixed" if kinds else "empty"
     return kind, [c for c in gdf.columns if c != "geometry"], len(gdf)
+
+
+def _crs_comment(boundary: Path | None) -> str:
+    """The commented ``crs`` line of a draft: the metric CRS the park will load with (its boundary's UTM zone)."""
+    from .crs import park_crs
+    from .readers import read_vector
+
+    if boundary is not None:
+        try:
+            crs = park_crs(read_vector(boundary, role="boundary"))
+            code = crs.to_epsg()
+        except Exception:  # an unreadable boundary is reported when the park is loaded
+            code = None
+        if code:
+            return f'# crs = "EPSG:{code}"  # the park loads in this metric CRS (the UTM zone of the boundary) unless you set another'
+    return '# crs = ...  # optional metric CRS, e.g. "EPSG:32736"; default: the UTM zone of the boundary'
 
 
 def _raster_categorical(path: Path) -> bool | None:
@@ -466,7 +544,7 @@ def draft_manifest(folder: str | Path) -> str:
         "[park]",
         f"name = {json.dumps(folder.resolve().name.replace('_', ' ').replace('-', ' ').title())}",
         f"cell_size_m = {DEFAULT_CELL_SIZE_M:g}  # metres, {MIN_CELL_SIZE_M:g}-{MAX_CELL_SIZE_M:g}",
-        '# crs = "EPSG:32736"  # optional metric CRS; default: UTM zone of the boundary',
+        _crs_comment(roles.get("boundary")),
         "",
         "[layers]",
     ]

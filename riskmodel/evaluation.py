@@ -101,6 +101,15 @@ def _clean(obj):
     return obj
 
 
+PROGRESS_COST = {"effort-aware": 6.0, "effort-blind": 1.0, "kde": 0.3, "explain": 3.0}  # rough relative durations
+
+
+def _span(progress: Progress, lo: float, hi: float) -> Progress:
+    if progress is None:
+        return None
+    return lambda f, msg: progress(lo + (hi - lo) * float(f), msg)
+
+
 def evaluate(
     park,
     train_until,
@@ -152,7 +161,7 @@ def evaluate_horizons(
     if not hs or hs[0] < 1:
         raise NotEnoughDataError(
             f"no complete month of data after {pd.Timestamp(train_until).date()} to score on "
-            f"(data end {arr.periods[-1]}): choose an earlier --train-until"
+            f"(data end {arr.periods[-1]}): choose an earlier training cut-off date"
         )
     truth, truth_problem = None, None
     if arr.folder is not None and has_truth(arr.folder):
@@ -162,16 +171,36 @@ def evaluate_horizons(
             truth_problem = str(exc)
     fits = {}
     importance, pdp = [], {}
-    for i, name in enumerate(models):
+    # shares of the bar: the effort-aware fit and the explanations take most of the time
+    slots = []  # (what, cost) in the order they run: the explanations right after the recommended model
+    for name in models:
+        slots.append((name, PROGRESS_COST.get(name, 1.0)))
+        if name == RECOMMENDED and explain:
+            slots.append(("explain", PROGRESS_COST["explain"]))
+    edges = 0.5 + 0.48 * np.cumsum([0.0, *(c for _, c in slots)]) / sum(c for _, c in slots)
+    where = {what: i for i, (what, _) in enumerate(slots)}
+    for name in models:
+        i = where[name]
         if progress:
-            progress(0.5 + 0.45 * i / len(models), f"fitting and scoring {name}")
+            progress(edges[i], f"fitting and scoring {name}")
         _, _, est, table, _, m = fit_predict(
-            arr, n_train, hs[-1], name, settings=(settings or {}).get(name), horizons=hs
+            arr,
+            n_train,
+            hs[-1],
+            name,
+            settings=(settings or {}).get(name),
+            horizons=hs,
+            progress=_span(progress, edges[i], edges[i + 1]),
         )
         m.pop("log_intensity", None), m.pop("log_sd", None)
         fits[name] = (m.pop("by_horizon"), m)
         if name == RECOMMENDED and explain and isinstance(est, EffortAwareRisk):
+            lo, hi = edges[where["explain"]], edges[where["explain"] + 1]
+            if progress:
+                progress(lo, "which factors drive the map (permutation importance)")
             importance = permutation_importance(est, table)
+            if progress:
+                progress(lo + 0.7 * (hi - lo), "how the top factors change the risk (partial dependence)")
             pdp = partial_dependence(est, table, [r["feature"] for r in importance[:3]])
     out = {}
     for h in hs:

@@ -16,10 +16,9 @@ the months after the cut-off.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +30,8 @@ from layers.defaults import ATTACK_TYPES
 from .errors import NotEnoughDataError, RiskModelError
 from .guards import MAX_HORIZON_MONTHS, check_trainable
 from .models import MODELS, RECOMMENDED, EffortAwareRisk
+from .prior import PRIOR_MODEL, check_weights, prior_from_arrays
+from .riskmap import RiskSurface, risk_classes
 from .shrinkage import (
     SEARCH_SCALE,
     SEARCH_SIGMA_KM,
@@ -43,7 +44,6 @@ from .table import COL_X, COL_Y, MIN_HISTORY, build_table, forecast_rows, histor
 from .uncertainty import FLOOR_SD, MEMBER_FACTOR, UNSEARCHED_SD, calibrated_log_sd, probability_sd
 
 Progress = Callable[[float, str], None] | None
-CLASS_CUTS = (0.05, 0.10, 0.25)  # top shares of the park's area of classes 1, 2, 3
 MIN_TRAIN_PERIODS = MIN_HISTORY + 3
 OUTPUT_SMOOTH_KM = 0.5  # Gaussian sigma (km) smoothing the effort-aware intensity map (cell-level noise)
 SHRINK = True  # correct the effort-aware map by its recent residual finds (riskmodel.shrinkage)
@@ -54,7 +54,6 @@ SHRINK_WINDOW = 12  # training periods whose finds feed the correction
 HISTORY_FREE_BLEND = True
 FREE_GLM_WEIGHT = None  # GLM weight of the history-free model (None: the full model's)
 MIN_BLEND_WEIGHT = 1e-3  # a park searched everywhere (every weight below this) fits no history-free model
-CLASS_NAMES = {1: "top 5 % of area", 2: "top 5-10 %", 3: "top 10-25 %", 4: "rest of the park"}
 
 
 @dataclass
@@ -85,100 +84,6 @@ class ParkArrays:
         cut = cut.tz_convert(None) if cut.tzinfo else cut
         ends = self.periods.end_time.normalize()
         return int((ends <= cut.normalize()).sum())
-
-
-@dataclass
-class RiskSurface:
-    """A fitted risk map for the months after a cut-off date.
-
-    Attributes
-    ----------
-    grid : layers.grid.Grid
-    risk : numpy.ndarray
-        float32 (rows, cols): probability that the cell is attacked at least
-        once in the horizon (NaN outside the park).
-    uncertainty : numpy.ndarray
-        float32 (rows, cols): standard deviation of that probability, from the
-        ensemble's spread calibrated on random parks (:mod:`riskmodel.uncertainty`;
-        NaN where the model has no ensemble).
-    classes : numpy.ndarray
-        uint8 (rows, cols): 1 = top 5 %, 2 = top 10 %, 3 = top 25 % of the
-        park's area, 4 = the rest, 0 outside the park.
-    model : str
-    periods : pandas.PeriodIndex
-        The horizon's periods.
-    meta : dict
-        Training periods, model settings, timings.
-    unsearched : numpy.ndarray or None
-        float32 (rows, cols): weight of the history-free model, 1 where no
-        patrol searched nearby in the last training months, 0 where rangers
-        searched often (:func:`riskmodel.shrinkage.unsearched_weight`); NaN
-        outside the park.  None when the map has no history-free blend.
-    log_sd : numpy.ndarray or None
-        float32 (rows, cols): stated sd of the log of the horizon intensity
-        (calibrated, :mod:`riskmodel.uncertainty`); None for the baselines.
-    """
-
-    grid: object
-    risk: np.ndarray
-    uncertainty: np.ndarray
-    classes: np.ndarray
-    model: str
-    periods: pd.PeriodIndex
-    meta: dict = field(default_factory=dict)
-    unsearched: np.ndarray | None = None
-    log_sd: np.ndarray | None = None
-
-    @property
-    def period_range(self) -> tuple[str, str]:
-        return str(self.periods[0]), str(self.periods[-1])
-
-    def write(self, path) -> list[Path]:
-        """Write ``path`` (risk), ``<stem>_uncertainty.tif`` and ``<stem>_classes.tif`` as COGs.
-
-        Also ``<stem>_unsearched.tif`` when the map has a history-free blend,
-        and ``<stem>.json`` (the fit's settings and timings).
-        """
-        path = Path(path)
-        if path.suffix.lower() not in (".tif", ".tiff"):
-            path = path.with_suffix(".tif")
-        stem = path.with_suffix("")
-        label = f"{self.period_range[0]}..{self.period_range[1]}"
-        out = [
-            self.grid.write_geotiff(path, self.risk, names=[f"P(attacked) {label}"], cog=True),
-            self.grid.write_geotiff(
-                Path(f"{stem}_uncertainty.tif"), self.uncertainty, names=[f"sd of P(attacked) {label}"], cog=True
-            ),
-            self.grid.write_geotiff(
-                Path(f"{stem}_classes.tif"),
-                np.where(self.classes > 0, self.classes, np.nan),
-                names=["risk class (1 = top 5 %, 2 = top 10 %, 3 = top 25 % of area, 4 = rest)"],
-                nodata=0,
-                cog=True,
-            ),
-        ]
-        if self.unsearched is not None:
-            months = self.meta.get("history_free_blend", {}).get("search_window_periods", "the last")
-            name = f"unsearched weight (1 = no patrol nearby in {months} months before the horizon, 0 = searched often)"
-            out.append(self.grid.write_geotiff(Path(f"{stem}_unsearched.tif"), self.unsearched, names=[name], cog=True))
-        meta = {"model": self.model, "periods": list(self.period_range), **self.meta}
-        Path(f"{stem}.json").write_text(json.dumps(meta, indent=2, default=str))
-        return [*out, Path(f"{stem}.json")]
-
-
-def risk_classes(risk: np.ndarray, mask: np.ndarray, cuts=CLASS_CUTS) -> np.ndarray:
-    """Classes 1..len(cuts)+1 by rank of ``risk`` among in-park cells (0 outside)."""
-    out = np.zeros(risk.shape, np.uint8)
-    vals = np.where(np.isfinite(risk), risk, -np.inf)[mask]
-    n = vals.size
-    order = np.argsort(-vals, kind="stable")
-    rank = np.empty(n, np.int64)
-    rank[order] = np.arange(n)
-    cls = np.full(n, len(cuts) + 1, np.uint8)
-    for i, c in reversed(list(enumerate(cuts, start=1))):
-        cls[rank < int(round(c * n))] = i
-    out[mask] = cls
-    return out
 
 
 def park_arrays(park, types=ATTACK_TYPES, progress: Progress = None, transport=None) -> ParkArrays:
@@ -260,8 +165,12 @@ def fit_predict(
     random_state: int = 0,
     settings: dict | None = None,
     horizons: tuple[int, ...] = (),
+    progress: Progress = None,
 ):
     """Fit ``model`` on the first ``n_train`` periods; per-cell results for the next ``horizon`` periods.
+
+    ``progress(fraction, message)`` is told each step (table, fit, correction,
+    history-free fit, prediction), so a bar keeps moving through a long fit.
 
     Returns ``(risk, uncertainty, estimator, table, forecast, meta)``, risk and
     uncertainty as (rows, cols) arrays (NaN outside the park).  The
@@ -274,7 +183,7 @@ def fit_predict(
         first = arr.periods[0] if len(arr.periods) else "?"
         raise NotEnoughDataError(
             f"only {n_train} complete months of data up to the cut-off date (data start {first}); "
-            f"the model needs at least {MIN_TRAIN_PERIODS}: choose a later --train-until"
+            f"the model needs at least {MIN_TRAIN_PERIODS}: choose a later training cut-off date"
         )
     rr, cc = np.nonzero(arr.mask)
     n = len(rr)
@@ -287,6 +196,11 @@ def fit_predict(
     t0 = time.perf_counter()
     table = fc = None
     no_unc = np.full(n, np.nan)
+
+    def step(fraction: float, message: str) -> None:
+        if progress:
+            progress(fraction, message)
+
     if model == "kde":
         xy, y, n_periods = _kde_rows(arr, n_train)
         est.fit(xy, y)
@@ -297,30 +211,35 @@ def fit_predict(
             return 1 - np.exp(-lam * k), no_unc, {}
     else:
         args = (arr.covariates, arr.names, arr.km[sl], arr.counts[sl], arr.mask, arr.periods[sl])
+        step(0.0, f"{model}: building the training table")
         table = build_table(*args, **kw)
         fc = forecast_rows(*args, horizon=horizon, **kw)
         if model == "effort-aware":
             if not (table.X["coverage"] > 0).any():
                 raise NotEnoughDataError(
                     f"no patrol effort in the {n_train} training months: the effort-aware model needs GPS tracks "
-                    "(layers.patrols in park.toml) overlapping the incident records; or use --model kde"
+                    "(a patrols layer in park.toml) overlapping the incident records; or use the KDE hot-spot model"
                 )
             if table.y[table.X["coverage"].to_numpy() > 0].sum() == 0:
                 raise NotEnoughDataError(
                     f"no incident of the chosen types was found on patrol in the {n_train} training months: the "
                     "effort-aware model has nothing to learn from; choose a later --train-until or more --types"
                 )
+            step(0.1, f"{model}: fitting the model ({getattr(est, 'n_members', 1)} bootstrap members)")
             est.fit(table.X, table.y, groups=table.cell, periods=table.t)
+            step(0.55, f"{model}: correcting by the recent finds")
             mult = _residual_multiplier(est, table, arr, n_train) if SHRINK else np.ones(n)
             free = None
             w = unsearched_weight(arr.km[sl], arr.mask, arr.cell_size_m, est.sweep_km_)[rr, cc]
             if HISTORY_FREE_BLEND:
                 if w.max() > MIN_BLEND_WEIGHT:
+                    step(0.6, f"{model}: fitting the history-free model for the places nobody searched")
                     free = _fit_history_free(est, table)
                 else:
                     meta["history_free_blend"] = {"skipped": "every neighbourhood was searched recently"}
             meta["fit_s"] = time.perf_counter() - t0
             t_pred = time.perf_counter()
+            step(0.9, f"{model}: predicting the horizon")
             full = est.predict_members(fc.X).reshape(len(est.members_), horizon, n)
             prior = None if free is None else free.predict_members(fc.X).reshape(len(free.members_), horizon, n)
 
@@ -426,8 +345,14 @@ def fit_risk(
     progress: Progress = None,
     arrays: ParkArrays | None = None,
     settings: dict | None = None,
+    prior_weights: dict | None = None,
 ) -> RiskSurface:
     """Fit ``model`` on the periods up to ``train_until``; map the risk of the next ``horizon_months``.
+
+    A park with no history (no dated incident of ``types`` and no km of patrol)
+    cannot fit any model: it gets the prior of :mod:`riskmodel.prior` instead,
+    labelled as such, with ``meta["fallback"]`` saying why (and the progress
+    callable told).  ``model="prior"`` asks for the prior on any park.
 
     Parameters
     ----------
@@ -446,24 +371,36 @@ def fit_risk(
         Precomputed park arrays (skip the covariates and effort).
     settings : dict, optional
         Estimator parameters overriding the defaults (e.g. ``{"n_members": 8}``).
+    prior_weights : dict, optional
+        Factor weights of the prior (:func:`riskmodel.prior.check_weights`), when the prior is used.
 
     Returns
     -------
     RiskSurface
     """
     if int(horizon_months) < 1:
-        raise RiskModelError(f"--horizon-months must be at least 1, got {horizon_months}")
+        raise RiskModelError(f"the horizon must be at least 1 month, got {horizon_months}")
     if int(horizon_months) > MAX_HORIZON_MONTHS:
         raise RiskModelError(
-            f"--horizon-months {horizon_months} is above the limit of {MAX_HORIZON_MONTHS} months: a risk map "
+            f"a horizon of {horizon_months} months is above the limit of {MAX_HORIZON_MONTHS} months: a risk map "
             "says nothing that far ahead. Fix: map at most a year or two ahead, and refit as data comes in"
         )
+    check_weights(prior_weights)  # a bad weight is reported before the (slow) arrays
     arr = arrays or park_arrays(park, types, progress)
+    if model == PRIOR_MODEL or not has_history(arr):
+        return _prior_surface(arr, train_until, int(horizon_months), model, prior_weights, progress)
+    if train_until is None:
+        raise RiskModelError(
+            f"the park has data from {arr.periods[0]} to {arr.periods[-1]}: give the training cut-off date "
+            "(the last day of data the model may use)"
+        )
     n_train = arr.n_train(train_until)
     check_trainable(arr, n_train, train_until, needs_effort=model != "kde")
     if progress:
         progress(0.5, f"fitting the {model} model on {n_train} months")
-    risk, unc, _, _, _, meta = fit_predict(arr, n_train, int(horizon_months), model, settings=settings)
+    risk, unc, _, _, _, meta = fit_predict(
+        arr, n_train, int(horizon_months), model, settings=settings, progress=_sub(progress, 0.5, 0.97)
+    )
     log_sd = meta.pop("log_sd", None)
     meta.pop("log_intensity", None)
     horizon = pd.period_range(arr.periods[n_train - 1] + 1, periods=int(horizon_months), freq="M")
@@ -485,3 +422,35 @@ def fit_risk(
         unsearched=unsearched,
         log_sd=log_sd,
     )
+
+
+def has_history(arr: ParkArrays) -> bool:
+    """Whether the park has any dated incident of the chosen types or any km of patrol to fit on."""
+    return len(arr.periods) > 0 and (float(arr.km.sum(dtype=np.float64)) > 0 or int(arr.counts.sum()) > 0)
+
+
+def _prior_surface(arr: ParkArrays, train_until, horizon: int, model: str, weights, progress: Progress):
+    """The prior of ``arr``'s park for the months after ``train_until`` (else from this month)."""
+    if train_until is not None:
+        start = (pd.Period(pd.Timestamp(train_until), "M") + 1).start_time
+    elif len(arr.periods):
+        start = (arr.periods[-1] + 1).start_time
+    else:
+        start = None
+    surface = prior_from_arrays(arr.grid, arr.covariates, arr.names, weights, horizon, start)
+    surface.meta["types"] = list(arr.types)
+    if model != PRIOR_MODEL:
+        why = (
+            "no dated incident or GPS track"
+            if not len(arr.periods)
+            else f"no {', '.join(t.replace('_', ' ') for t in arr.types)} incident and no patrol effort"
+        )
+        surface.meta["fallback"] = (
+            f"The park has {why}, so no model can be fitted on its history: this map is a prior "
+            "from habitat, animal densities and access with expert weights."
+        )
+        if progress:
+            progress(0.9, surface.meta["fallback"])
+    if progress:
+        progress(1.0, "prior risk surface ready")
+    return surface

@@ -294,6 +294,7 @@ def write_sections(path: Path, land: Landscape, names: list[str], posts: list[st
 
 def write_manifest(out: Path, land: Landscape, cell_size_m: float) -> None:
     epsg = land.crs.to_epsg()
+    classes = ", ".join(f"{code} = {json.dumps(name)}" for code, name in LANDCOVER_CLASSES.items())
     text = f"""# Demo Park: a synthetic park with a hidden poacher process (see README.md)
 [park]
 name = "Demo Park"
@@ -318,7 +319,7 @@ waterholes = "waterholes.csv"
 [layers.rasters]
 dem = "dem.tif"
 ndvi = "ndvi.tif"
-landcover = {{ path = "landcover.tif", categorical = true }}
+landcover = {{ path = "landcover.tif", categorical = true, classes = {{ {classes} }} }}
 elephant_density = "elephant_density.tif"
 rhino_density = "rhino_density.tif"
 

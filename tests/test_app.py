@@ -32,6 +32,8 @@ def park(small_park):
 
 @pytest.fixture
 def app_env(small_park, tmp_path, monkeypatch):
+    for kept in small_park.glob("store.gpkg*"):  # each test starts with no kept risk map or plan
+        kept.unlink()
     monkeypatch.setenv("PARK_DIR", str(small_park))
     monkeypatch.setenv("PARKS_DIR", str(tmp_path / "parks"))
     monkeypatch.setenv("PARK_CACHE_DIR", str(tmp_path / "cache"))
@@ -126,7 +128,7 @@ def test_risk_then_plan(app_env, park):
     assert not at.error, [e.value for e in at.error]
     risk = at.session_state["risk"]
     assert risk["settings"]["horizon"] == 2 and len(risk["surface"].periods) == 2
-    assert any(m.label == "Highest cell risk (probability)" for m in at.metric)
+    assert any(m.label == "Highest chance of attack (%)" for m in at.metric)
     share = risk["surface"].meta["history_free_blend"]["area_share_weight_over_half"]
     assert any(f"({100 * share:.0f} % of the park)" in c.value for c in at.caption), [c.value for c in at.caption]
     from ui import common
@@ -145,7 +147,7 @@ def test_risk_then_plan(app_env, park):
     assert len(table) == len(plan.patrols)
     assert (table["distance (km)"] <= 10.0 + 1e-6).all()
     downloads = at.get("download_button")
-    assert len(downloads) == 4 * len(plan.patrols) + 1, "GPX, KML, PDF, CSV of every patrol and the plan zip"
+    assert len(downloads) == 4 * len(plan.patrols), "GPX, KML, PDF, CSV of every patrol (the zip is prepared on demand)"
 
     # fewer posts give fewer patrols
     at.multiselect(key="plan_posts").set_value(posts[:1])
@@ -387,7 +389,10 @@ def test_validation_table_from_an_evaluation():
         "ratio_to_bayes_limit": {"effort-aware": {"auc": 0.85 / 0.9, "capture_top10pct": 0.9}},
     }
     t = riskview.validation_table(ev)
-    assert list(t["model"]) == ["effort-aware", "kde", "Bayes limit (true intensity)"]
-    assert t.loc[0, "vs found incidents: captured in top 10 % of area (%)"] == pytest.approx(40.0)
-    assert t.loc[2, "vs true attacks: AUC (0-1)"] == 0.9
-    assert t.loc[0, "AUC / Bayes limit (ratio)"] == pytest.approx(0.85 / 0.9, abs=1e-3)
+    labels = riskview.MODEL_LABELS
+    assert list(t["model"]) == [labels["effort-aware"], labels["kde"], riskview.ROW_LABELS["bayes_limit"]]
+    assert t.loc[0, "vs found incidents: found in the riskiest 10 % of the park (%)"] == "40.00"
+    assert t.loc[2, "vs true attacks: ranking skill (AUC, 0.5 = chance, 1 = perfect)"] == "0.90"
+    assert t.loc[0, "ranking skill / best possible (ratio)"] == f"{0.85 / 0.9:.2f}"
+    assert t.loc[1, "ranking skill / best possible (ratio)"] == "–", "no number is an empty mark, not None"
+    assert "None" not in t.to_string()

@@ -153,8 +153,11 @@ def goto_page(page, title: str) -> None:
     page.wait_for_timeout(300)
 
 
-def walkthrough(page, url: str, shots: Path, days: int = 1, teams: int = 1) -> dict:
-    """Every page as a user would: map, fit, plan, download a GPX, park data. Returns timings and the GPX."""
+def walkthrough(page, url: str, shots: Path, days: int = 1, teams: int = 1, slow_s: float = 180.0) -> dict:
+    """Every page as a user would: map, fit, plan, download a GPX, park data. Returns timings and the GPX.
+
+    ``slow_s`` is how long the fit, the model comparison and the plan may take (a busy machine needs more).
+    """
     shots.mkdir(parents=True, exist_ok=True)
     out: dict = {}
     t0 = time.monotonic()
@@ -163,21 +166,21 @@ def walkthrough(page, url: str, shots: Path, days: int = 1, teams: int = 1) -> d
     out["map_s"] = time.monotonic() - t0
     assert frame.query_selector(".leaflet-control-layers"), "the map has a layer control"
     assert frame.query_selector(".park-legend"), "the map has a legend"
-    wait_idle(page)
+    wait_idle(page, slow_s)
     page.wait_for_timeout(800)
     page.screenshot(path=str(shots / "map.png"))
 
     goto_page(page, "Risk")
     page.get_by_role("button", name="Fit the risk model").click()
-    page.get_by_text("Highest cell risk (probability)").wait_for(timeout=180_000)
-    wait_idle(page)
+    page.get_by_text("Highest chance of attack (%)").wait_for(timeout=slow_s * 1000)
+    wait_idle(page, slow_s)
     leaflet_frame(page)
     page.wait_for_timeout(800)
     page.screenshot(path=str(shots / "risk.png"))
     page.get_by_role("tab", name="Validation").click()
     page.get_by_role("button", name="Compare every model").click()
-    page.get_by_text("Validation on the held-out months").wait_for(timeout=180_000)
-    wait_idle(page)
+    page.get_by_text("Validation on the held-out months").wait_for(timeout=slow_s * 1000)
+    wait_idle(page, slow_s)
     page.wait_for_timeout(800)
     page.screenshot(path=str(shots / "risk-validation.png"))
 
@@ -186,10 +189,10 @@ def walkthrough(page, url: str, shots: Path, days: int = 1, teams: int = 1) -> d
     page.get_by_label("Days").press("Enter")
     page.get_by_label("Teams per post").fill(str(teams))
     page.get_by_label("Teams per post").press("Enter")
-    wait_idle(page)
+    wait_idle(page, slow_s)
     page.get_by_role("button", name="Plan patrols").click()
-    page.get_by_text("Field files").wait_for(timeout=180_000)
-    wait_idle(page)
+    page.get_by_text("Field files").wait_for(timeout=slow_s * 1000)
+    wait_idle(page, slow_s)
     leaflet_frame(page)
     page.wait_for_timeout(800)
     page.screenshot(path=str(shots / "plans.png"))
@@ -205,7 +208,7 @@ def walkthrough(page, url: str, shots: Path, days: int = 1, teams: int = 1) -> d
     goto_page(page, "Park data")
     page.get_by_text("Layers loaded").wait_for(timeout=60_000)
     page.get_by_text("Open a park").wait_for(timeout=30_000)
-    wait_idle(page)
+    wait_idle(page, slow_s)
     page.wait_for_timeout(500)
     page.screenshot(path=str(shots / "data.png"))
     return out

@@ -300,13 +300,14 @@ def test_period_freq_aliases():
     assert period_freq("MS") == "M" and period_freq("M") == "M" and period_freq("QS") == "Q"
 
 
-def test_no_tracks_gives_zero_effort_or_asks_for_periods():
+def test_no_tracks_gives_zero_effort_or_no_periods():
     empty = gpd.GeoDataFrame({COL_TRACK: [], COL_TIME: pd.to_datetime([], utc=True)}, geometry=[], crs=CRS)
     park = park_of(box(0, 0, 500, 100), 100, empty)
     eff = compute_effort(park, periods=pd.period_range("2024-01", "2024-03", freq="M"))
     assert eff.km.shape == (3, 1, 5) and eff.total_km() == 0 and eff.counts().sum() == 0
-    with pytest.raises(GridError, match="periods="):
-        compute_effort(park)
+    # a park with no dated record at all (its first day) has no period, not an error
+    eff = compute_effort(park)
+    assert len(eff.periods) == 0 and eff.km.shape == (0, 1, 5) and eff.total_km() == 0
 
 
 SMART = SHARED_DATA / "smart/mara_triangle_smart_patrol_tracks_2024-01.parquet"

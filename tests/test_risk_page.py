@@ -69,7 +69,7 @@ def test_the_effort_conditional_table_comes_first_with_why_the_raw_table_mislead
     assert "Expected finds given the effort walked" in at.markdown[1].value
     first = at.dataframe[0].value
     assert "AUC of expected finds (0-1)" in first.columns and list(first["model"]) == ["effort-aware", "kde"]
-    assert "vs found incidents: AUC (0-1)" in at.dataframe[1].value.columns
+    assert "vs found incidents: ranking skill (AUC, 0.5 = chance, 1 = perfect)" in at.dataframe[1].value.columns
     captions = [c.value for c in at.caption]
     assert any("redraws the patrol routes" in c for c in captions)
     assert any("50 % interval" in c for c in captions)

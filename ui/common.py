@@ -21,11 +21,13 @@ import streamlit as st
 from access.cache import SafeCache, default_cache_dir
 from access.errors import AccessError, UnsafeLocation
 from access.files import check_upload, save_uploads
+from layers.defaults import STORE_NAME
 from layers.errors import LayersError
 from layers.manifest import draft_manifest
 from monitoring.errors import MonitoringError
 from patrols.errors import PatrolsError
 from riskmodel.errors import RiskModelError
+from riskmodel.riskmap import CLASS_NAMES
 from ui import maps
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,12 +70,15 @@ def park_dir() -> str:
 
 
 def set_park_dir(folder: str | Path) -> None:
-    """Switch the app to another park folder (forgets the risk surface and plan of the old one)."""
+    """Switch the app to another park folder (its kept risk maps and plan are restored from its store)."""
     folder = str(folder)
     if st.session_state.get("park_dir") != folder:
         st.session_state["park_dir"] = folder
-        for key in ("risk", "plan"):
+        for key in ("risk", "forecast", "plan", "restored"):
             st.session_state.pop(key, None)
+        opened = st.session_state.setdefault("opened_parks", [])
+        if folder not in opened:
+            opened.append(folder)
 
 
 def parks_root() -> Path:
@@ -116,10 +121,25 @@ def stamp(folder: str | Path) -> str:
         return "missing"
     parts = []
     for p in sorted(folder.iterdir()):
+        if p.name.startswith(STORE_NAME):
+            continue  # kept plans and maps change the store's file, not the park: see store_stamp
         if p.is_file():
             s = p.stat()
             parts.append(f"{p.name}:{s.st_size}:{int(s.st_mtime_ns)}")
-    return "|".join(parts)
+    return "|".join(parts) + store_stamp(folder)
+
+
+def store_stamp(folder: Path) -> str:
+    """What of the park store changes the park: its imports and edits (not its kept documents)."""
+    from layers.store import ParkStore
+
+    if not ParkStore.exists(folder):
+        return ""
+    try:
+        counts = ParkStore(folder, create=False).counts()
+    except LayersError:
+        return "|store:unreadable"
+    return f"|store:{counts['imports']}:{counts['edits']}"
 
 
 CACHE_ENV = "PARK_CACHE_DIR"  # where loaded parks are kept between server starts
@@ -168,10 +188,10 @@ def disk_cached(kind: str, folder: str, folder_stamp: str, compute: Callable):
 
 
 @st.cache_resource(show_spinner="Loading the park...", max_entries=4)
-def _load_park(folder: str, _stamp: str):
+def _load_park(folder: str, content_stamp: str):
     from layers.park import load_park
 
-    return disk_cached("park", folder, _stamp, lambda: load_park(folder))
+    return disk_cached("park", folder, content_stamp, lambda: load_park(folder))
 
 
 def load_park(folder: str | None = None):
@@ -220,14 +240,14 @@ def _load_without_tracks(folder: str):
     return _library_load(folder, skip=("patrols",))
 
 
-def _build_view(folder: str, _stamp: str) -> ParkView:
+def _build_view(folder: str, content_stamp: str) -> ParkView:
     park = _load_without_tracks(folder)
     return _view_of(park, folder, has_tracks="patrols" in park.manifest.layers)
 
 
 @st.cache_resource(show_spinner="Loading the park...", max_entries=4)
-def _park_view(folder: str, _stamp: str) -> ParkView:
-    return disk_cached("view", folder, _stamp, lambda: _build_view(folder, _stamp))
+def _park_view(folder: str, content_stamp: str) -> ParkView:
+    return disk_cached("view", folder, content_stamp, lambda: _build_view(folder, content_stamp))
 
 
 def require_park(light: bool = False):
@@ -261,11 +281,11 @@ def _ready() -> set:
 
 
 @st.cache_resource(show_spinner="Computing patrol effort...", max_entries=4)
-def _effort(folder: str, _stamp: str):
+def _effort(folder: str, content_stamp: str):
     from layers.effort import compute_effort
 
-    value = disk_cached("effort", folder, _stamp, lambda: compute_effort(_load_park(folder, _stamp)))
-    _ready().add((folder, _stamp))
+    value = disk_cached("effort", folder, content_stamp, lambda: compute_effort(_load_park(folder, content_stamp)))
+    _ready().add((folder, content_stamp))
     return value
 
 
@@ -289,8 +309,8 @@ def effort_if_ready(folder: str | None = None):
 
 
 @st.cache_resource(show_spinner="Drawing the relief...", max_entries=8)
-def _raster_overlays(folder: str, _stamp: str):
-    return disk_cached("overlays", folder, _stamp, lambda: _draw_rasters(_park_view(folder, _stamp)))
+def _raster_overlays(folder: str, content_stamp: str):
+    return disk_cached("overlays", folder, content_stamp, lambda: _draw_rasters(_park_view(folder, content_stamp)))
 
 
 def _draw_rasters(park) -> list:
@@ -312,11 +332,23 @@ def _draw_rasters(park) -> list:
                     cmap=maps.RASTER_CMAPS.get(name.lower()),
                     categorical=bool(layer.categorical),
                     max_size=600,
+                    class_names=getattr(layer, "classes", None),
                 )
             )
         except Exception:
             continue
     return out
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _incident_table(folder: str, content_stamp: str):
+    return maps.incident_rows(_park_view(folder, content_stamp).incidents)
+
+
+def incident_table(folder: str | None = None):
+    """The park's incidents ready for the map (positions, colours, popups), computed once per park."""
+    folder = str(folder or park_dir())
+    return _incident_table(folder, stamp(folder))
 
 
 def raster_title(name: str) -> str:
@@ -369,19 +401,90 @@ def park_months(park) -> list:
     return list(pd.period_range(lo.tz_convert(None).to_period("M"), hi.tz_convert(None).to_period("M"), freq="M"))
 
 
-def session_risk(park):
-    """The risk surface fitted on this park in this session, or ``None``."""
-    r = st.session_state.get("risk")
+def session_risk(park, store: str = "risk"):
+    """The risk surface of this park in the session (``store``: ``"risk"`` or ``"forecast"``), or ``None``.
+
+    After a reload or a park switch, the newest one kept in the park store is restored.
+    """
+    r = st.session_state.get(store)
     if r and r.get("park") == str(park.folder):
         return r
-    return None
+    return restore_risk(park, store)
+
+
+def restore_risk(park, store: str = "risk", name: str | None = None):
+    """Put the kept risk map ``name`` (default: the newest of its role) in the session; return its entry."""
+    from riskmodel.kept import kept_surfaces, load_surface
+
+    folder = str(park.folder)
+    tried = st.session_state.setdefault("restored", set())
+    if name is None and (folder, store) in tried:
+        return None  # restore once per park and session: a map the user replaced stays replaced
+    tried.add((folder, store))
+    try:
+        if name is None:
+            kept = kept_surfaces(folder, role=store)
+            if not len(kept):
+                return None
+            name = kept["name"].iloc[0]
+        surface, meta = load_surface(folder, name, park.grid)
+    except library_errors():
+        return None  # nothing usable kept: the page asks to fit as usual
+    entry = {"park": folder, "surface": surface, "settings": meta.get("settings", {}), "kept": name}
+    st.session_state[store] = entry
+    return entry
 
 
 def session_plan(park):
-    """The patrol plan made on this park in this session, or ``None``."""
+    """The patrol plan made on this park in this session (or the newest kept one after a reload), or ``None``."""
     p = st.session_state.get("plan")
     if p and p.get("park") == str(park.folder):
         return p
+    return restore_plan(park)
+
+
+def restore_plan(park, name: str | None = None):
+    """Put the kept plan ``name`` (default: the newest) and the risk map it used in the session."""
+    from patrols.kept import kept_plans, load_plan
+    from riskmodel.kept import load_surface
+
+    folder = str(park.folder)
+    tried = st.session_state.setdefault("restored", set())
+    if name is None and (folder, "plan") in tried:
+        return None
+    tried.add((folder, "plan"))
+    try:
+        if name is None:
+            kept = kept_plans(folder)
+            if not len(kept):
+                return None
+            name = kept["name"].iloc[0]
+        plan, meta = load_plan(folder, name)
+    except library_errors():
+        return None
+    risk = None
+    if meta.get("risk_name"):
+        try:
+            surface, rmeta = load_surface(folder, meta["risk_name"], park.grid)
+            risk = {
+                "park": folder,
+                "surface": surface,
+                "settings": rmeta.get("settings", {}),
+                "kept": meta["risk_name"],
+            }
+        except library_errors():
+            risk = None  # the plan still shows; its risk layer is gone
+    entry = {"park": folder, "plan": plan, "risk": risk, "files": {}, "kept": name}
+    st.session_state["plan"] = entry
+    return entry
+
+
+def keep_work(call: Callable, what: str) -> str | None:
+    """Run a library ``keep_*`` call; a store that cannot be written is a warning, not a lost result."""
+    try:
+        return call()
+    except library_errors() as exc:
+        st.warning(f"{what} is shown but could not be kept for later: {exc}")
     return None
 
 
@@ -414,11 +517,10 @@ def risk_overlays(surface, show_risk: bool = True) -> list:
                 np.asarray(classes, dtype=float),
                 grid,
                 "RdYlGn",
-                "class 1 = top 5 % of area ... 4 = rest",
-                vmin=1.0,
-                vmax=4.0,
+                "share of the park's area, riskiest first",
                 categorical=True,
                 show=False,
+                classes={c: (CLASS_NAMES[c], maps.RISK_CLASS_COLOURS[c]) for c in CLASS_NAMES},
             )
         )
     unsearched = getattr(surface, "unsearched", None)

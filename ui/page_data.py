@@ -12,10 +12,27 @@ from access.defaults import UPLOAD_MAX_MB, UPLOAD_TYPES
 from access.exports import outside_export
 from access.generalise import generalise_cell, sensitive_patterns
 from layers.fieldimport import import_uploads
+from layers.manifest import read_manifest, save_manifest
 from ui import auth, common
 
 st.title("Park data")
 user = auth.user()
+
+
+def create_from_uploads() -> None:
+    """The "Create the park" button's callback: runs before the page, so the new park is listed at once."""
+    name = st.session_state.get("data_new_name", "")
+    uploads = st.session_state.get("data_uploads") or []
+    try:
+        target, text = common.create_park(name, {up.name: up.getvalue() for up in uploads})
+    except common.library_errors() as exc:
+        st.session_state["data_created"] = {"error": str(exc)}
+        return
+    st.session_state["data_created"] = {"folder": str(target), "text": text, "files": len(uploads)}
+    opened = st.session_state.setdefault("opened_parks", [])
+    if str(target) not in opened:
+        opened.append(str(target))
+
 
 # --- choose a folder: only the configured parks this user may open ------------------------
 st.subheader("Park folder")
@@ -166,6 +183,44 @@ elif folder.is_dir() and roles.can(user, roles.UPLOAD):
                     width="stretch",
                 )
 
+# --- the manifest, edited with validation ------------------------------------------------
+if folder.is_dir() and roles.can(user, roles.UPLOAD):
+    st.subheader("Manifest (park.toml)")
+    manifest_path = folder / "park.toml"
+    saved_text = manifest_path.read_text(encoding="utf-8") if manifest_path.is_file() else ""
+    with st.expander("Edit park.toml", expanded=not manifest_path.is_file()):
+        st.caption(
+            "The load report's fixes say what to add here. **Check** validates the text without saving; "
+            "**Save** validates it, keeps the old file as park.<time>.toml.bak and reloads the park."
+        )
+        edited = st.text_area("park.toml", value=saved_text, height=360, key=f"data_manifest_{folder}")
+        left, right = st.columns(2)
+        check = left.button("Check", key="data_manifest_check", width="stretch")
+        save = right.button("Save", type="primary", key="data_manifest_save", width="stretch")
+        if check or save:
+            try:
+                if save:
+                    manifest, backup = save_manifest(folder, edited)
+                else:
+                    manifest, backup = read_manifest(folder, text=edited), None
+            except common.library_errors() as exc:
+                st.error(f"Not saved: {exc}" if save else str(exc))
+            else:
+                missing = manifest.missing_files()
+                named = ", ".join(sorted(manifest.all_files()))
+                (st.warning if missing else st.success)(
+                    ("Saved. " if save else "Valid. ")
+                    + f"Layers named: {named}."
+                    + (
+                        f" Files not found: {', '.join(f'{k} ({v.name})' for k, v in missing.items())}."
+                        if missing
+                        else ""
+                    )
+                    + (f" The old file is kept as {backup.name}." if backup else "")
+                )
+                if save:
+                    st.rerun()
+
 # --- a new park from uploads ------------------------------------------------------------
 if not roles.can(user, roles.UPLOAD):
     st.stop()
@@ -173,7 +228,7 @@ st.subheader("New park from files")
 st.write(
     "Upload the park's files (boundary, incidents, GPS tracks, posts, roads, rivers, rasters...). "
     "They are saved in a new folder under `data/parks/` (nothing is overwritten) and a `park.toml` is drafted "
-    "for you to check."
+    "for you to check. A park with only its layers (no incidents or tracks yet) gets a prior risk map."
 )
 name = st.text_input("Park name", value="", key="data_new_name", placeholder="e.g. North Luangwa")
 uploads = st.file_uploader(
@@ -183,13 +238,11 @@ uploads = st.file_uploader(
     key="data_uploads",
     help=f"At most {UPLOAD_MAX_MB} MB per file; names are cleaned (letters, digits, . _ -).",
 )
-if st.button("Create the park", disabled=not (name.strip() and uploads), key="data_create"):
-    result = common.run_library(
-        lambda: common.create_park(name, {up.name: up.getvalue() for up in uploads}), "The park could not be created"
-    )
-    if result is not None:
-        target, text = result
-        st.session_state["data_new_folder"] = str(target)
-        st.success(f"Saved {len(uploads)} files in `{target}`.")
-        st.markdown("Drafted `park.toml` (check the roles, then open the park above):")
-        st.code(text, language="toml")
+st.button("Create the park", disabled=not (name.strip() and uploads), key="data_create", on_click=create_from_uploads)
+created = st.session_state.get("data_created")
+if created and "error" in created:
+    st.error(f"The park could not be created: {created['error']}")
+elif created:
+    st.success(f"Saved {created['files']} files in `{created['folder']}`; it is listed under **Open a park** above.")
+    st.markdown("Drafted `park.toml` (check the roles, then open the park above and edit it there):")
+    st.code(created["text"], language="toml")

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from access import guard, roles
-from ui import auth, common, maps
+from ui import auth, common, maps, riskview
 
 st.title("Park map")
 user = auth.require(roles.MAP, "the park map")
@@ -39,6 +39,14 @@ with st.sidebar:
         period = None
     show_tracks = st.checkbox("Draw GPS tracks of the period (slower)", value=False, key="map_tracks")
 
+
+def significant(value: float) -> str:
+    """Two significant figures, never rounded to a misleading 0.0: 0.032, 0.32, 3.2, 32."""
+    if value == 0:
+        return "0"
+    return f"{value:.2g}" if abs(value) < 100 else f"{value:,.0f}"
+
+
 # --- filter -------------------------------------------------------------------------
 if period is not None:
     p0, p1 = pd.Period(period[0], "M"), pd.Period(period[1], "M")
@@ -54,10 +62,17 @@ if len(sel):
         sel = sel[(sel["time"] >= t0) & (sel["time"] <= t1)]
 
 
-def effort_of_period(effort):
+@st.cache_resource(show_spinner=False, max_entries=48)
+def effort_of_months(folder: str, content_stamp: str, first: str, last: str):
+    """Km patrolled from month ``first`` to ``last``, its effort overlay and legend ramp (kept per period)."""
+    return effort_of_period(common.effort(folder), (first, last))
+
+
+def effort_of_period(effort, period):
     """Km patrolled in the filtered period, its effort overlay and the legend ramp (``None, [], []`` without it)."""
     if effort is None or period is None:
         return None, [], []
+    p0, p1 = pd.Period(period[0], "M"), pd.Period(period[1], "M")
     periods = pd.PeriodIndex(effort.periods).asfreq("M")
     in_range = np.asarray((periods >= p0) & (periods <= p1))
     n_months = max(int(in_range.sum()), 1)
@@ -86,7 +101,12 @@ def effort_of_period(effort):
 
 # The effort reads every GPS fix: the first paint uses it only when it is already at hand.
 effort_now = common.effort_if_ready(str(park.folder))
-km_total, filtered_overlays, effort_scale = effort_of_period(effort_now)
+if effort_now is not None and period is not None:
+    km_total, filtered_overlays, effort_scale = effort_of_months(
+        str(park.folder), common.stamp(park.folder), period[0], period[1]
+    )
+else:
+    km_total, filtered_overlays, effort_scale = None, [], []
 
 overlays = list(common.raster_overlays(str(park.folder), park=park))
 risk = common.session_risk(park) if roles.can(user, roles.RISK) else None
@@ -101,16 +121,22 @@ if show_tracks and park.has_tracks and t0 is not None:
     fixes = common.load_park(str(park.folder)).tracks
     tracks = fixes[(fixes["time"] >= t0) & (fixes["time"] <= t1)]
 
+has_effort = effort_now is not None and float(np.asarray(effort_now.km).sum(dtype=np.float64)) > 0
 base = maps.park_base_map(
-    park, overlays, plan=plan["plan"] if plan else None, incident_types=present, extra_scales=effort_scale
+    park,
+    overlays,
+    plan=plan["plan"] if plan else None,
+    incident_types=present,
+    extra_scales=effort_scale if has_effort else [],
+    tracks=tracks is not None and len(tracks) > 1,
 )
-layers = maps.filter_layers(sel, filtered_overlays, tracks)
+layers = maps.filter_layers(sel, filtered_overlays, tracks, incident_table=common.incident_table(str(park.folder)))
 
 left, right = st.columns([5, 2])
 with left:
     common.show_map(base, key="park_map", layers=layers)
 with right:
-    label = f"{period[0]} to {period[1]}" if period else "all dates"
+    label = riskview.month_range(list(period)) if period else "all dates"
     st.subheader("Filtered period")
     st.caption(label)
     st.metric("Incidents (count)", f"{len(sel):,}")
@@ -118,17 +144,26 @@ with right:
         computed = common.run_library(
             lambda: common.effort(str(park.folder)), "The patrol effort could not be computed"
         )
-        km_total = effort_of_period(computed)[0]
+        km_total = effort_of_period(computed, period)[0]
     if km_total is not None:
         st.metric("Patrolled (km)", f"{km_total:,.0f}")
         cpue = 100.0 * len(sel) / km_total if km_total > 0 else float("nan")
-        st.metric("CPUE (incidents per 100 km)", f"{cpue:.1f}" if np.isfinite(cpue) else "n/a: no patrols")
+        st.metric(
+            "Incidents found per 100 km patrolled",
+            significant(cpue) if np.isfinite(cpue) else "n/a: no patrols",
+            help="Catch per unit effort (CPUE): incidents in the filtered period divided by the km walked, times 100.",
+        )
+    if not months:
+        st.caption(
+            "No dated incident or GPS track yet: the map shows the park's layers. "
+            "The Risk page maps a prior risk from habitat, animals and access, and the Patrol plans page plans on it."
+        )
     counts = sel["type"].astype(str).value_counts() if len(sel) else pd.Series(dtype=int)
     table = pd.DataFrame(
         {"type": [t.replace("_", " ") for t in types], "incidents (count)": [int(counts.get(t, 0)) for t in types]}
     )
     if km_total:
-        table["per 100 km"] = (100.0 * table["incidents (count)"] / km_total).round(2)
+        table["per 100 km patrolled"] = [significant(100.0 * n / km_total) for n in table["incidents (count)"]]
     st.dataframe(table, hide_index=True, width="stretch")
 
 if effort_now is None and km_total is not None:

@@ -20,8 +20,9 @@ from layers.defaults import DEFAULT_PATROL_KM, DEFAULT_TEAMS_PER_POST
 from patrols import export
 from patrols.defaults import DEFAULT_EXPLORE
 from patrols.explore import learning_value
+from patrols.kept import keep_plan, kept_plans
 from patrols.planner import plan_patrols
-from ui import auth, common, jobs, maps, riskview
+from ui import auth, common, exports, jobs, maps, riskview
 
 FORECAST = "forecast"
 RISK_PAGE = "risk page"
@@ -149,12 +150,35 @@ if st.button("Plan patrols", type="primary", disabled=not posts, key="plan_go"):
             "The plan could not be made",
         )
         if plan is not None:
-            st.session_state["plan"] = {"park": str(park.folder), "plan": plan, "risk": chosen, "files": {}}
+            entry = {"park": str(park.folder), "plan": plan, "risk": chosen, "files": {}}
+            meta = {"risk_name": chosen.get("kept"), "risk": getattr(chosen["surface"], "label", "")}
+            entry["kept"] = common.keep_work(lambda: keep_plan(park.folder, plan, meta), "The plan")
+            st.session_state["plan"] = entry
     bar.empty()
     if chosen is not None and common.session_plan(park) is not None:
         st.rerun()  # the caption above names the surface just fitted
 
 current = common.session_plan(park)
+kept = common.run_library(lambda: kept_plans(park.folder), "The kept plans could not be listed")
+if kept is not None and len(kept):
+    labels = {
+        r.name: f"{r.start}, {r.days} days, {r.patrols} patrols, {r.km:,.0f} km (made {str(r.updated)[:16].replace('T', ' ')} UTC)"
+        for r in kept.itertuples()
+    }
+    names = list(labels)
+    now = current.get("kept") if current else None
+    if now in names and st.session_state.get("plan_kept_shown") != now:
+        st.session_state["plan_kept"] = now  # a new or restored plan: the selector shows it
+        st.session_state["plan_kept_shown"] = now
+    picked = st.selectbox(
+        f"Kept plans of this park ({len(names)})",
+        names,
+        format_func=labels.get,
+        key="plan_kept",
+        help="Every plan made here is kept in the park's store and comes back after a reload or a park switch.",
+    )
+    if picked != now:
+        current = common.restore_plan(park, picked) or current
 if current is None:
     overlays = list(common.raster_overlays(str(park.folder), park=park))
     if chosen is not None and sees_risk:
@@ -174,21 +198,33 @@ total_km = float(summary["km"].sum())
 c = st.columns(4)
 c[0].metric("Patrols (count)", f"{len(plan.patrols)}")
 c[1].metric("Distance (km)", f"{total_km:,.1f}")
-c[2].metric("Expected risk covered (attacked cells found)", f"{plan.total_risk:.3f}")
-if plan.best_risk:
-    c[3].metric("Share of the best plan (%)", f"{100 * plan.total_risk / plan.best_risk:.0f}")
+c[2].metric(
+    "Expected finds (count)",
+    f"{plan.total_risk:.2f}",
+    help="How many attacks the plan's patrols are expected to detect, if the risk map is right: the sum over the "
+    "places walked of their risk times the chance that a patrol walking there finds a sign.",
+)
+if plan.best_risk and float(plan.settings.get("randomness", 0) or 0) > 0:
+    c[3].metric(
+        "Finds kept from the best plan (%)",
+        f"{100 * plan.total_risk / plan.best_risk:.0f}",
+        help="Unpredictable routes give up some expected finds: this is their share of the best routes' finds.",
+    )
 
 overlays = list(common.raster_overlays(str(park.folder), park=park))
 if surface is not None and sees_risk:
     overlays += common.risk_overlays(guard.risk_for(user, surface))
-common.show_map(maps.park_base_map(park, overlays, plan=plan, legend_open=False), key="plan_map", height=520)
+common.show_map(
+    maps.park_base_map(park, overlays, plan=plan, legend_open=False, open_on_routes=True), key="plan_map", height=520
+)
 table = summary.drop(columns=["post"], errors="ignore").rename(
     columns={
         "km": "distance (km)",
         "hours": "duration (h)",
-        "expected_risk": "expected risk covered (attacked cells found)",
+        "expected_risk": "expected finds (attacks detected)",
     }
 )
+table["expected finds (attacks detected)"] = table["expected finds (attacks detected)"].round(2)
 st.dataframe(table, hide_index=True, width="stretch")
 
 # --- field files: the bytes are made on the first download and kept with the plan ----------------
@@ -220,27 +256,31 @@ def patrol_file(writer, patrol) -> bytes:
     return files[key]
 
 
-def plan_zip() -> bytes:
-    if "zip" not in files:
-        files["zip"] = plan_zip_for(user, plan, park=park, risk=risk_array)
-    return files["zip"]
+def zip_work(progress) -> bytes:
+    """The whole plan's files as one zip (run in a worker thread: no streamlit here), as the user may carry it."""
+    if roles.can(user, roles.PLANS_ALL) and roles.can(user, roles.RISK):
+        make = lambda: export.plan_zip_bytes(plan, park=park, risk=surface, progress=progress)  # noqa: E731
+    else:  # a ranger: their own posts' patrols, the risk only along each route
+        make = lambda: plan_zip_for(user, plan, park=park, risk=risk_array)  # noqa: E731
+    return auth.audited(make, user, f"plan zip ({len(plan.patrols)} patrols)", park.folder)()
 
 
+zip_key = ("plan-zip", str(park.folder), current.get("kept") or id(plan), user.name, user.role)
 top = st.columns([3, 1])
 top[0].caption(
     "Each patrol's GPX (GPS units), KML (Google Earth), printable PDF sheet and CSV of waypoints. "
-    "Files are made on the first download and kept with the plan."
+    f"The whole plan ({len(plan.patrols)} patrols) is zipped once in the background, with its progress shown, "
+    "then offered; you may keep working meanwhile."
 )
-top[1].download_button(
-    "Whole plan (zip)",
-    data=auth.audited(plan_zip, user, f"plan zip ({len(plan.patrols)} patrols)", park.folder),
-    file_name="plan.zip",
-    mime="application/zip",
-    on_click="ignore",
-    key="dl_plan_zip",
-    type="primary",
-    width="stretch",
-)
+with top[1]:
+    exports.show(
+        exports.get(zip_key),
+        "Prepare the whole plan (zip)",
+        "plan.zip",
+        "application/zip",
+        lambda: exports.start(zip_key, "Whole plan (zip)", zip_work, errors=common.library_errors()),
+        key="dl_plan_zip",
+    )
 
 colour = {p.patrol_id: maps.ROUTE_COLOURS[i % len(maps.ROUTE_COLOURS)] for i, p in enumerate(plan.patrols)}
 shown = list(plan.patrols)

@@ -14,6 +14,9 @@ import streamlit as st
 
 from access import guard, roles
 from layers.defaults import ATTACK_TYPES
+from riskmodel.defaults import PRIOR_FACTOR_LABELS
+from riskmodel.kept import kept_surfaces
+from riskmodel.prior import PRIOR_MODEL
 from ui import auth, common, maps, riskview
 
 st.title("Risk")
@@ -24,7 +27,7 @@ defaults = riskview.default_settings(park)
 months = common.park_months(park)
 with st.sidebar:
     st.header("Model")
-    names = riskview.models()
+    names = riskview.models(park)
     model = st.selectbox(
         "Model",
         names,
@@ -32,21 +35,33 @@ with st.sidebar:
         key="risk_model",
         help=riskview.MODEL_HELP,
     )
+    if not months:
+        st.caption(
+            "This park has no dated incident or GPS track yet, so no model can learn from its history: "
+            "the map is a prior from its habitat, animals and access, weighted as you choose below."
+        )
+    if model == PRIOR_MODEL:
+        with st.expander("Weights of the prior (expert knowledge)", expanded=not months):
+            st.caption(riskview.PRIOR_HELP)
+            riskview.weight_inputs(park)
     lo = months[1].start_time.date() if len(months) > 1 else None
     hi = months[-1].end_time.date() if months else None
     train_until = st.date_input(
-        "Training cut-off (last day used to fit)",
+        "Training cut-off (last day used to fit)" if months else "Map the months after",
         value=defaults["train_until"],
         min_value=lo,
         max_value=hi,
         key="risk_cutoff",
     )
     horizon = st.number_input("Horizon (months after the cut-off)", 1, 12, defaults["horizon"], key="risk_horizon")
-    st.caption(
-        "The default cut-off keeps the last months out of training so the model can be checked on them. "
-        "The Patrol plans page forecasts from all data instead."
+    if months:
+        st.caption(
+            "The default cut-off keeps the last months out of training so the model can be checked on them. "
+            "The Patrol plans page forecasts from all data instead."
+        )
+    go = st.button(
+        "Map the prior risk" if model == PRIOR_MODEL else "Fit the risk model", type="primary", key="risk_fit"
     )
-    go = st.button("Fit the risk model", type="primary", key="risk_fit")
 
 if go:
     bar = st.progress(0.0, text="Starting...")
@@ -57,6 +72,24 @@ if go:
     bar.empty()
 
 current = common.session_risk(park)
+kept = common.run_library(lambda: kept_surfaces(park.folder, role="risk"), "The kept risk maps could not be listed")
+if kept is not None and len(kept):
+    labels = {
+        r.name: f"{r.label}, {r.months} (made {str(r.updated)[:16].replace('T', ' ')} UTC)" for r in kept.itertuples()
+    }
+    now = current.get("kept") if current else None
+    if now in labels and st.session_state.get("risk_kept_shown") != now:
+        st.session_state["risk_kept"] = now  # a new or restored map: the selector shows it
+        st.session_state["risk_kept_shown"] = now
+    picked = st.selectbox(
+        f"Kept risk maps of this park ({len(labels)})",
+        list(labels),
+        format_func=labels.get,
+        key="risk_kept",
+        help="Every map fitted here is kept in the park's store and comes back after a reload or a park switch.",
+    )
+    if picked != now:
+        current = common.restore_risk(park, "risk", picked) or current
 if current is None:
     st.info("Choose a model, a cut-off date and a horizon, then press **Fit the risk model**.")
     st.stop()
@@ -65,16 +98,51 @@ surface = guard.risk_for(user, current["surface"])
 s = current["settings"]
 grid = surface.grid
 risk = np.where(grid.mask, np.asarray(surface.risk, dtype=float), np.nan)
-st.caption(
-    f"Model **{riskview.MODEL_LABELS.get(s['model'], s['model'])}**, trained on data up to {s['train_until']}, "
-    f"risk for the {s['horizon']} months after it."
-)
+if surface.is_prior:
+    st.info(
+        f"**{surface.label}**, for {riskview.month_range(surface.periods)}. "
+        + (surface.meta.get("fallback", "") + " ")
+        + "Weights used: "
+        + ", ".join(
+            f"{PRIOR_FACTOR_LABELS[k].lower()} {100 * v:.0f} %" for k, v in surface.meta.get("weights", {}).items()
+        )
+        + (
+            f"; no layer for: {', '.join(surface.meta['factors_missing']).lower()}"
+            if surface.meta.get("factors_missing")
+            else ""
+        )
+        + ". The probabilities assume "
+        + f"{surface.meta.get('assumed_attacks_per_100km2_month', 1):g} attack per 100 km² and month on average; "
+        "the ranking of places, which plans follow, does not depend on it."
+    )
+else:
+    st.caption(
+        f"Model **{riskview.MODEL_LABELS.get(s['model'], s['model'])}**, trained on data up to {s['train_until']}, "
+        f"risk for {riskview.month_range(surface.periods)}."
+    )
 classes = np.asarray(surface.classes)[grid.mask]
+cell = f"{grid.cell_size:.0f} m"
 c = st.columns(4)
-c[0].metric("Mean risk per cell (probability)", f"{np.nanmean(risk):.3f}")
-c[1].metric("Highest cell risk (probability)", f"{np.nanmax(risk):.3f}")
-c[2].metric("Top-5 % class (km²)", f"{(classes == 1).sum() * grid.cell_area_km2:,.0f}")
-c[3].metric("Expected attacked cells (cells)", f"{np.nansum(risk):,.1f}")
+c[0].metric(
+    "Mean chance of attack (%)",
+    f"{100 * np.nanmean(risk):.1f}",
+    help=f"Mean over the park's {cell} squares of the chance of at least one attack in the horizon.",
+)
+c[1].metric(
+    "Highest chance of attack (%)",
+    f"{100 * np.nanmax(risk):.1f}",
+    help=f"The chance of at least one attack in the horizon in the riskiest {cell} square.",
+)
+c[2].metric(
+    "Riskiest 5 % of park (km²)",
+    f"{(classes == 1).sum() * grid.cell_area_km2:,.0f}",
+    help="The area of risk class 1: the places with the highest risk, 5 % of the park's area.",
+)
+c[3].metric(
+    "Places expected hit (count)",
+    f"{np.nansum(risk):,.0f}",
+    help=f"Sum over the {cell} squares of their chance of at least one attack in the horizon.",
+)
 
 # incidents found in the horizon: what the map should have predicted
 cut = pd.Timestamp(s["train_until"]).tz_localize("UTC") + pd.Timedelta(days=1)
@@ -113,7 +181,11 @@ with tab_val:
         curve["chance (%)"] = curve["share of park area (%)"]
         st.markdown("**Capture curve**: share of the held-out attack incidents in the riskiest share of the park")
         st.line_chart(curve, x="share of park area (%)", y=["this model (%)", "chance (%)"], height=280)
-    if st.button("Compare every model and baseline on the held-out months", key="risk_eval"):
+    if surface.is_prior:
+        st.caption(
+            "A prior cannot be checked here: the park has no months of incidents after the cut-off to compare it with."
+        )
+    elif st.button("Compare every model and baseline on the held-out months", key="risk_eval"):
         bar = st.progress(0.0, text="Evaluating...")
         result = common.run_library(
             lambda: riskview.evaluate(park, s["train_until"], s["horizon"], progress=common.progress_callback(bar)),

@@ -11,7 +11,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from riskmodel.defaults import PRIOR_FACTOR_LABELS, PRIOR_WEIGHTS
+from riskmodel.kept import keep_surface
 from riskmodel.models import MODELS, RECOMMENDED
+from riskmodel.prior import PRIOR_MODEL
 from ui import common, jobs
 
 DEFAULT_HORIZON = 3
@@ -19,17 +22,45 @@ MODEL_LABELS = {
     "effort-aware": "Effort-aware (recommended)",
     "effort-blind": "Effort-blind classifier (baseline)",
     "kde": "KDE hot-spots (baseline)",
+    PRIOR_MODEL: "Prior from habitat, animals and access (no history needed)",
 }
 MODEL_HELP = (
     "Effort-aware: a find needs both an attack and a detection, whose probability grows with the km walked, "
     "so cells nobody patrolled are not taken as safe. Effort-blind: a classifier of where incidents were found. "
-    "KDE hot-spots: a smoothed map of past incidents, what most parks use today."
+    "KDE hot-spots: a smoothed map of past incidents, what most parks use today. "
+    "Prior: no history needed; a weighted mix of animal densities, vegetation and access (boundary, villages, "
+    "roads, water, distance from posts) with weights you set, for a park's first months."
 )
+PRIOR_HELP = (
+    "How much each factor raises the risk, from 0 (ignore it) up. Only the ratios matter: "
+    "weights 2 and 1 mean the first factor counts twice as much."
+)
+WEIGHTS_KEY = "prior_weights"  # session key of the manager's prior weights (shared by the Risk and Plans pages)
 
 
-def models() -> list[str]:
-    """Model names ``fit_risk`` accepts, the recommended one first."""
-    return sorted(MODELS, key=lambda n: n != RECOMMENDED)
+def models(park=None) -> list[str]:
+    """Model names ``fit_risk`` accepts, the recommended one first and the prior last.
+
+    A park with no dated incident or track can only have the prior.
+    """
+    if park is not None and not common.park_months(park):
+        return [PRIOR_MODEL]
+    return sorted(MODELS, key=lambda n: n != RECOMMENDED) + [PRIOR_MODEL]
+
+
+def prior_weights() -> dict[str, float]:
+    """The prior's weights set on the Risk page in this session (the defaults otherwise)."""
+    return dict(st.session_state.get(WEIGHTS_KEY) or PRIOR_WEIGHTS)
+
+
+def weight_inputs(park) -> dict[str, float]:
+    """Sliders for the prior's weights (kept in the session); returns the weights."""
+    current = prior_weights()
+    out = {}
+    for name, label in PRIOR_FACTOR_LABELS.items():
+        out[name] = st.slider(label, 0.0, 5.0, float(current.get(name, PRIOR_WEIGHTS[name])), 0.5, key=f"w_{name}")
+    st.session_state[WEIGHTS_KEY] = out
+    return out
 
 
 def default_settings(park, horizon: int = DEFAULT_HORIZON) -> dict:
@@ -40,35 +71,38 @@ def default_settings(park, horizon: int = DEFAULT_HORIZON) -> dict:
     elif months:
         cutoff = months[-1].end_time.date()
     else:
-        cutoff = pd.Timestamp.today().date()
-    return {"train_until": cutoff, "horizon": horizon, "model": models()[0]}
+        cutoff = end_of_last_month()
+    return {"train_until": cutoff, "horizon": horizon, "model": models(park)[0]}
 
 
-def _fit(folder: str, _stamp: str, model: str, train_until: str, horizon: int, _progress=None):
+def _fit(folder: str, content_stamp: str, model: str, train_until: str, horizon: int, weights: tuple, _progress=None):
     """Fit (or share) a surface on the server's worker thread (:mod:`ui.jobs`)."""
     from riskmodel.surface import fit_risk
 
     park = common.load_park(folder)  # on the page's thread: the cached park
 
     def compute(progress):
-        return fit_risk(park, train_until, horizon, model=model, progress=progress)
+        return fit_risk(park, train_until, horizon, model=model, progress=progress, prior_weights=dict(weights))
 
-    return jobs.result(("fit", folder, _stamp, model, train_until, horizon), compute, _progress)
+    return jobs.result(("fit", folder, content_stamp, model, train_until, horizon, weights), compute, _progress)
 
 
 def fit(park, model: str, train_until, horizon: int, progress=None, store: str = "risk") -> dict:
     """Fit (or reuse) a risk surface and keep it in the session under ``store``.
 
     ``"risk"`` is the Risk page's surface (also drawn on the map page);
-    ``"forecast"`` is the planning forecast of the Patrol plans page.
+    ``"forecast"`` is the planning forecast of the Patrol plans page.  A prior
+    (asked for, or the fallback of a park with no history) uses the session's
+    weights (:func:`prior_weights`).
     """
     folder = str(park.folder)
-    surface = _fit(folder, common.stamp(folder), model, str(train_until), int(horizon), _progress=progress)
-    entry = {
-        "park": folder,
-        "surface": surface,
-        "settings": {"model": model, "train_until": str(train_until), "horizon": int(horizon)},
-    }
+    weights = tuple(sorted(prior_weights().items()))
+    surface = _fit(folder, common.stamp(folder), model, str(train_until), int(horizon), weights, _progress=progress)
+    settings = {"model": surface.model, "train_until": str(train_until), "horizon": int(horizon)}
+    if surface.is_prior:
+        settings["weights"] = dict(weights)
+    entry = {"park": folder, "surface": surface, "settings": settings}
+    entry["kept"] = common.keep_work(lambda: keep_surface(folder, surface, settings, role=store), "The risk map")
     st.session_state[store] = entry
     return entry
 
@@ -79,8 +113,14 @@ def forecast_settings(park, horizon: int = DEFAULT_HORIZON) -> dict:
     The cut-off is the park's last data date (its last incident or GPS fix),
     so the risk covers the ``horizon`` months after it: the months being planned.
     """
-    last = common.last_data_date(park) or pd.Timestamp.today().date()
-    return {"train_until": last, "horizon": int(horizon), "model": models()[0]}
+    last = common.last_data_date(park) or end_of_last_month()
+    return {"train_until": last, "horizon": int(horizon), "model": models(park)[0]}
+
+
+def end_of_last_month():
+    """The last day of the previous month: the cut-off of a park with no data, so its map starts this month."""
+    today = pd.Timestamp.today().normalize()
+    return (today - pd.Timedelta(days=today.day)).date()
 
 
 def fit_forecast(park, horizon: int = DEFAULT_HORIZON, progress=None) -> dict:
@@ -91,8 +131,8 @@ def fit_forecast(park, horizon: int = DEFAULT_HORIZON, progress=None) -> dict:
 
 def session_forecast(park, horizon: int):
     """The planning forecast of this park and horizon fitted in this session, or ``None``."""
-    f = st.session_state.get("forecast")
-    if f and f.get("park") == str(park.folder) and f["settings"]["horizon"] == int(horizon):
+    f = common.session_risk(park, "forecast")
+    if f and f["settings"].get("horizon") == int(horizon):
         return f
     return None
 
@@ -101,11 +141,19 @@ def describe(entry: dict) -> str:
     """One sentence naming a fitted surface's model, training cut-off and horizon months."""
     s = entry["settings"]
     periods = getattr(entry["surface"], "periods", None)
-    months = f"{periods[0]} to {periods[-1]}" if periods is not None and len(periods) else f"{s['horizon']} months"
+    months = month_range(periods) if periods is not None and len(periods) else f"{s['horizon']} months"
+    if getattr(entry["surface"], "is_prior", False):
+        return f"**{entry['surface'].label}**, for **{months}**"
     return (
         f"**{MODEL_LABELS.get(s['model'], s['model'])}** model trained on data up to **{s['train_until']}**, "
         f"risk for **{months}** ({s['horizon']} months after the cut-off)"
     )
+
+
+def month_range(periods) -> str:
+    """``"Jul 2026"`` for one month, ``"Jul 2026 to Sep 2026"`` for several."""
+    first, last = pd.Period(periods[0], "M"), pd.Period(periods[-1], "M")
+    return first.strftime("%b %Y") if first == last else f"{first.strftime('%b %Y')} to {last.strftime('%b %Y')}"
 
 
 def covers(entry: dict, first_day, days: int) -> bool:
@@ -124,7 +172,7 @@ def fit_default(park, progress=None) -> dict:
     return fit(park, s["model"], s["train_until"], s["horizon"], progress)
 
 
-def _evaluate(folder: str, _stamp: str, train_until: str, horizon: int, _progress=None) -> dict:
+def _evaluate(folder: str, content_stamp: str, train_until: str, horizon: int, _progress=None) -> dict:
     from riskmodel.evaluation import evaluate
 
     park = common.load_park(folder)
@@ -132,7 +180,7 @@ def _evaluate(folder: str, _stamp: str, train_until: str, horizon: int, _progres
     def compute(progress):
         return evaluate(park, train_until, horizon, progress=progress).to_dict()
 
-    return jobs.result(("evaluate", folder, _stamp, train_until, horizon), compute, _progress)
+    return jobs.result(("evaluate", folder, content_stamp, train_until, horizon), compute, _progress)
 
 
 def evaluate(park, train_until, horizon: int, progress=None) -> dict:
@@ -158,12 +206,56 @@ def capture_curve(score: np.ndarray, outcome: np.ndarray, mask: np.ndarray) -> p
 
 
 METRIC_COLUMNS = {
-    "auc": "AUC (0-1)",
-    "capture_top10pct": "captured in top 10 % of area (%)",
-    "pai_top10pct": "PAI top 10 % (ratio)",
-    "ll_top10pct": "L&L top 10 % (ratio)",
+    "auc": "ranking skill (AUC, 0.5 = chance, 1 = perfect)",
+    "capture_top10pct": "found in the riskiest 10 % of the park (%)",
+    "pai_top10pct": "times better than chance in that 10 % (PAI)",
+    "ll_top10pct": "hit rate x coverage in that 10 % (L&L)",
 }
-ROW_LABELS = {"bayes_limit": "Bayes limit (true intensity)"}
+METRIC_HELP = (
+    "Ranking skill (AUC): the chance that a place with an incident is ranked above one without. "
+    "PAI (prediction accuracy index): share of incidents in the riskiest 10 % of the area divided by 10 %. "
+    "L&L (Levine and Lee): the same share squared over the share of places flagged; higher is better."
+)
+ROW_LABELS = {"bayes_limit": "Best possible (the demo's true attack rate)"}
+FEATURE_WORDS = {
+    "coverage": "Patrol coverage of the month",
+    "month": "Month of the year",
+    "season_sin": "Season (sine)",
+    "season_cos": "Season (cosine)",
+    "slope_deg": "Slope (degrees)",
+    "ruggedness_m": "Ruggedness (m)",
+    "dem": "Elevation (m)",
+    "ndvi": "Vegetation (NDVI)",
+    "found_rate_cell": "Past finds per km walked, this place",
+    "x_km": "East (km)",
+    "y_km": "North (km)",
+}
+
+
+def feature_label(name: str) -> str:
+    """A feature's name in words: ``dist_villages_m`` -> "Distance to villages (m)"."""
+    import re
+
+    if name in FEATURE_WORDS:
+        return FEATURE_WORDS[name]
+    if m := re.fullmatch(r"dist_(.+)_m", name):
+        return f"Distance to {m.group(1).replace('_', ' ')} (m)"
+    if m := re.fullmatch(r"effort_km_lag(\d+)", name):
+        return f"km walked here, last {m.group(1)} months"
+    if m := re.fullmatch(r"found_lag(\d+)", name):
+        return f"Incidents found here, last {m.group(1)} months"
+    if m := re.fullmatch(r"effort_near([\d.]+)km_lag(\d+)", name):
+        return f"km walked within {m.group(1)} km, last {m.group(2)} months"
+    if m := re.fullmatch(r"found_near([\d.]+)km_lag(\d+)", name):
+        return f"Incidents found within {m.group(1)} km, last {m.group(2)} months"
+    if m := re.fullmatch(r"found_rate_([\d.]+)km(?:_lag(\d+))?", name):
+        window = f", last {m.group(2)} months" if m.group(2) else ""
+        return f"Finds per km walked within {m.group(1)} km{window}"
+    if m := re.fullmatch(r"(.+)_density", name):
+        return f"{m.group(1).replace('_', ' ').capitalize()} density (per km²)"
+    if m := re.fullmatch(r"(.+)=(\d+)", name):
+        return f"{m.group(1).replace('_', ' ').capitalize()}: class {m.group(2)}"
+    return name.replace("_", " ").capitalize()
 
 
 def validation_table(evaluation: dict) -> pd.DataFrame:
@@ -173,7 +265,7 @@ def validation_table(evaluation: dict) -> pd.DataFrame:
     truth = evaluation.get("truth") or {}
     ratios = evaluation.get("ratio_to_bayes_limit") or {}
     for name in list(found) + [n for n in truth if n not in found]:
-        row = {"model": ROW_LABELS.get(name, name)}
+        row = {"model": ROW_LABELS.get(name) or MODEL_LABELS.get(name, name)}
         for source, scores in (("found incidents", found.get(name)), ("true attacks", truth.get(name))):
             if not scores:
                 continue
@@ -184,10 +276,13 @@ def validation_table(evaluation: dict) -> pd.DataFrame:
                 row[f"vs {source}: {label}"] = v
         r = ratios.get(name)
         if r:
-            row["AUC / Bayes limit (ratio)"] = r.get("auc")
-            row["capture / Bayes limit (ratio)"] = r.get("capture_top10pct")
+            row["ranking skill / best possible (ratio)"] = r.get("auc")
+            row["found in top 10 % / best possible (ratio)"] = r.get("capture_top10pct")
         rows.append(row)
-    return pd.DataFrame(rows).round(3)
+    frame = pd.DataFrame(rows)
+    for col in frame.columns[1:]:  # two decimals; no number is shown as an empty cell, not "None"
+        frame[col] = [f"{v:.2f}" if isinstance(v, (int, float)) and np.isfinite(v) else "–" for v in frame[col]]
+    return frame
 
 
 EFFORT_CONDITIONAL_COLUMNS = {
@@ -251,7 +346,7 @@ def calibration_frame(evaluation: dict, model: str) -> tuple[pd.DataFrame, str]:
 def show_evaluation(evaluation: dict, model: str | None = None) -> None:
     """The validation table, calibration and feature effects of an evaluation dict."""
     st.markdown(
-        f"**Validation** on the held-out months {', '.join(evaluation.get('horizon', []))} "
+        f"**Validation** on the held-out months {month_range(evaluation['horizon']) if evaluation.get('horizon') else ''} "
         f"(trained on data up to {evaluation.get('train_until')})"
     )
     conditional = effort_conditional_table(evaluation)
@@ -262,6 +357,7 @@ def show_evaluation(evaluation: dict, model: str | None = None) -> None:
     st.markdown("**Against the incidents found**" + (" and the true attacks" if evaluation.get("truth") else ""))
     table = validation_table(evaluation)
     st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(METRIC_HELP)
     if coverage_sentence(evaluation):
         st.caption(coverage_sentence(evaluation))
     if not evaluation.get("truth"):
@@ -277,7 +373,9 @@ def show_evaluation(evaluation: dict, model: str | None = None) -> None:
     with left:
         frame, against = calibration_frame(evaluation, model) if model else (pd.DataFrame(), "")
         if len(frame):
-            st.markdown(f"**Calibration** of {model} against {against} (10 bins of cells)")
+            st.markdown(
+                f"**Calibration** of the {MODEL_LABELS.get(model, model)} model against {against} (10 bins of places)"
+            )
             frame["perfect calibration"] = frame["predicted probability"]
             st.line_chart(
                 frame,
@@ -288,14 +386,30 @@ def show_evaluation(evaluation: dict, model: str | None = None) -> None:
     with right:
         imp = pd.DataFrame(evaluation.get("importance") or [])
         if len(imp):
-            st.markdown("**Feature importance** (increase in Poisson deviance per row when shuffled)")
-            st.bar_chart(imp.set_index("feature")["importance"].head(12), height=260, horizontal=True)
+            st.markdown(
+                "**What drives the map** (how much worse the model predicts when the factor is shuffled)",
+                help="Increase in Poisson deviance per row when the factor's values are shuffled; bigger = more important.",
+            )
+            shown = imp.head(12).assign(feature=lambda d: d["feature"].map(feature_label))
+            top = float(shown["importance"].max()) if len(shown) else 1.0
+            st.dataframe(
+                shown[["feature", "importance"]],
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "feature": st.column_config.TextColumn("factor", width="large"),
+                    "importance": st.column_config.ProgressColumn(
+                        "importance (deviance per row)", format="%.4f", min_value=0.0, max_value=max(top, 1e-12)
+                    ),
+                },
+            )
     pdp = evaluation.get("partial_dependence") or {}
     if pdp:
         st.markdown("**Feature effects** (partial dependence: expected attacks per cell and month)")
         cols = st.columns(len(pdp))
         for col, (feature, d) in zip(cols, pdp.items()):
             with col:
-                frame = pd.DataFrame({feature: d["values"], "attacks per cell and month": d["attacks_per_cell_month"]})
-                st.caption(feature)
-                st.line_chart(frame, x=feature, y="attacks per cell and month", height=200)
+                label = feature_label(feature)
+                frame = pd.DataFrame({label: d["values"], "attacks per place and month": d["attacks_per_cell_month"]})
+                st.caption(label)
+                st.line_chart(frame, x=label, y="attacks per place and month", height=200)

@@ -1,4 +1,9 @@
-"""``python -m riskmodel fit PARK --train-until DATE --horizon-months N --out risk.tif [--model NAME]``."""
+"""``python -m riskmodel fit PARK [--train-until DATE] --horizon-months N --out risk.tif [--model NAME | --prior]``.
+
+A park with no history (no incident, no GPS track) gets the prior risk surface
+of :mod:`riskmodel.prior`, and the command says so; ``--prior`` asks for it on
+any park, ``--weight FACTOR=W`` sets the experts' weights.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,21 @@ import sys
 
 from layers.defaults import ATTACK_TYPES, INCIDENT_TYPES
 
+from ..defaults import PRIOR_WEIGHTS
+from ..errors import RiskModelError
 from ..models import MODELS, RECOMMENDED
+from ..prior import PRIOR_MODEL
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("fit", help="fit a risk model and write the risk, uncertainty and class rasters")
     p.add_argument("park", help="park folder (holding park.toml)")
-    p.add_argument("--train-until", required=True, metavar="YYYY-MM-DD", help="last day of training data")
+    p.add_argument(
+        "--train-until",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="last day of training data (needed when the park has history; the map covers the months after it)",
+    )
     p.add_argument("--horizon-months", type=int, default=1, metavar="N", help="months the map covers (default 1)")
     p.add_argument(
         "--out",
@@ -25,6 +38,20 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "--types",
         default=",".join(ATTACK_TYPES),
         help=f"comma-separated incident types that count (of {', '.join(INCIDENT_TYPES)})",
+    )
+    p.add_argument(
+        "--prior",
+        action="store_true",
+        help="map the prior risk from habitat, animals and access (expert weights) instead of fitting a model",
+    )
+    p.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        metavar="FACTOR=W",
+        help=f"weight of a prior factor, repeatable (factors: {', '.join(PRIOR_WEIGHTS)}; defaults "
+        + ", ".join(f"{k}={v:g}" for k, v in PRIOR_WEIGHTS.items())
+        + ")",
     )
     p.add_argument("--cell-size", type=float, default=None, help="grid cell size in metres (default: the manifest's)")
     p.add_argument(
@@ -63,6 +90,7 @@ def run(args) -> int:
     from ._common import parse_types
 
     types = parse_types(args.types)  # before the (slow) load
+    weights = parse_weights(args.weight)
     park = load_park(args.park, cell_size=args.cell_size)
     refuse_park_inputs(park, args.out)
     progress = progress_printer()
@@ -75,16 +103,38 @@ def run(args) -> int:
         park,
         args.train_until,
         args.horizon_months,
-        model=args.model,
+        model=PRIOR_MODEL if args.prior else args.model,
         types=types,
         progress=progress,
         arrays=arrays,
+        prior_weights=weights,
     )
     paths = surface.write(args.out)
     start, end = surface.period_range
     inside = surface.risk[surface.grid.mask]
-    print(f"risk of at least one attack per cell, {start} to {end} ({args.model} model):", file=sys.stderr)
+    if surface.meta.get("fallback"):
+        print(surface.meta["fallback"], file=sys.stderr)
+    if surface.is_prior:
+        used = ", ".join(f"{k} {100 * v:.0f} %" for k, v in surface.meta["weights"].items())
+        print(f"{surface.label}; weights: {used}", file=sys.stderr)
+        if surface.meta.get("factors_missing"):
+            print(f"  no layer for: {', '.join(surface.meta['factors_missing'])}", file=sys.stderr)
+    print(f"risk of at least one attack per cell, {start} to {end} ({surface.model} model):", file=sys.stderr)
     print(f"  mean {inside.mean():.3f}, max {inside.max():.3f} (probability per {surface.grid.cell_size:g} m cell)")
     for path in paths:
         print(f"  wrote {path}")
     return 0
+
+
+def parse_weights(items: list[str]) -> dict[str, float]:
+    """``["animals=3", "roads=0"]`` as ``{"animals": 3.0, "roads": 0.0}``; a bad item is a clear error."""
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise RiskModelError(f"--weight {item!r}: write it as FACTOR=NUMBER, e.g. --weight animals=3")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise RiskModelError(f"--weight {item!r}: {value!r} is not a number") from None
+    return out

@@ -32,7 +32,9 @@ from ui.maps.parkmap import filter_layers, park_base_map, park_map
 from ui.maps.raster import (
     Overlay,
     add_overlay,
+    class_colours,
     colourize,
+    colourize_classes,
     grid_overlay,
     hillshade,
     hillshade_overlay,
@@ -43,7 +45,7 @@ from ui.maps.raster import (
     raster_file_overlay,
     to_mercator,
 )
-from ui.maps.routes import add_routes
+from ui.maps.routes import add_routes, route_bounds
 from ui.maps.styles import (
     BACKGROUND,
     DEFAULT_FEATURE_STYLE,
@@ -52,7 +54,10 @@ from ui.maps.styles import (
     RASTER_CMAPS,
     RASTER_TITLES,
     RASTER_UNITS,
+    RISK_CLASS_COLOURS,
     ROUTE_COLOURS,
+    SPARE_FEATURE_COLOURS,
+    TRACK_COLOUR,
 )
 from ui.maps.vector import (
     add_boundary,
@@ -60,6 +65,7 @@ from ui.maps.vector import (
     add_posts,
     incident_groups,
     incident_popup,
+    incident_rows,
     incident_swatches,
     park_bounds,
     track_group,
@@ -73,7 +79,10 @@ __all__ = [
     "RASTER_CMAPS",
     "RASTER_TITLES",
     "RASTER_UNITS",
+    "RISK_CLASS_COLOURS",
     "ROUTE_COLOURS",
+    "TRACK_COLOUR",
+    "SPARE_FEATURE_COLOURS",
     "STATIC_URL",
     "Background",
     "Legend",
@@ -88,13 +97,16 @@ __all__ = [
     "add_routes",
     "asset_links",
     "base_map",
+    "class_colours",
     "colourize",
+    "colourize_classes",
     "filter_layers",
     "grid_overlay",
     "hillshade",
     "hillshade_overlay",
     "incident_groups",
     "incident_popup",
+    "incident_rows",
     "incident_swatches",
     "jpeg_data_url",
     "layer_control",
@@ -107,6 +119,7 @@ __all__ = [
     "park_map",
     "png_data_url",
     "ramp",
+    "route_bounds",
     "raster_file_overlay",
     "to_mercator",
     "track_group",

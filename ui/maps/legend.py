@@ -62,6 +62,8 @@ class ScaleEntry:
     vmin: float
     vmax: float
     shown: bool = True  # whether its layer is on when the map opens
+    categories: Sequence[tuple[str, str]] = ()  # (name, colour) of each class: boxes instead of a ramp
+    follows_layer: bool = True  # shown only while its layer is on (False: layers swapped by the filters)
 
 
 def legend_html(
@@ -88,9 +90,21 @@ def legend_html(
         parts += items
     for s in scales:
         gradient = ", ".join(s.colours)
-        display = "" if s.shown else "display:none;"
+        display = "" if s.shown or not s.follows_layer else "display:none;"
+        layer = f' data-layer="{html.escape(s.title)}"' if s.follows_layer else ""
+        if s.categories:
+            boxes = "".join(
+                f"<div style='white-space:nowrap'><span style=\"display:inline-block;width:12px;height:10px;"
+                f'background:{c};border:1px solid #333"></span> {html.escape(n)}</div>'
+                for n, c in s.categories
+            )
+            parts.append(
+                f'<div{layer} style="margin-top:4px;max-width:260px;{display}">'
+                f"{html.escape(s.title)} <i>({html.escape(s.units)})</i>{boxes}</div>"
+            )
+            continue
         parts.append(
-            f'<div data-layer="{html.escape(s.title)}" style="margin-top:4px;max-width:230px;{display}">'
+            f'<div{layer} style="margin-top:4px;max-width:230px;{display}">'
             f"{html.escape(s.title)} <i>({html.escape(s.units)})</i>"
             f'<div style="width:150px;height:9px;background:linear-gradient(to right, {gradient});border:1px solid #555"></div>'
             f'<div style="display:flex;justify-content:space-between;width:152px">'

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 import folium
 
 from ui.maps.legend import Legend, ScaleEntry, legend_html
 from ui.maps.offline import add_online_tiles, base_map, layer_control, localize
 from ui.maps.raster import Overlay, add_overlay, overlay_group
-from ui.maps.routes import add_routes
-from ui.maps.styles import INCIDENT_COLOURS
+from ui.maps.routes import add_routes, route_bounds
+from ui.maps.styles import INCIDENT_COLOURS, TRACK_COLOUR
 from ui.maps.vector import (
     add_boundary,
     add_features,
@@ -31,20 +32,25 @@ def park_base_map(
     online_tiles: bool = True,
     show_features: bool = True,
     legend_open: bool = True,
+    tracks: bool = False,
+    open_on_routes: bool = False,
 ) -> folium.Map:
     """The part of the park map that does not follow the filters, with its legend and no layer control.
 
-    ``incident_types`` and ``extra_scales`` only fill the legend, so that it
-    stays the same while the filtered layers (:func:`filter_layers`) change.
-    ``legend_open=False`` folds the legend to its title (maps whose routes it would hide).
+    ``incident_types``, ``extra_scales`` and ``tracks`` (GPS tracks drawn) only
+    fill the legend, so that it stays the same while the filtered layers
+    (:func:`filter_layers`) change; those scales stay in the legend whatever the
+    layer swaps.  ``legend_open=False`` folds the legend to its title (maps whose
+    routes it would hide).  ``open_on_routes`` opens the map on the plan's routes.
     """
-    m = base_map(park_bounds(park))
+    bounds = route_bounds(plan) if plan is not None and open_on_routes else None
+    m = base_map(bounds or park_bounds(park))
     scales = []
     for ov in overlays:
         add_overlay(m, ov)
         if ov.scale is not None:
             scales.append(ov.scale)
-    scales += list(extra_scales)
+    scales += [replace(sc, follows_layer=False) for sc in extra_scales]
     swatches = [("Park boundary", "#111111", "line")]
     add_boundary(m, park.boundary)
     if show_features:
@@ -54,6 +60,8 @@ def park_base_map(
         add_posts(m, posts)
         swatches.append(("Ranger post", "#ffd92f", "dot"))
     swatches += incident_swatches(incident_types)
+    if tracks:
+        swatches.append(("Patrol GPS tracks", TRACK_COLOUR, "line"))
     if plan is not None:
         swatches += add_routes(m, plan)
     if online_tiles:
@@ -62,13 +70,18 @@ def park_base_map(
     return localize(m)
 
 
-def filter_layers(incidents=None, overlays: Sequence[Overlay] = (), tracks=None) -> list[folium.FeatureGroup]:
-    """The layers that follow the filters: rasters of the period, GPS tracks, incidents by type."""
+def filter_layers(
+    incidents=None, overlays: Sequence[Overlay] = (), tracks=None, incident_table=None
+) -> list[folium.FeatureGroup]:
+    """The layers that follow the filters: rasters of the period, GPS tracks, incidents by type.
+
+    ``incident_table`` is :func:`ui.maps.vector.incident_rows` of the frame ``incidents`` was filtered from.
+    """
     groups = [overlay_group(ov) for ov in overlays]
     tracks_group = track_group(tracks) if tracks is not None else None
     if tracks_group is not None:
         groups.append(tracks_group)
-    groups += incident_groups(incidents)
+    groups += incident_groups(incidents, rows=incident_table)
     for g in groups:
         localize(g)
     return groups
@@ -110,6 +123,7 @@ def park_map(
         extra_scales=[ov.scale for ov in filtered_overlays if ov.scale is not None],
         online_tiles=online_tiles,
         show_features=show_features,
+        tracks=tracks is not None and len(tracks) > 1,
     )
     for group in filter_layers(incidents, filtered_overlays, tracks):
         group.add_to(m)

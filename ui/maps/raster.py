@@ -14,7 +14,7 @@ import folium
 import numpy as np
 
 from ui.maps.legend import ScaleEntry
-from ui.maps.styles import BACKGROUND, RASTER_CMAPS, RASTER_UNITS
+from ui.maps.styles import BACKGROUND, CATEGORY_COLOURS, RASTER_CMAPS, RASTER_UNITS
 
 
 def hillshade(elevation: np.ndarray, cell_size: float, azimuth: float = 315.0, altitude: float = 45.0) -> np.ndarray:
@@ -57,6 +57,29 @@ def colourize(values: np.ndarray, cmap: str, vmin: float | None = None, vmax: fl
     rgba = matplotlib.colormaps[cmap](norm)
     rgba[..., 3] = np.where(finite, alpha, 0.0)
     return (rgba * 255).round().astype(np.uint8), (float(vmin), float(vmax))
+
+
+def colourize_classes(values: np.ndarray, colours: dict, alpha: float = 1.0) -> np.ndarray:
+    """RGBA uint8 image of class codes, one colour per code (``{code: "#rrggbb"}``); other values transparent."""
+    from matplotlib.colors import to_rgba
+
+    v = np.asarray(values, dtype=float)
+    out = np.zeros((*v.shape, 4), dtype=np.uint8)
+    for code, colour in colours.items():
+        rgba = (np.array(to_rgba(colour, alpha)) * 255).round().astype(np.uint8)
+        out[v == code] = rgba
+    return out
+
+
+def class_colours(codes, names: dict | None = None, colours: dict | None = None) -> tuple[dict, list]:
+    """Colours and legend entries of class ``codes``: ``({code: colour}, [(label, colour)])``."""
+    names = names or {}
+    out, entries = {}, []
+    for i, code in enumerate(sorted(int(c) for c in codes)):
+        colour = (colours or {}).get(code) or CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]
+        out[code] = colour
+        entries.append((names.get(code) or f"class {code}", colour))
+    return out, entries
 
 
 def ramp(cmap: str, n: int = 6) -> list[str]:
@@ -153,10 +176,21 @@ def grid_overlay(
     categorical: bool = False,
     opacity: float = 0.7,
     show: bool = True,
+    classes: dict | None = None,
 ) -> Overlay:
-    """An :class:`Overlay` of an array on the park grid (risk, effort, classes...)."""
+    """An :class:`Overlay` of an array on the park grid (risk, effort, classes...).
+
+    With ``classes`` (``{code: (name, colour)}``) the values are class codes,
+    drawn in those colours with a legend of names instead of a ramp.
+    """
     v = np.where(grid.mask, np.asarray(values, dtype=np.float32), np.nan)
-    warped, bounds = to_mercator(v, grid.transform, grid.crs, categorical=categorical)
+    warped, bounds = to_mercator(v, grid.transform, grid.crs, categorical=categorical or bool(classes))
+    if classes:
+        colours = {code: colour for code, (_name, colour) in classes.items()}
+        rgba = colourize_classes(warped, colours)
+        entries = [(name, colour) for _code, (name, colour) in sorted(classes.items())]
+        scale = ScaleEntry(name, units, [], 0.0, 0.0, show, categories=entries)
+        return Overlay(name, png_data_url(rgba), bounds, scale, opacity, show)
     if vmin is None and np.isfinite(v).any():
         vmin = float(np.nanmin(v))
     if vmax is None and np.isfinite(v).any():
@@ -179,14 +213,30 @@ def _read_decimated(path, max_size: int):
 
 
 def raster_file_overlay(
-    name: str, path, cmap: str | None = None, units: str | None = None, categorical: bool = False, max_size: int = 900
+    name: str,
+    path,
+    cmap: str | None = None,
+    units: str | None = None,
+    categorical: bool = False,
+    max_size: int = 900,
+    class_names: dict | None = None,
 ) -> Overlay:
-    """An :class:`Overlay` of a raster file (read decimated to about ``max_size`` pixels)."""
+    """An :class:`Overlay` of a raster file (read decimated to about ``max_size`` pixels).
+
+    A categorical raster gets one distinct colour per class and a legend of
+    the class names (``class_names``: ``{code: name}``; "class N" otherwise).
+    """
     data, t, crs = _read_decimated(path, max_size)
     warped, bounds = to_mercator(data, t, crs, categorical=categorical, max_size=max_size)
     key = name.lower()
-    cmap = cmap or RASTER_CMAPS.get(key, "viridis")
     units = units or RASTER_UNITS.get(key, "value in the file's units")
+    if categorical:
+        codes = np.unique(warped[np.isfinite(warped)]).astype(int)
+        colours, entries = class_colours(codes[:24], class_names)
+        rgba = colourize_classes(warped, colours)
+        scale = ScaleEntry(name, units, [], 0.0, 0.0, False, categories=entries)
+        return Overlay(name, png_data_url(rgba), bounds, scale, 0.7, False)
+    cmap = cmap or RASTER_CMAPS.get(key, "viridis")
     rgba, (lo, hi) = colourize(warped, cmap)
     return Overlay(name, png_data_url(rgba), bounds, ScaleEntry(name, units, ramp(cmap), lo, hi, False), 0.7, False)
 

@@ -9,6 +9,24 @@ import folium
 from ui.maps.styles import ROUTE_COLOURS
 
 
+def route_bounds(plan, pad: float = 0.08) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` (degrees) around every route of ``plan``, or ``None``."""
+    from pyproj import Transformer
+
+    lons, lats = [], []
+    for p in getattr(plan, "patrols", None) or []:
+        if len(p.path_xy) < 2:
+            continue
+        to_ll = Transformer.from_crs(p.crs, "EPSG:4326", always_xy=True)
+        lon, lat = to_ll.transform(p.path_xy[:, 0], p.path_xy[:, 1])
+        lons += [min(lon), max(lon)]
+        lats += [min(lat), max(lat)]
+    if not lons:
+        return None
+    dx, dy = (max(lons) - min(lons)) * pad + 1e-3, (max(lats) - min(lats)) * pad + 1e-3
+    return [[min(lats) - dy, min(lons) - dx], [max(lats) + dy, max(lons) + dx]]
+
+
 def add_routes(m: folium.Map, plan) -> list[tuple[str, str, str]]:
     """Each patrol of ``plan`` as a coloured line with its post, km, hours and risk covered."""
     from pyproj import Transformer
@@ -25,7 +43,7 @@ def add_routes(m: folium.Map, plan) -> list[tuple[str, str, str]]:
         colour = ROUTE_COLOURS[i % len(ROUTE_COLOURS)]
         text = (
             f"<b>{html.escape(str(p.patrol_id))}</b><br>Post: {html.escape(str(p.post))}, team {p.team}<br>"
-            f"Date: {p.date}<br>{p.length_km:.1f} km, {p.hours:.1f} h<br>Expected risk covered: {p.expected_risk:.3f} attacked cells found"
+            f"Date: {p.date}<br>{p.length_km:.1f} km, {p.hours:.1f} h<br>Expected finds: {p.expected_risk:.2f} (attacks this patrol would detect, if the map is right)"
         )
         folium.PolyLine(
             list(zip(lat, lon)),

@@ -9,7 +9,7 @@ INCIDENT_COLOURS = {
     "elephant_carcass": "#6a51a3",
     "rhino_carcass": "#cb181d",
     "poacher_camp": "#8c564b",
-    "arrest": "#2171b5",
+    "arrest": "#f0027f",  # magenta: no water blue
     "seizure": "#17becf",
     "carcass": "#bcbddc",  # natural or unknown cause: not an attack
     "other": "#737373",
@@ -17,18 +17,31 @@ INCIDENT_COLOURS = {
 FEATURE_STYLES = {
     "roads": {"color": "#8c6d31", "weight": 2, "dashArray": None},
     "rivers": {"color": "#2b8cbe", "weight": 2, "dashArray": None},
-    "villages": {"color": "#636363", "weight": 1, "dashArray": None},
-    "waterholes": {"color": "#08519c", "weight": 1, "dashArray": None},
+    "villages": {"color": "#525252", "weight": 1, "dashArray": None},
+    "waterholes": {"color": "#08306b", "weight": 1, "dashArray": None},
+    "fords": {"color": "#01665e", "weight": 1, "dashArray": None},
+    "gates": {"color": "#bf812d", "weight": 1, "dashArray": None},
 }
+# other feature layers take these in turn (each distinct from the fixed colours above and the incident colours)
+SPARE_FEATURE_COLOURS = ("#35978f", "#8073ac", "#b35806", "#4d9221", "#c51b7d", "#7f3b08")
 DEFAULT_FEATURE_STYLE = {"color": "#525252", "weight": 1.5, "dashArray": "4 3"}
-ROUTE_COLOURS = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#999999")
+# route colours: none of the road brown, river blue, village grey or effort green
+ROUTE_COLOURS = ("#e41a1c", "#ff7f00", "#984ea3", "#f781bf", "#00bcd4", "#1a1a1a", "#0000cd", "#66a61e")
+TRACK_COLOUR = "#238b45"
+# distinct colours of categories (land cover classes and the like), in class order
+CATEGORY_COLOURS = (
+    "#b8e186", "#dfc27d", "#7fbc41", "#276419", "#969696", "#4393c3",
+    "#fdb863", "#8073ac", "#e08214", "#c51b7d", "#35978f", "#542788",
+)  # fmt: skip
+# risk classes 1 (top 5 %) to 4 (the rest): red to pale
+RISK_CLASS_COLOURS = {1: "#b2182b", 2: "#ef8a62", 3: "#fddbc7", 4: "#e0e0e0"}
 RASTER_UNITS = {
     "dem": "m above sea level",
     "elevation": "m above sea level",
     "ndvi": "NDVI, unitless -1 to 1",
     "elephant_density": "elephants per km²",
     "rhino_density": "rhinos per km²",
-    "landcover": "class code",
+    "landcover": "land cover class",
 }
 RASTER_TITLES = {"dem": "Elevation (DEM)", "elevation": "Elevation", "ndvi": "NDVI"}
 RASTER_CMAPS = {"ndvi": "YlGn", "elephant_density": "Purples", "rhino_density": "Reds", "landcover": "tab20"}
