@@ -36,14 +36,15 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from .coords import latitude_band, lonlat, utm_crs
 from .errors import ExportError
 from .gpx_kml import gpx_bytes, kml_bytes
 from .labels import describe, safe_name, team_colour
+from .navpoints import with_navigation_waypoints
 from .profile import waypoint_distances_km
+from .roster import ROSTER_NAME, roster_pdf_bytes
 from .route import Patrol, Plan
+from .sheet import sheet_context, sheet_pdf
 from .tables import (
     geojson_bytes,
     plan_id,
@@ -65,6 +66,8 @@ __all__ = [
     "plan_id",
     "plan_summary",
     "plan_zip_bytes",
+    "roster_pdf_bytes",
+    "sheet_context",
     "safe_name",
     "sheet_pdf_bytes",
     "summary_json_bytes",
@@ -90,11 +93,15 @@ Progress = Callable[[float, str], None]
 
 
 # --- the PDF sheet ------------------------------------------------------------
-def sheet_pdf_bytes(patrol: Patrol, risk=None, grid=None, boundary=None, park_name: str | None = None) -> bytes:
-    """The printable one-page A4 PDF sheet of a patrol (see :mod:`patrols.sheet`)."""
-    from .sheet import sheet_pdf
+def sheet_pdf_bytes(
+    patrol: Patrol, risk=None, grid=None, boundary=None, park_name: str | None = None, landmarks=None
+) -> bytes:
+    """The printable one-page A4 PDF sheet of a patrol (see :mod:`patrols.sheet`).
 
-    return sheet_pdf(patrol, risk=risk, grid=grid, boundary=boundary, park_name=park_name)
+    ``landmarks`` (:func:`patrols.landmarks.landmarks_from_park`, made once per
+    plan) puts roads, rivers, waterholes, fords, villages and terrain on its map.
+    """
+    return sheet_pdf(patrol, risk=risk, grid=grid, boundary=boundary, park_name=park_name, landmarks=landmarks)
 
 
 # --- writing one patrol -------------------------------------------------------
@@ -128,33 +135,23 @@ def write_waypoints_csv(patrol: Patrol, path) -> Path:
     return _write(path, waypoints_csv_bytes(patrol))
 
 
-def write_sheet_pdf(patrol: Patrol, path, risk=None, grid=None, boundary=None, park_name: str | None = None) -> Path:
+def write_sheet_pdf(
+    patrol: Patrol, path, risk=None, grid=None, boundary=None, park_name: str | None = None, landmarks=None
+) -> Path:
     """Write the patrol's one-page A4 PDF sheet; ``risk`` is an array on ``grid``, ``boundary`` a geometry in the park CRS."""
-    return _write(path, sheet_pdf_bytes(patrol, risk=risk, grid=grid, boundary=boundary, park_name=park_name))
+    return _write(path, sheet_pdf_bytes(patrol, risk, grid, boundary, park_name, landmarks))
 
 
 # --- a whole plan -------------------------------------------------------------
-def _risk_inputs(park, risk):
-    """``(risk array, grid, boundary geometry, park name)`` from the loose arguments of :func:`write_plan`."""
-    grid = getattr(park, "grid", None)
-    array = None
-    if risk is not None:
-        if hasattr(risk, "risk") and hasattr(risk, "grid"):  # a riskmodel RiskSurface
-            array, grid = np.asarray(risk.risk, dtype=float), risk.grid
-        elif isinstance(risk, tuple) and len(risk) == 2:  # (array, grid)
-            array, grid = np.asarray(risk[0], dtype=float), risk[1]
-        else:
-            array = np.asarray(risk, dtype=float)
-            if grid is None:
-                raise ExportError("a bare risk array needs the park (for its grid); pass park= or a RiskSurface")
-    boundary = getattr(park, "boundary", None)
-    if boundary is not None and hasattr(boundary, "union_all"):
-        boundary = boundary.union_all()
-    return array, grid, boundary, getattr(park, "name", None)
+def patrol_files(
+    patrol: Patrol, risk=None, grid=None, boundary=None, park_name: str | None = None, landmarks=None
+) -> dict[str, bytes]:
+    """The five files of one patrol, ``{relative path: bytes}`` under ``<patrol_id>/``.
 
-
-def patrol_files(patrol: Patrol, risk=None, grid=None, boundary=None, park_name: str | None = None) -> dict[str, bytes]:
-    """The five files of one patrol, ``{relative path: bytes}`` under ``<patrol_id>/``."""
+    Every file lists the same waypoints: the patrol's own with the turn points
+    and checkpoints of :func:`patrols.navpoints.with_navigation_waypoints`.
+    """
+    patrol = with_navigation_waypoints(patrol)  # once, for all five files
     folder = safe_name(patrol.patrol_id)
     stem = f"{folder}/{folder}"
     return {
@@ -162,25 +159,39 @@ def patrol_files(patrol: Patrol, risk=None, grid=None, boundary=None, park_name:
         f"{stem}.kml": kml_bytes(patrol),
         f"{stem}.geojson": geojson_bytes(patrol),
         f"{stem}_waypoints.csv": waypoints_csv_bytes(patrol),
-        f"{stem}_sheet.pdf": sheet_pdf_bytes(patrol, risk=risk, grid=grid, boundary=boundary, park_name=park_name),
+        f"{stem}_sheet.pdf": sheet_pdf_bytes(patrol, risk, grid, boundary, park_name, landmarks),
     }
 
 
-def _plan_files(plan: Plan, park=None, risk=None, progress: Progress | None = None) -> dict[str, bytes]:
-    array, grid, boundary, park_name = _risk_inputs(park, risk)
-    park_name = park_name or plan.park
+def _plan_files(
+    plan: Plan, park=None, risk=None, progress: Progress | None = None, roster: bool = True
+) -> dict[str, bytes]:
+    """Every file of a plan's export; the sheets are drawn once, for their own files and the roster."""
     ids = [safe_name(p.patrol_id) for p in plan.patrols]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    seen: set[str] = set()
+    dupes = sorted({i for i in ids if i in seen or seen.add(i)})
     if dupes:
         raise ExportError(f"patrol ids must be unique to get one folder each; repeated: {', '.join(dupes[:5])}")
+    if progress is not None:
+        progress(0.0, "reading the map layers of the sheets (roads, rivers, terrain)")
+    context = sheet_context(park=park, risk=risk)
+    context["park_name"] = context["park_name"] or plan.park
     files: dict[str, bytes] = {}
+    sheets: dict[str, bytes] = {}
     n = max(len(plan.patrols), 1)
+    share = 0.9 if roster else 0.97
     for i, patrol in enumerate(plan.patrols):
         if progress is not None:
-            progress(i / n, f"writing the files of patrol {patrol.patrol_id} ({i + 1} of {n})")
-        files.update(patrol_files(patrol, risk=array, grid=grid, boundary=boundary, park_name=park_name))
+            progress(share * i / n, f"writing the files of patrol {patrol.patrol_id} ({i + 1} of {n})")
+        made = patrol_files(patrol, **context)
+        files.update(made)
+        sheets[patrol.patrol_id] = next(v for k, v in made.items() if k.endswith("_sheet.pdf"))
     files["summary.csv"] = plan_summary(plan).to_csv(index=False).encode("utf-8-sig")
     files["summary.json"] = summary_json_bytes(plan)
+    if roster and plan.patrols:
+        if progress is not None:
+            progress(share, f"putting the {len(sheets)} sheets into one roster PDF")
+        files[ROSTER_NAME] = roster_pdf_bytes(plan, park=park, sheets=sheets, landmarks=context["landmarks"])
     return files
 
 
@@ -195,9 +206,16 @@ def _zip(files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def plan_zip_bytes(plan: Plan, park=None, risk=None, progress: Progress | None = None) -> bytes:
-    """Every file of :func:`write_plan` (except ``plan.zip`` itself) as the bytes of one zip."""
-    data = _zip(_plan_files(plan, park=park, risk=risk, progress=progress))
+def plan_zip_bytes(plan: Plan, park=None, risk=None, progress: Progress | None = None, roster: bool = True) -> bytes:
+    """Every file of :func:`write_plan` (except ``plan.zip`` itself) as the bytes of one zip.
+
+    ``progress(fraction, message)`` is called as each patrol's files are made;
+    ``roster`` adds ``roster.pdf`` (every sheet in one PDF, see
+    :func:`patrols.roster.roster_pdf_bytes`).
+    """
+    data = _zip(_plan_files(plan, park=park, risk=risk, progress=progress, roster=roster))
+    if progress is not None:
+        progress(0.99, "zipping")
     if progress is not None:
         progress(1.0, "zip ready")
     return data
@@ -239,12 +257,15 @@ def _check_out_dir(out_dir: Path, pid: str) -> list[str]:
     return sorted(ours - {EXPORT_MARKER})
 
 
-def write_plan(plan: Plan, out_dir, park=None, risk=None, progress: Progress | None = None) -> list[Path]:
+def write_plan(
+    plan: Plan, out_dir, park=None, risk=None, progress: Progress | None = None, roster: bool = True
+) -> list[Path]:
     """Write every field file of a plan into ``out_dir``.
 
     For each patrol ``<out_dir>/<patrol_id>/`` gets a GPX, KML, GeoJSON,
     waypoint CSV and PDF sheet; ``out_dir`` gets ``summary.csv``,
-    ``summary.json`` and ``plan.zip`` (all of those files).
+    ``summary.json``, ``roster.pdf`` (a cover listing the patrols by day and
+    post, then every sheet) and ``plan.zip`` (all of those files).
 
     Parameters
     ----------
@@ -258,7 +279,9 @@ def write_plan(plan: Plan, out_dir, park=None, risk=None, progress: Progress | N
     risk : RiskSurface, (array, Grid) or array, optional
         The risk background of the PDF sheets.
     progress : callable, optional
-        ``progress(fraction, message)``.
+        ``progress(fraction, message)``, called as each patrol's files are made.
+    roster : bool
+        Whether to write ``roster.pdf``.
 
     Returns
     -------
@@ -274,7 +297,7 @@ def write_plan(plan: Plan, out_dir, park=None, risk=None, progress: Progress | N
     out_dir = Path(out_dir)
     pid = plan_id(plan)
     old = _check_out_dir(out_dir, pid)
-    files = _plan_files(plan, park=park, risk=risk, progress=progress)
+    files = _plan_files(plan, park=park, risk=risk, progress=progress, roster=roster)
     if progress is not None:
         progress(0.95, "writing files and the zip")
     zip_data = _zip(files)
