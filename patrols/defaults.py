@@ -11,3 +11,7 @@ TURN_MERGE_M = 250.0  # a turn this close (along the route) to another waypoint 
 # --- the month roster (patrols.roster)
 ROSTER_DAYS_PER_COVER_PAGE = 31
 ROSTER_POSTS_PER_COVER_PAGE = 8
+
+# --- plan exports (patrols.export): sheets drawn in worker processes for large plans
+EXPORT_PARALLEL_MIN_PATROLS = 24  # smaller plans are drawn in this process (starting workers costs seconds)
+EXPORT_MAX_WORKERS = 4

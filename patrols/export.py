@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 from .coords import latitude_band, lonlat, utm_crs
+from .defaults import EXPORT_MAX_WORKERS, EXPORT_PARALLEL_MIN_PATROLS
 from .errors import ExportError
 from .gpx_kml import gpx_bytes, kml_bytes
 from .labels import describe, safe_name, team_colour
@@ -58,6 +60,7 @@ from .tables import (
 __all__ = [
     "describe",
     "EXPORT_MARKER",
+    "export_workers",
     "geojson_bytes",
     "gpx_bytes",
     "kml_bytes",
@@ -163,8 +166,61 @@ def patrol_files(
     }
 
 
+def export_workers(n_patrols: int) -> int:
+    """How many processes draw the sheets of a plan of ``n_patrols`` by default (1: this one)."""
+    if n_patrols < EXPORT_PARALLEL_MIN_PATROLS:
+        return 1
+    return max(1, min(os.cpu_count() or 1, EXPORT_MAX_WORKERS))
+
+
+_WORKER_CONTEXT: dict = {}
+
+
+def _init_worker(context: dict) -> None:
+    _WORKER_CONTEXT.clear()
+    _WORKER_CONTEXT.update(context)
+
+
+def _worker_files(patrol: Patrol) -> dict[str, bytes]:
+    return patrol_files(patrol, **_WORKER_CONTEXT)
+
+
+def _each_patrol_files(patrols: list[Patrol], context: dict, workers: int | None, progress, share: float):
+    """``(patrol, files)`` for every patrol, in order; drawn by ``workers`` processes when more than one."""
+    n = max(len(patrols), 1)
+    workers = export_workers(len(patrols)) if workers is None else max(int(workers), 1)
+    done = {}
+    if workers > 1 and len(patrols) > 1:
+        import multiprocessing
+        import pickle
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:  # spawn, not fork: the app's threads must not be copied into the workers
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(context,)) as pool:
+                futures = {pool.submit(_worker_files, p): i for i, p in enumerate(patrols)}
+                for k, future in enumerate(as_completed(futures)):
+                    done[futures[future]] = future.result()
+                    if progress is not None:
+                        progress(share * (k + 1) / n, f"files of {k + 1} of {n} patrols made ({workers} processes)")
+        except (BrokenProcessPool, OSError, pickle.PicklingError):
+            done = {}  # no worker processes here: draw in this one
+    for i, patrol in enumerate(patrols):
+        if i not in done:
+            if progress is not None:
+                progress(share * i / n, f"writing the files of patrol {patrol.patrol_id} ({i + 1} of {n})")
+            done[i] = patrol_files(patrol, **context)
+        yield patrol, done.pop(i)
+
+
 def _plan_files(
-    plan: Plan, park=None, risk=None, progress: Progress | None = None, roster: bool = True
+    plan: Plan,
+    park=None,
+    risk=None,
+    progress: Progress | None = None,
+    roster: bool = True,
+    workers: int | None = None,
 ) -> dict[str, bytes]:
     """Every file of a plan's export; the sheets are drawn once, for their own files and the roster."""
     ids = [safe_name(p.patrol_id) for p in plan.patrols]
@@ -178,12 +234,8 @@ def _plan_files(
     context["park_name"] = context["park_name"] or plan.park
     files: dict[str, bytes] = {}
     sheets: dict[str, bytes] = {}
-    n = max(len(plan.patrols), 1)
     share = 0.9 if roster else 0.97
-    for i, patrol in enumerate(plan.patrols):
-        if progress is not None:
-            progress(share * i / n, f"writing the files of patrol {patrol.patrol_id} ({i + 1} of {n})")
-        made = patrol_files(patrol, **context)
+    for patrol, made in _each_patrol_files(plan.patrols, context, workers, progress, share):
         files.update(made)
         sheets[patrol.patrol_id] = next(v for k, v in made.items() if k.endswith("_sheet.pdf"))
     files["summary.csv"] = plan_summary(plan).to_csv(index=False).encode("utf-8-sig")
@@ -206,14 +258,22 @@ def _zip(files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def plan_zip_bytes(plan: Plan, park=None, risk=None, progress: Progress | None = None, roster: bool = True) -> bytes:
+def plan_zip_bytes(
+    plan: Plan,
+    park=None,
+    risk=None,
+    progress: Progress | None = None,
+    roster: bool = True,
+    workers: int | None = None,
+) -> bytes:
     """Every file of :func:`write_plan` (except ``plan.zip`` itself) as the bytes of one zip.
 
     ``progress(fraction, message)`` is called as each patrol's files are made;
     ``roster`` adds ``roster.pdf`` (every sheet in one PDF, see
-    :func:`patrols.roster.roster_pdf_bytes`).
+    :func:`patrols.roster.roster_pdf_bytes`); ``workers`` processes draw the
+    sheets (by default :func:`export_workers`: several for a large plan).
     """
-    data = _zip(_plan_files(plan, park=park, risk=risk, progress=progress, roster=roster))
+    data = _zip(_plan_files(plan, park=park, risk=risk, progress=progress, roster=roster, workers=workers))
     if progress is not None:
         progress(0.99, "zipping")
     if progress is not None:
@@ -258,7 +318,13 @@ def _check_out_dir(out_dir: Path, pid: str) -> list[str]:
 
 
 def write_plan(
-    plan: Plan, out_dir, park=None, risk=None, progress: Progress | None = None, roster: bool = True
+    plan: Plan,
+    out_dir,
+    park=None,
+    risk=None,
+    progress: Progress | None = None,
+    roster: bool = True,
+    workers: int | None = None,
 ) -> list[Path]:
     """Write every field file of a plan into ``out_dir``.
 
@@ -282,6 +348,9 @@ def write_plan(
         ``progress(fraction, message)``, called as each patrol's files are made.
     roster : bool
         Whether to write ``roster.pdf``.
+    workers : int, optional
+        Processes drawing the sheets; by default :func:`export_workers`
+        (one for a small plan, up to 4 for a large one).
 
     Returns
     -------
@@ -297,7 +366,7 @@ def write_plan(
     out_dir = Path(out_dir)
     pid = plan_id(plan)
     old = _check_out_dir(out_dir, pid)
-    files = _plan_files(plan, park=park, risk=risk, progress=progress, roster=roster)
+    files = _plan_files(plan, park=park, risk=risk, progress=progress, roster=roster, workers=workers)
     if progress is not None:
         progress(0.95, "writing files and the zip")
     zip_data = _zip(files)

@@ -14,7 +14,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from matplotlib import patheffects
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
@@ -35,6 +34,8 @@ DEM_ROLE = "dem"
 DEM_CELL_M = 100.0  # the sheet's terrain: fine enough for a 10-20 km map
 DEM_MAX_CELLS = 6_000_000  # a larger park gets coarser terrain (checked before reading)
 MAX_LABELS = 14  # names written on one map (villages, waterholes, gates)
+# a pale box behind a name (a stroked halo would turn the text into outlines: slower, and not searchable)
+LABEL_BOX = {"boxstyle": "square,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.7}
 
 # kind -> (legend label, colour, line width or marker, marker size, label the names?)
 LANDMARK_STYLES: dict[str, dict] = {
@@ -103,6 +104,7 @@ class Landmarks:
     points: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
     shade: np.ndarray | None = None
     shade_extent: tuple[float, float, float, float] | None = None
+    cp1252: bool = True  # every name can be written with the PDF's own fonts
 
     @property
     def empty(self) -> bool:
@@ -177,6 +179,11 @@ def landmarks_from_park(park, terrain: bool = True) -> Landmarks:
             if xy:
                 old_xy, old_names = out.points.get(kind, (np.empty((0, 2)), []))
                 out.points[kind] = (np.vstack([old_xy, np.asarray(xy, dtype=float)]), old_names + labels)
+    try:
+        for _, labels in out.points.values():
+            "".join(labels).encode("cp1252")
+    except UnicodeEncodeError:
+        out.cp1252 = False
     if terrain:
         out.shade, out.shade_extent = _terrain(park)
     return out
@@ -185,6 +192,13 @@ def landmarks_from_park(park, terrain: bool = True) -> Landmarks:
 def _inside(xy: np.ndarray, extent, pad: float = 0.0) -> np.ndarray:
     x0, x1, y0, y1 = extent
     return (xy[:, 0] >= x0 - pad) & (xy[:, 0] <= x1 + pad) & (xy[:, 1] >= y0 - pad) & (xy[:, 1] <= y1 + pad)
+
+
+def _overlaps(line: np.ndarray, extent, pad: float = 0.0) -> bool:
+    """Whether the bounding box of ``line`` meets ``extent`` (a long straight road may have no vertex inside)."""
+    x0, x1, y0, y1 = extent
+    (lx0, ly0), (lx1, ly1) = line.min(axis=0), line.max(axis=0)
+    return lx0 <= x1 + pad and lx1 >= x0 - pad and ly0 <= y1 + pad and ly1 >= y0 - pad
 
 
 def draw_terrain(ax, landmarks: Landmarks | None, extent) -> bool:
@@ -201,7 +215,7 @@ def draw_terrain(ax, landmarks: Landmarks | None, extent) -> bool:
         return False
     sub = np.ma.masked_invalid(landmarks.shade[r0:r1, c0:c1])
     ext = (sx0 + c0 * cell, sx0 + c1 * cell, sy1 - r1 * cell, sy1 - r0 * cell)
-    ax.imshow(sub, extent=ext, origin="upper", cmap="Greys_r", vmin=-0.6, vmax=1.15, interpolation="bilinear", zorder=0)
+    ax.imshow(sub, extent=ext, origin="upper", cmap="Greys_r", vmin=-0.6, vmax=1.15, interpolation="none", zorder=0)
     return True
 
 
@@ -217,7 +231,7 @@ def draw_landmarks(ax, landmarks: Landmarks | None, extent, avoid: np.ndarray | 
     x0, x1, y0, y1 = extent
     pad = 0.02 * (x1 - x0)
     for kind in ("river", "road", "line"):
-        arrays = [a for a in landmarks.lines.get(kind, []) if len(a) > 1 and _inside(a, extent, pad).any()]
+        arrays = [a for a in landmarks.lines.get(kind, []) if len(a) > 1 and _overlaps(a, extent, pad)]
         if not arrays:
             continue
         st = LANDMARK_STYLES[kind]
@@ -227,7 +241,6 @@ def draw_landmarks(ax, landmarks: Landmarks | None, extent, avoid: np.ndarray | 
             )
         )
         handles.append(Line2D([], [], color=st["color"], lw=st["lw"] + 0.3, ls=st["ls"], label=st["label"]))
-    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
     labels_left = MAX_LABELS
     near = max(0.03 * (x1 - x0), 1.0)
     for kind in ("village", "water", "gate", "ford", "point"):
@@ -270,7 +283,7 @@ def draw_landmarks(ax, landmarks: Landmarks | None, extent, avoid: np.ndarray | 
                 color=INK,
                 style="italic",
                 zorder=8,
-                path_effects=halo,
+                bbox=LABEL_BOX,
                 annotation_clip=True,
             )
             labels_left -= 1

@@ -67,6 +67,12 @@ def simplify_indices(xy: np.ndarray, tolerance_m: float) -> np.ndarray:
         return np.arange(n)
     keep = np.zeros(n, dtype=bool)
     keep[[0, n - 1]] = True
+    # local turning at each vertex breaks ties: a leg parallel to the chord is all equally far from it,
+    # and the corner where it starts is the vertex to keep
+    seg = np.diff(xy, axis=0)
+    heading = np.arctan2(seg[:, 1], seg[:, 0])
+    bend = np.zeros(n)
+    bend[1:-1] = np.abs(np.angle(np.exp(1j * (heading[1:] - heading[:-1]))))
     stack = [(0, n - 1)]
     while stack:
         i, j = stack.pop()
@@ -80,7 +86,8 @@ def simplify_indices(xy: np.ndarray, tolerance_m: float) -> np.ndarray:
             d = np.hypot(*(pts - a).T)
         else:
             d = np.abs(ab[0] * (pts[:, 1] - a[1]) - ab[1] * (pts[:, 0] - a[0])) / norm
-        k = int(np.argmax(d))
+        near = np.flatnonzero(d >= d.max() - 1.0)
+        k = int(near[np.argmax(bend[i + 1 + near])])
         if d[k] > tolerance_m:
             m = i + 1 + k
             keep[m] = True
@@ -198,7 +205,7 @@ def navigation_waypoints(
         for k in range(1, n + 1):
             added.append((a + k * (b - a) / (n + 1), "checkpoint", 0.0))
     if not added:
-        return own
+        return _back_at_post(patrol, own)
     added.sort()
     pts = np.array([_point_at(patrol, along, m)[0] for m, _, _ in added])
     ahead = np.array([_point_at(patrol, along, min(m + 200.0, total))[0] for m, _, _ in added])
@@ -226,7 +233,20 @@ def navigation_waypoints(
             j += 1
         out.append(w)
     out += [w for _, w in new[j:]]
-    return out
+    return _back_at_post(patrol, out)
+
+
+def _back_at_post(patrol: Patrol, waypoints: list[Waypoint]) -> list[Waypoint]:
+    """``waypoints`` ending with the post again when the route ends there (the way back is part of the patrol)."""
+    posts = [w for w in waypoints if w.kind == "post"]
+    if not posts or len(patrol.path_xy) < 2:
+        return waypoints
+    post, end, last = posts[0], patrol.path_xy[-1], waypoints[-1]
+    if math.hypot(post.x - end[0], post.y - end[1]) > 1.0:
+        return waypoints  # the route ends elsewhere (a multi-day patrol's camp, a pick-up point)
+    if last.kind == "post" and math.hypot(last.x - end[0], last.y - end[1]) <= 1.0:
+        return waypoints
+    return [*waypoints, Waypoint(post.name, post.x, post.y, kind="post", note="end: back at the post")]
 
 
 def with_navigation_waypoints(patrol: Patrol, **kwargs) -> Patrol:
@@ -235,6 +255,6 @@ def with_navigation_waypoints(patrol: Patrol, **kwargs) -> Patrol:
     Applying it twice adds nothing the second time.
     """
     waypoints = navigation_waypoints(patrol, **kwargs)
-    if len(waypoints) == len(patrol.waypoints):
+    if len(waypoints) == len(patrol.waypoints):  # only ever adds: same length, same list
         return patrol
     return dataclasses.replace(patrol, waypoints=waypoints)

@@ -26,7 +26,7 @@ from .defaults import ROSTER_DAYS_PER_COVER_PAGE, ROSTER_POSTS_PER_COVER_PAGE
 from .errors import ExportError
 from .labels import CREATOR, date_str, team_colour
 from .route import Patrol, Plan
-from .sheet import A4_INCHES, FINDS_HELP, sheet_context, sheet_pdf, sheet_rc
+from .sheet import A4_INCHES, FINDS_HELP, core_fonts_cover, sheet_context, sheet_pdf, sheet_rc
 from .sheet_style import INK, MUTED, shorten
 
 __all__ = ["ROSTER_NAME", "cover_page_count", "roster_order", "roster_pdf_bytes"]
@@ -108,7 +108,7 @@ def _cover_pages(plan: Plan, patrols: list[Patrol], first_sheet_page: int, park_
             for x, post in zip(x_post, pchunk):
                 items = sorted(cell.get((day, post), []), key=lambda p: int(p.team))
                 text = "  ".join(f"T{p.team} p.{page_of[id(p)]}" for p in items) or "\u2013"
-                fig.text(x, y, text, fontsize=7, va="center", color=INK if items else MUTED, family="DejaVu Sans Mono")
+                fig.text(x, y, text, fontsize=7, va="center", color=INK if items else MUTED, family="monospace")
         fig.add_artist(Line2D([0.05, 0.95], [0.044, 0.044], color="#cccccc", lw=0.6))
         fig.text(0.05, 0.035, f"Expected finds: {FINDS_HELP}.", fontsize=5.8, color=MUTED, va="center", wrap=True)
         colours = "  ".join(f"team {t}: route colour {team_colour(t)}" for t in sorted({p.team for p in patrols})[:4])
@@ -118,11 +118,11 @@ def _cover_pages(plan: Plan, patrols: list[Patrol], first_sheet_page: int, park_
     return figs
 
 
-def _cover_pdf(figs: list[Figure], title: str) -> bytes:
+def _cover_pdf(figs: list[Figure], title: str, core: bool) -> bytes:
     from matplotlib.backends.backend_pdf import PdfPages
 
     buf = io.BytesIO()
-    with sheet_rc(), PdfPages(buf, metadata={"Title": title, "Creator": CREATOR, "CreationDate": None}) as pdf:
+    with sheet_rc(core), PdfPages(buf, metadata={"Title": title, "Creator": CREATOR, "CreationDate": None}) as pdf:
         for fig in figs:
             pdf.savefig(fig)
     return buf.getvalue()
@@ -191,7 +191,10 @@ def roster_pdf_bytes(
             progress(0.95 * (i + 1) / n, f"sheet of patrol {patrol.patrol_id} ({i + 1} of {n})")
         writer.add_page(PdfReader(io.BytesIO(data)).pages[0])
     park_name = getattr(park, "name", None) or plan.park
-    cover = PdfReader(io.BytesIO(_cover_pdf(_cover_pages(plan, patrols, n_cover + 1, park_name), "Patrol roster")))
+    core = core_fonts_cover(park_name, *(p.post for p in patrols))
+    with sheet_rc(core):
+        figs = _cover_pages(plan, patrols, n_cover + 1, park_name)
+    cover = PdfReader(io.BytesIO(_cover_pdf(figs, "Patrol roster", core)))
     for k, page in enumerate(cover.pages):
         writer.insert_page(page, k)
     writer.add_metadata({"/Title": f"Patrol roster {plan.park} from {date_str(plan.start)}", "/Creator": CREATOR})

@@ -42,22 +42,49 @@ from .tables import waypoint_table
 A4_INCHES = (8.27, 11.69)
 RISK_LABEL = "Poaching risk (probability of attack, 0-1)"
 REWARD_LABEL = "Reward (values of the given raster)"
-TABLE_ROW_IN = 0.13  # height of a table line (inches)
+TABLE_ROW_IN = 0.122  # height of a table line (inches)
 FINDS_HELP = (
     "how many places with poaching sign (snares, carcasses, camps) this patrol is expected to find, "
     "from the risk map and the chance of seeing sign along the route"
 )
-RC = {"text.parse_math": False, "font.family": "DejaVu Sans", "pdf.fonttype": 3}  # Type 3: 3x faster to embed
+# The PDF's own fonts (Helvetica, Courier: every reader has them, nothing is embedded, 2x faster to
+# write), or DejaVu embedded as Type 3 when a name holds a letter they lack (see core_fonts_cover).
+RC = {"text.parse_math": False, "font.family": "DejaVu Sans", "pdf.fonttype": 3}
+RC_CORE = {
+    "text.parse_math": False,
+    "pdf.use14corefonts": True,
+    "font.family": "sans-serif",
+    "font.sans-serif": ["Helvetica", "DejaVu Sans"],
+    "font.monospace": ["Courier", "DejaVu Sans Mono"],
+}
 _RC_LOCK = threading.RLock()  # one sheet at a time under RC (re-entrant: sheet_pdf draws, then saves)
 
 
 @contextmanager
-def sheet_rc():
-    """``RC`` in matplotlib's global rcParams, held by one thread at a time."""
+def sheet_rc(core: bool = False):
+    """``RC`` (``RC_CORE`` with ``core``) in matplotlib's global rcParams, held by one thread at a time."""
+    import logging
+
     import matplotlib as mpl
 
-    with _RC_LOCK, mpl.rc_context(RC):
-        yield
+    quiet = logging.getLogger("matplotlib.font_manager")
+    level = quiet.level
+    with _RC_LOCK, mpl.rc_context(RC_CORE if core else RC):
+        quiet.setLevel(logging.ERROR)  # "Helvetica not found" while a PNG preview falls back to DejaVu
+        try:
+            yield
+        finally:
+            quiet.setLevel(level)
+
+
+def core_fonts_cover(*texts) -> bool:
+    """Whether the PDF's own fonts (Windows-1252 letters) can write every one of ``texts``."""
+    try:
+        for text in texts:
+            str(text).encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # --- text helpers -------------------------------------------------------------
@@ -178,13 +205,11 @@ def table_lines(table: pd.DataFrame, bearings: np.ndarray | None = None) -> list
 
 
 def _table(fig: Figure, table: pd.DataFrame, rect, bearings: np.ndarray | None = None) -> None:
-    ax = fig.add_axes(rect)
-    ax.axis("off")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
+    """The waypoint table in ``rect`` (figure fractions), drawn on the figure itself (an axes costs time)."""
+    x0, y0, w, h = rect
     fig_h = fig.get_size_inches()[1]
-    step = TABLE_ROW_IN / (rect[3] * fig_h)
-    max_lines = max(int(rect[3] * fig_h / TABLE_ROW_IN) - 1, 2)  # below the header
+    step = TABLE_ROW_IN / fig_h
+    max_lines = max(int(h * fig_h / TABLE_ROW_IN) - 1, 2)  # below the header
     rows = table_lines(table, bearings)
     n = len(rows)
     shown, used = 0, 0
@@ -192,24 +217,25 @@ def _table(fig: Figure, table: pd.DataFrame, rect, bearings: np.ndarray | None =
         if used + len(lines) > max_lines - (1 if shown + 1 < n else 0):
             break
         shown, used = shown + 1, used + len(lines)
-    mono = {"family": "DejaVu Sans Mono", "fontsize": TABLE_FONT, "va": "center", "color": INK}
+    mono = {"family": "monospace", "fontsize": TABLE_FONT, "va": "center", "color": INK}
     header = "  ".join(_cell(h, w, r) for h, w, r in TABLE_COLUMNS) + "  Note"
-    y = 1 - step / 2
-    ax.text(0, 1 + step * 0.45, "Waypoints", fontsize=8.5, fontweight="bold", color=INK, va="bottom")
-    ax.add_patch(Rectangle((-0.01, y - step / 2), 1.02, step, fc="#e6e6e6", ec="none"))
-    ax.text(0, y, header, fontweight="bold", **mono)
+    top = y0 + h
+    y = top - step / 2
+    fig.text(x0, top + step * 0.45, "Waypoints", fontsize=8.5, fontweight="bold", color=INK, va="bottom")
+    fig.add_artist(Rectangle((x0 - 0.005, y - step / 2), w + 0.01, step, fc="#e6e6e6", ec="none"))
+    fig.text(x0, y, header, fontweight="bold", **mono)
     for i, lines in enumerate(rows[:shown]):
         if i % 2:
-            ax.add_patch(
-                Rectangle((-0.01, y - step * (len(lines) + 0.5)), 1.02, step * len(lines), fc="#f3f3f3", ec="none")
-            )
+            band = Rectangle((x0 - 0.005, y - step * (len(lines) + 0.5)), w + 0.01, step * len(lines), fc="#f3f3f3")
+            band.set_edgecolor("none")
+            fig.add_artist(band)
         for line in lines:
             y -= step
-            ax.text(0, y, line, **mono)
+            fig.text(x0, y, line, **mono)
     if shown < n:
         y -= step
-        ax.text(
-            0.0,
+        fig.text(
+            x0,
             y,
             f"\u2026 {n - shown} more waypoints (no. {shown + 1}-{n}): see the waypoint CSV or GPX file",
             fontsize=7,
@@ -218,7 +244,7 @@ def _table(fig: Figure, table: pd.DataFrame, rect, bearings: np.ndarray | None =
             color=MUTED,
         )
     if n == 0:
-        ax.text(0.0, y - step, "No waypoints.", fontsize=7, style="italic", va="center", color=MUTED)
+        fig.text(x0, y - step, "No waypoints.", fontsize=7, style="italic", va="center", color=MUTED)
 
 
 def _footer(fig: Figure, patrol: Patrol, risk_given: bool) -> None:
@@ -251,7 +277,7 @@ def _layout(n_lines: int, profile: bool, colour_bar: bool):
     legend_h, profile_h, profile_gap, table_title = 0.088, 0.068, 0.052, 0.02
     table_need = (n_lines + 1.5) * TABLE_ROW_IN / fig_h
     room = top - bottom - legend_h - table_title - (profile_h + profile_gap if profile else 0.0)
-    map_h = float(np.clip(room - table_need, 0.30, 0.48))
+    map_h = float(np.clip(room - table_need, 0.29, 0.48))
     map_rect = [0.075, top - map_h, 0.80 if colour_bar else 0.84, map_h]
     legend_rect = [0.075, top - map_h - legend_h + 0.002, 0.875, legend_h - 0.036]
     y = top - map_h - legend_h
@@ -314,6 +340,7 @@ def sheet_parts(
     park_name: str | None = None,
     risk_label: str | None = None,
     landmarks: Landmarks | None = None,
+    core: bool | None = None,
 ) -> tuple[Figure, MapParts]:
     """The sheet as a matplotlib :class:`~matplotlib.figure.Figure` (A4 portrait) and what its map drew.
 
@@ -335,8 +362,13 @@ def sheet_parts(
     landmarks : Landmarks, optional
         Roads, rivers, waterholes, fords, villages and terrain
         (:func:`patrols.landmarks.landmarks_from_park`, built once per plan).
+    core : bool, optional
+        Write with the PDF's own fonts (by default when they have every letter
+        of the sheet, see :func:`core_fonts_cover`).
     """
-    with sheet_rc():
+    if core is None:
+        core = uses_core_fonts(patrol, park_name, landmarks)
+    with sheet_rc(core):
         fig = Figure(figsize=A4_INCHES)
         if risk is not None and risk_label is None:
             finite = np.asarray(risk, dtype=float)
@@ -357,6 +389,12 @@ def sheet_parts(
     return fig, parts
 
 
+def uses_core_fonts(patrol: Patrol, park_name: str | None = None, landmarks: Landmarks | None = None) -> bool:
+    """Whether a sheet of ``patrol`` can be written with the PDF's own fonts (every name in Windows-1252)."""
+    texts = [park_name or "", patrol.patrol_id, patrol.post, *(w.name + w.note for w in patrol.waypoints)]
+    return core_fonts_cover(*texts) and (landmarks is None or landmarks.cp1252)
+
+
 def sheet_figure(patrol: Patrol, **kwargs) -> Figure:
     """The sheet as a matplotlib :class:`~matplotlib.figure.Figure` (A4 portrait); see :func:`sheet_parts`."""
     return sheet_parts(patrol, **kwargs)[0]
@@ -372,8 +410,16 @@ def sheet_pdf(
     landmarks: Landmarks | None = None,
 ) -> bytes:
     """The sheet as the bytes of a one-page A4 PDF (see :func:`sheet_parts`)."""
-    fig = sheet_figure(
-        patrol, risk=risk, grid=grid, boundary=boundary, park_name=park_name, risk_label=risk_label, landmarks=landmarks
+    core = uses_core_fonts(patrol, park_name, landmarks)
+    fig, _ = sheet_parts(
+        patrol,
+        risk=risk,
+        grid=grid,
+        boundary=boundary,
+        park_name=park_name,
+        risk_label=risk_label,
+        landmarks=landmarks,
+        core=core,
     )
     buf = io.BytesIO()
     metadata = {
@@ -382,14 +428,14 @@ def sheet_pdf(
         "Creator": "rhino-patrol planner",
         "CreationDate": None,
     }
-    with sheet_rc():
+    with sheet_rc(core):
         fig.savefig(buf, format="pdf", metadata=metadata)
     return buf.getvalue()
 
 
 def sheet_png(patrol: Patrol, dpi: int = 100, **kwargs) -> bytes:
     """The sheet as PNG bytes (a preview for the app)."""
-    fig = sheet_figure(patrol, **kwargs)
+    fig = sheet_figure(patrol, **{"core": False, **kwargs})  # Agg draws with DejaVu
     buf = io.BytesIO()
     with sheet_rc():
         fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
