@@ -1,7 +1,7 @@
 """The month roster: one PDF with a cover listing the plan's patrols by day and post, then every patrol's sheet.
 
 The cover is a table with a row per day and a column per post; each cell
-gives the roster page of every team's sheet that day.  The sheets are the
+gives the roster pages of the teams' sheets that day (team 1 / team 2).  The sheets are the
 same one-page PDFs as the per-patrol files (:func:`patrols.sheet.sheet_pdf`):
 pass the ones already made (``sheets=``) and they are put together without
 being drawn again, so a plan's zip and its roster cost one drawing per patrol.
@@ -24,7 +24,7 @@ from matplotlib.lines import Line2D
 
 from .defaults import ROSTER_DAYS_PER_COVER_PAGE, ROSTER_POSTS_PER_COVER_PAGE
 from .errors import ExportError
-from .labels import CREATOR, date_str, team_colour
+from .labels import CREATOR, date_str
 from .route import Patrol, Plan
 from .sheet import A4_INCHES, FINDS_HELP, core_fonts_cover, sheet_context, sheet_pdf, sheet_rc
 from .sheet_style import INK, MUTED, shorten
@@ -86,7 +86,7 @@ def _cover_pages(plan: Plan, patrols: list[Patrol], first_sheet_page: int, park_
         fig.text(
             0.05,
             0.905,
-            "Each cell gives the page of each team's sheet that day (T1 = team 1). "
+            "Each cell gives the pages of the teams' sheets that day from that post (team 1 / team 2 / ...). "
             "Every sheet has its map, waypoints and the way back to the post.",
             fontsize=7.5,
             color=INK,
@@ -107,12 +107,10 @@ def _cover_pages(plan: Plan, patrols: list[Patrol], first_sheet_page: int, park_
             fig.text(0.05, y, f"{day:%a} {day.day} {day:%b}", fontsize=7.5, va="center", color=INK)
             for x, post in zip(x_post, pchunk):
                 items = sorted(cell.get((day, post), []), key=lambda p: int(p.team))
-                text = "  ".join(f"T{p.team} p.{page_of[id(p)]}" for p in items) or "\u2013"
+                text = " / ".join(str(page_of[id(p)]) for p in items) or "\u2013"
                 fig.text(x, y, text, fontsize=7, va="center", color=INK if items else MUTED, family="monospace")
         fig.add_artist(Line2D([0.05, 0.95], [0.044, 0.044], color="#cccccc", lw=0.6))
         fig.text(0.05, 0.035, f"Expected finds: {FINDS_HELP}.", fontsize=5.8, color=MUTED, va="center", wrap=True)
-        colours = "  ".join(f"team {t}: route colour {team_colour(t)}" for t in sorted({p.team for p in patrols})[:4])
-        fig.text(0.05, 0.025, colours, fontsize=5.8, color=MUTED, va="center")
         fig.text(0.95, 0.012, f"Cover page {k + 1} of {n_pages}", fontsize=6.3, color=MUTED, ha="right", va="center")
         figs.append(fig)
     return figs
