@@ -8,6 +8,7 @@ WGS84 UTM easting/northing with the zone and latitude band.
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 from pyproj import CRS, Transformer
@@ -21,8 +22,20 @@ DECIMALS = 7  # 1e-7 degree is about 1 cm
 UTM_BANDS = "CDEFGHJKLMNPQRSTUVWX"  # 8 degree latitude bands from 80 S; X spans 72-84 N
 
 
+_LOCAL = threading.local()  # transformers are made once per CRS and thread (making one costs milliseconds)
+
+
 def _to_wgs84(crs: CRS) -> Transformer:
-    return Transformer.from_crs(CRS.from_user_input(crs), WGS84, always_xy=True)
+    cache = getattr(_LOCAL, "to_wgs84", None)
+    if cache is None:
+        cache = _LOCAL.to_wgs84 = {}
+    crs = CRS.from_user_input(crs)
+    key = crs.to_wkt()
+    if key not in cache:
+        if len(cache) > 32:
+            cache.clear()
+        cache[key] = Transformer.from_crs(crs, WGS84, always_xy=True)
+    return cache[key]
 
 
 def lonlat(x, y, crs) -> tuple[np.ndarray, np.ndarray]:

@@ -32,18 +32,21 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from .coords import latitude_band, lonlat, utm_crs
+from .defaults import EXPORT_MAX_WORKERS, EXPORT_PARALLEL_MIN_PATROLS
 from .errors import ExportError
 from .gpx_kml import gpx_bytes, kml_bytes
 from .labels import describe, safe_name, team_colour
+from .navpoints import with_navigation_waypoints
 from .profile import waypoint_distances_km
+from .roster import ROSTER_NAME, roster_pdf_bytes
 from .route import Patrol, Plan
+from .sheet import sheet_context, sheet_pdf
 from .tables import (
     geojson_bytes,
     plan_id,
@@ -57,6 +60,7 @@ from .tables import (
 __all__ = [
     "describe",
     "EXPORT_MARKER",
+    "export_workers",
     "geojson_bytes",
     "gpx_bytes",
     "kml_bytes",
@@ -65,6 +69,8 @@ __all__ = [
     "plan_id",
     "plan_summary",
     "plan_zip_bytes",
+    "roster_pdf_bytes",
+    "sheet_context",
     "safe_name",
     "sheet_pdf_bytes",
     "summary_json_bytes",
@@ -90,11 +96,15 @@ Progress = Callable[[float, str], None]
 
 
 # --- the PDF sheet ------------------------------------------------------------
-def sheet_pdf_bytes(patrol: Patrol, risk=None, grid=None, boundary=None, park_name: str | None = None) -> bytes:
-    """The printable one-page A4 PDF sheet of a patrol (see :mod:`patrols.sheet`)."""
-    from .sheet import sheet_pdf
+def sheet_pdf_bytes(
+    patrol: Patrol, risk=None, grid=None, boundary=None, park_name: str | None = None, landmarks=None
+) -> bytes:
+    """The printable one-page A4 PDF sheet of a patrol (see :mod:`patrols.sheet`).
 
-    return sheet_pdf(patrol, risk=risk, grid=grid, boundary=boundary, park_name=park_name)
+    ``landmarks`` (:func:`patrols.landmarks.landmarks_from_park`, made once per
+    plan) puts roads, rivers, waterholes, fords, villages and terrain on its map.
+    """
+    return sheet_pdf(patrol, risk=risk, grid=grid, boundary=boundary, park_name=park_name, landmarks=landmarks)
 
 
 # --- writing one patrol -------------------------------------------------------
@@ -128,33 +138,23 @@ def write_waypoints_csv(patrol: Patrol, path) -> Path:
     return _write(path, waypoints_csv_bytes(patrol))
 
 
-def write_sheet_pdf(patrol: Patrol, path, risk=None, grid=None, boundary=None, park_name: str | None = None) -> Path:
+def write_sheet_pdf(
+    patrol: Patrol, path, risk=None, grid=None, boundary=None, park_name: str | None = None, landmarks=None
+) -> Path:
     """Write the patrol's one-page A4 PDF sheet; ``risk`` is an array on ``grid``, ``boundary`` a geometry in the park CRS."""
-    return _write(path, sheet_pdf_bytes(patrol, risk=risk, grid=grid, boundary=boundary, park_name=park_name))
+    return _write(path, sheet_pdf_bytes(patrol, risk, grid, boundary, park_name, landmarks))
 
 
 # --- a whole plan -------------------------------------------------------------
-def _risk_inputs(park, risk):
-    """``(risk array, grid, boundary geometry, park name)`` from the loose arguments of :func:`write_plan`."""
-    grid = getattr(park, "grid", None)
-    array = None
-    if risk is not None:
-        if hasattr(risk, "risk") and hasattr(risk, "grid"):  # a riskmodel RiskSurface
-            array, grid = np.asarray(risk.risk, dtype=float), risk.grid
-        elif isinstance(risk, tuple) and len(risk) == 2:  # (array, grid)
-            array, grid = np.asarray(risk[0], dtype=float), risk[1]
-        else:
-            array = np.asarray(risk, dtype=float)
-            if grid is None:
-                raise ExportError("a bare risk array needs the park (for its grid); pass park= or a RiskSurface")
-    boundary = getattr(park, "boundary", None)
-    if boundary is not None and hasattr(boundary, "union_all"):
-        boundary = boundary.union_all()
-    return array, grid, boundary, getattr(park, "name", None)
+def patrol_files(
+    patrol: Patrol, risk=None, grid=None, boundary=None, park_name: str | None = None, landmarks=None
+) -> dict[str, bytes]:
+    """The five files of one patrol, ``{relative path: bytes}`` under ``<patrol_id>/``.
 
-
-def patrol_files(patrol: Patrol, risk=None, grid=None, boundary=None, park_name: str | None = None) -> dict[str, bytes]:
-    """The five files of one patrol, ``{relative path: bytes}`` under ``<patrol_id>/``."""
+    Every file lists the same waypoints: the patrol's own with the turn points
+    and checkpoints of :func:`patrols.navpoints.with_navigation_waypoints`.
+    """
+    patrol = with_navigation_waypoints(patrol)  # once, for all five files
     folder = safe_name(patrol.patrol_id)
     stem = f"{folder}/{folder}"
     return {
@@ -162,25 +162,88 @@ def patrol_files(patrol: Patrol, risk=None, grid=None, boundary=None, park_name:
         f"{stem}.kml": kml_bytes(patrol),
         f"{stem}.geojson": geojson_bytes(patrol),
         f"{stem}_waypoints.csv": waypoints_csv_bytes(patrol),
-        f"{stem}_sheet.pdf": sheet_pdf_bytes(patrol, risk=risk, grid=grid, boundary=boundary, park_name=park_name),
+        f"{stem}_sheet.pdf": sheet_pdf_bytes(patrol, risk, grid, boundary, park_name, landmarks),
     }
 
 
-def _plan_files(plan: Plan, park=None, risk=None, progress: Progress | None = None) -> dict[str, bytes]:
-    array, grid, boundary, park_name = _risk_inputs(park, risk)
-    park_name = park_name or plan.park
+def export_workers(n_patrols: int) -> int:
+    """How many processes draw the sheets of a plan of ``n_patrols`` by default (1: this one)."""
+    if n_patrols < EXPORT_PARALLEL_MIN_PATROLS:
+        return 1
+    return max(1, min(os.cpu_count() or 1, EXPORT_MAX_WORKERS))
+
+
+_WORKER_CONTEXT: dict = {}
+
+
+def _init_worker(context: dict) -> None:
+    _WORKER_CONTEXT.clear()
+    _WORKER_CONTEXT.update(context)
+
+
+def _worker_files(patrol: Patrol) -> dict[str, bytes]:
+    return patrol_files(patrol, **_WORKER_CONTEXT)
+
+
+def _each_patrol_files(patrols: list[Patrol], context: dict, workers: int | None, progress, share: float):
+    """``(patrol, files)`` for every patrol, in order; drawn by ``workers`` processes when more than one."""
+    n = max(len(patrols), 1)
+    workers = export_workers(len(patrols)) if workers is None else max(int(workers), 1)
+    done = {}
+    if workers > 1 and len(patrols) > 1:
+        import multiprocessing
+        import pickle
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:  # spawn, not fork: the app's threads must not be copied into the workers
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(context,)) as pool:
+                futures = {pool.submit(_worker_files, p): i for i, p in enumerate(patrols)}
+                for k, future in enumerate(as_completed(futures)):
+                    done[futures[future]] = future.result()
+                    if progress is not None:
+                        progress(share * (k + 1) / n, f"files of {k + 1} of {n} patrols made ({workers} processes)")
+        except (BrokenProcessPool, OSError, pickle.PicklingError):
+            done = {}  # no worker processes here: draw in this one
+    for i, patrol in enumerate(patrols):
+        if i not in done:
+            if progress is not None:
+                progress(share * i / n, f"writing the files of patrol {patrol.patrol_id} ({i + 1} of {n})")
+            done[i] = patrol_files(patrol, **context)
+        yield patrol, done.pop(i)
+
+
+def _plan_files(
+    plan: Plan,
+    park=None,
+    risk=None,
+    progress: Progress | None = None,
+    roster: bool = True,
+    workers: int | None = None,
+) -> dict[str, bytes]:
+    """Every file of a plan's export; the sheets are drawn once, for their own files and the roster."""
     ids = [safe_name(p.patrol_id) for p in plan.patrols]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    seen: set[str] = set()
+    dupes = sorted({i for i in ids if i in seen or seen.add(i)})
     if dupes:
         raise ExportError(f"patrol ids must be unique to get one folder each; repeated: {', '.join(dupes[:5])}")
+    if progress is not None:
+        progress(0.0, "reading the map layers of the sheets (roads, rivers, terrain)")
+    context = sheet_context(park=park, risk=risk)
+    context["park_name"] = context["park_name"] or plan.park
     files: dict[str, bytes] = {}
-    n = max(len(plan.patrols), 1)
-    for i, patrol in enumerate(plan.patrols):
-        if progress is not None:
-            progress(i / n, f"writing the files of patrol {patrol.patrol_id} ({i + 1} of {n})")
-        files.update(patrol_files(patrol, risk=array, grid=grid, boundary=boundary, park_name=park_name))
+    sheets: dict[str, bytes] = {}
+    share = 0.9 if roster else 0.97
+    for patrol, made in _each_patrol_files(plan.patrols, context, workers, progress, share):
+        files.update(made)
+        sheets[patrol.patrol_id] = next(v for k, v in made.items() if k.endswith("_sheet.pdf"))
     files["summary.csv"] = plan_summary(plan).to_csv(index=False).encode("utf-8-sig")
     files["summary.json"] = summary_json_bytes(plan)
+    if roster and plan.patrols:
+        if progress is not None:
+            progress(share, f"putting the {len(sheets)} sheets into one roster PDF")
+        files[ROSTER_NAME] = roster_pdf_bytes(plan, park=park, sheets=sheets, landmarks=context["landmarks"])
     return files
 
 
@@ -195,9 +258,24 @@ def _zip(files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def plan_zip_bytes(plan: Plan, park=None, risk=None, progress: Progress | None = None) -> bytes:
-    """Every file of :func:`write_plan` (except ``plan.zip`` itself) as the bytes of one zip."""
-    data = _zip(_plan_files(plan, park=park, risk=risk, progress=progress))
+def plan_zip_bytes(
+    plan: Plan,
+    park=None,
+    risk=None,
+    progress: Progress | None = None,
+    roster: bool = True,
+    workers: int | None = None,
+) -> bytes:
+    """Every file of :func:`write_plan` (except ``plan.zip`` itself) as the bytes of one zip.
+
+    ``progress(fraction, message)`` is called as each patrol's files are made;
+    ``roster`` adds ``roster.pdf`` (every sheet in one PDF, see
+    :func:`patrols.roster.roster_pdf_bytes`); ``workers`` processes draw the
+    sheets (by default :func:`export_workers`: several for a large plan).
+    """
+    data = _zip(_plan_files(plan, park=park, risk=risk, progress=progress, roster=roster, workers=workers))
+    if progress is not None:
+        progress(0.99, "zipping")
     if progress is not None:
         progress(1.0, "zip ready")
     return data
@@ -239,12 +317,21 @@ def _check_out_dir(out_dir: Path, pid: str) -> list[str]:
     return sorted(ours - {EXPORT_MARKER})
 
 
-def write_plan(plan: Plan, out_dir, park=None, risk=None, progress: Progress | None = None) -> list[Path]:
+def write_plan(
+    plan: Plan,
+    out_dir,
+    park=None,
+    risk=None,
+    progress: Progress | None = None,
+    roster: bool = True,
+    workers: int | None = None,
+) -> list[Path]:
     """Write every field file of a plan into ``out_dir``.
 
     For each patrol ``<out_dir>/<patrol_id>/`` gets a GPX, KML, GeoJSON,
     waypoint CSV and PDF sheet; ``out_dir`` gets ``summary.csv``,
-    ``summary.json`` and ``plan.zip`` (all of those files).
+    ``summary.json``, ``roster.pdf`` (a cover listing the patrols by day and
+    post, then every sheet) and ``plan.zip`` (all of those files).
 
     Parameters
     ----------
@@ -258,7 +345,12 @@ def write_plan(plan: Plan, out_dir, park=None, risk=None, progress: Progress | N
     risk : RiskSurface, (array, Grid) or array, optional
         The risk background of the PDF sheets.
     progress : callable, optional
-        ``progress(fraction, message)``.
+        ``progress(fraction, message)``, called as each patrol's files are made.
+    roster : bool
+        Whether to write ``roster.pdf``.
+    workers : int, optional
+        Processes drawing the sheets; by default :func:`export_workers`
+        (one for a small plan, up to 4 for a large one).
 
     Returns
     -------
@@ -274,7 +366,7 @@ def write_plan(plan: Plan, out_dir, park=None, risk=None, progress: Progress | N
     out_dir = Path(out_dir)
     pid = plan_id(plan)
     old = _check_out_dir(out_dir, pid)
-    files = _plan_files(plan, park=park, risk=risk, progress=progress)
+    files = _plan_files(plan, park=park, risk=risk, progress=progress, roster=roster, workers=workers)
     if progress is not None:
         progress(0.95, "writing files and the zip")
     zip_data = _zip(files)

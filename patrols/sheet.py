@@ -19,6 +19,7 @@ are global, and the app draws sheets from several sessions' threads.
 from __future__ import annotations
 
 import io
+import textwrap
 import threading
 from contextlib import contextmanager
 
@@ -28,28 +29,62 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from .labels import RISK_UNIT, safe_name, team_colour
+from .errors import ExportError
+from .labels import safe_name, team_colour
+from .landmarks import Landmarks, landmarks_from_park
+from .navpoints import compass_point, route_bearings, with_navigation_waypoints
 from .profile import along_km, elevations
 from .route import Patrol
-from .sheet_map import draw_map
+from .sheet_map import MapParts, draw_map
 from .sheet_style import INK, MUTED, shorten
 from .tables import waypoint_table
 
 A4_INCHES = (8.27, 11.69)
 RISK_LABEL = "Poaching risk (probability of attack, 0-1)"
 REWARD_LABEL = "Reward (values of the given raster)"
-TABLE_ROW_IN = 0.17  # height of a table row (inches)
-RC = {"text.parse_math": False, "font.family": "DejaVu Sans", "pdf.fonttype": 3}  # Type 3: 3x faster to embed
+TABLE_ROW_IN = 0.122  # height of a table line (inches)
+FINDS_HELP = (
+    "how many places with poaching sign (snares, carcasses, camps) this patrol is expected to find, "
+    "from the risk map and the chance of seeing sign along the route"
+)
+# The PDF's own fonts (Helvetica, Courier: every reader has them, nothing is embedded, 2x faster to
+# write), or DejaVu embedded as Type 3 when a name holds a letter they lack (see core_fonts_cover).
+RC = {"text.parse_math": False, "font.family": "DejaVu Sans", "pdf.fonttype": 3}
+RC_CORE = {
+    "text.parse_math": False,
+    "pdf.use14corefonts": True,
+    "font.family": "sans-serif",
+    "font.sans-serif": ["Helvetica", "DejaVu Sans"],
+    "font.monospace": ["Courier", "DejaVu Sans Mono"],
+}
 _RC_LOCK = threading.RLock()  # one sheet at a time under RC (re-entrant: sheet_pdf draws, then saves)
 
 
 @contextmanager
-def _sheet_style():
-    """``RC`` in matplotlib's global rcParams, held by one thread at a time."""
+def sheet_rc(core: bool = False):
+    """``RC`` (``RC_CORE`` with ``core``) in matplotlib's global rcParams, held by one thread at a time."""
+    import logging
+
     import matplotlib as mpl
 
-    with _RC_LOCK, mpl.rc_context(RC):
-        yield
+    quiet = logging.getLogger("matplotlib.font_manager")
+    level = quiet.level
+    with _RC_LOCK, mpl.rc_context(RC_CORE if core else RC):
+        quiet.setLevel(logging.ERROR)  # "Helvetica not found" while a PNG preview falls back to DejaVu
+        try:
+            yield
+        finally:
+            quiet.setLevel(level)
+
+
+def core_fonts_cover(*texts) -> bool:
+    """Whether the PDF's own fonts (Windows-1252 letters) can write every one of ``texts``."""
+    try:
+        for text in texts:
+            str(text).encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # --- text helpers -------------------------------------------------------------
@@ -75,7 +110,7 @@ def _header(fig: Figure, patrol: Patrol, park_name: str | None, n_wp: int) -> No
     figures = [
         ("Distance", f"{patrol.length_km:.1f} km"),
         ("Expected duration", f"{patrol.hours:.1f} h"),
-        ("Expected risk covered", f"{patrol.expected_risk:.3f} cells*"),
+        ("Expected finds", f"{patrol.expected_risk:.2f}"),
         ("Waypoints", f"{n_wp}"),
     ]
     w = 0.9 / len(figures)
@@ -118,65 +153,98 @@ def _profile(fig: Figure, patrol: Patrol, table: pd.DataFrame, rect, elev: np.nd
         ax.spines[side].set_visible(False)
 
 
-def _table(fig: Figure, table: pd.DataFrame, rect) -> None:
-    ax = fig.add_axes(rect)
-    ax.axis("off")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    fig_h = fig.get_size_inches()[1]
-    row_h_in = TABLE_ROW_IN
-    max_rows = max(int(rect[3] * fig_h / row_h_in) - 1, 2)  # below the header
-    n = len(table)
-    shown = table if n <= max_rows else table.iloc[: max_rows - 1]
-    cols = [
-        ("No.", 0.00, "left"),
-        ("Name", 0.05, "left"),
-        ("Kind / note", 0.30, "left"),
-        ("Lat (\u00b0)", 0.545, "right"),
-        ("Lon (\u00b0)", 0.625, "right"),
-        ("Zone", 0.69, "right"),
-        ("UTM E (m)", 0.80, "right"),
-        ("UTM N (m)", 0.90, "right"),
-        ("km", 1.00, "right"),
-    ]
-    step = row_h_in / (rect[3] * fig_h)
-    y = 1 - step / 2
-    ax.text(0, 1 + step * 0.45, "Waypoints", fontsize=8.5, fontweight="bold", color=INK, va="bottom")
-    ax.add_patch(Rectangle((-0.01, y - step / 2), 1.02, step, fc="#e6e6e6", ec="none"))
-    for label, x, ha in cols:
-        ax.text(x, y, label, fontsize=7, fontweight="bold", ha=ha, va="center", color=INK)
-    for i, row in enumerate(shown.itertuples(index=False)):
-        y -= step
-        if i % 2:
-            ax.add_patch(Rectangle((-0.01, y - step / 2), 1.02, step, fc="#f6f6f6", ec="none"))
+TABLE_FONT = 6.4  # points, DejaVu Sans Mono: one text per line of the table keeps the PDF fast
+# column header, width (characters), right-aligned?
+TABLE_COLUMNS = (
+    ("No.", 3, True),
+    ("Name", 14, False),
+    ("Kind", 10, False),
+    ("Lat (\u00b0)", 9, True),
+    ("Lon (\u00b0)", 9, True),
+    ("Zone", 4, False),
+    ("UTM E", 7, True),
+    ("UTM N", 8, True),
+    ("km", 5, True),
+    ("Next", 15, False),
+)
+NOTE_CHARS = 34  # the note column wraps at this width
+
+
+def _cell(text: str, width: int, right: bool) -> str:
+    text = shorten(text, width)
+    return text.rjust(width) if right else text.ljust(width)
+
+
+def table_lines(table: pd.DataFrame, bearings: np.ndarray | None = None) -> list[list[str]]:
+    """The waypoint table as fixed-width lines, one list of lines per waypoint (the note wrapped, never cut)."""
+    rows = []
+    km = table["distance_km"].to_numpy(dtype=float) if len(table) else np.zeros(0)
+    for i, row in enumerate(table.itertuples(index=False)):
+        nxt = ""
+        if i + 1 < len(table):
+            nxt = f"{km[i + 1] - km[i]:.1f} km"
+            if bearings is not None and np.isfinite(bearings[i]):
+                nxt += f" {compass_point(bearings[i])} {bearings[i]:03.0f}\u00b0"
         values = [
             str(row.no),
-            shorten(row.name),
-            shorten(f"{row.kind}" + (f": {row.note}" if row.note else ""), 21),
+            str(row.name),
+            str(row.kind),
             f"{row.lat:.5f}",
             f"{row.lon:.5f}",
             str(row.utm_zone),
             f"{row.easting_m:.0f}",
             f"{row.northing_m:.0f}",
             f"{row.distance_km:.2f}",
+            nxt,
         ]
-        for (_, x, ha), v in zip(cols, values):
-            ax.text(
-                x, y, v, fontsize=7, ha=ha, va="center", color=INK, family="DejaVu Sans Mono" if ha == "right" else None
-            )
-    if len(shown) < n:
+        head = "  ".join(_cell(v, w, r) for v, (_, w, r) in zip(values, TABLE_COLUMNS))
+        note = textwrap.wrap(str(row.note or ""), NOTE_CHARS) or [""]
+        pad = " " * len(head)
+        rows.append([f"{head}  {note[0]}"] + [f"{pad}  {line}" for line in note[1:]])
+    return rows
+
+
+def _table(fig: Figure, table: pd.DataFrame, rect, bearings: np.ndarray | None = None) -> None:
+    """The waypoint table in ``rect`` (figure fractions), drawn on the figure itself (an axes costs time)."""
+    x0, y0, w, h = rect
+    fig_h = fig.get_size_inches()[1]
+    step = TABLE_ROW_IN / fig_h
+    max_lines = max(int(h * fig_h / TABLE_ROW_IN) - 1, 2)  # below the header
+    rows = table_lines(table, bearings)
+    n = len(rows)
+    shown, used = 0, 0
+    for lines in rows:
+        if used + len(lines) > max_lines - (1 if shown + 1 < n else 0):
+            break
+        shown, used = shown + 1, used + len(lines)
+    mono = {"family": "monospace", "fontsize": TABLE_FONT, "va": "center", "color": INK}
+    header = "  ".join(_cell(h, w, r) for h, w, r in TABLE_COLUMNS) + "  Note"
+    top = y0 + h
+    y = top - step / 2
+    fig.text(x0, top + step * 0.45, "Waypoints", fontsize=8.5, fontweight="bold", color=INK, va="bottom")
+    fig.add_artist(Rectangle((x0 - 0.005, y - step / 2), w + 0.01, step, fc="#e6e6e6", ec="none"))
+    fig.text(x0, y, header, fontweight="bold", **mono)
+    for i, lines in enumerate(rows[:shown]):
+        if i % 2:
+            band = Rectangle((x0 - 0.005, y - step * (len(lines) + 0.5)), w + 0.01, step * len(lines), fc="#f3f3f3")
+            band.set_edgecolor("none")
+            fig.add_artist(band)
+        for line in lines:
+            y -= step
+            fig.text(x0, y, line, **mono)
+    if shown < n:
         y -= step
-        ax.text(
-            0.05,
+        fig.text(
+            x0,
             y,
-            f"\u2026 {n - len(shown)} more waypoints (no. {len(shown) + 1}-{n}): see the waypoint CSV or GPX file",
+            f"\u2026 {n - shown} more waypoints (no. {shown + 1}-{n}): see the waypoint CSV or GPX file",
             fontsize=7,
             style="italic",
             va="center",
             color=MUTED,
         )
     if n == 0:
-        ax.text(0.05, y - step, "No waypoints.", fontsize=7, style="italic", va="center", color=MUTED)
+        fig.text(x0, y - step, "No waypoints.", fontsize=7, style="italic", va="center", color=MUTED)
 
 
 def _footer(fig: Figure, patrol: Patrol, risk_given: bool) -> None:
@@ -184,56 +252,105 @@ def _footer(fig: Figure, patrol: Patrol, risk_given: bool) -> None:
     epsg = crs.to_epsg()
     crs_txt = f"{crs.name} (EPSG:{epsg})" if epsg else crs.name
     lines = [
-        f"* Expected risk covered: {RISK_UNIT}."
-        + ("" if risk_given else " No risk background was given for this map."),
-        "Coordinates: latitude/longitude in WGS 84; UTM easting/northing in metres (WGS 84), "
-        "zone with its latitude band as GPS units show it.",
-        f"Map grid: {shorten(crs_txt, 70)}. The north arrow points to true north.",
+        f"Expected finds: {FINDS_HELP}." + ("" if risk_given else " No risk map was given for this sheet."),
+        "Coordinates: latitude/longitude in WGS 84; UTM easting/northing in metres (WGS 84), zone with its latitude "
+        "band as GPS units show it. Next: distance along the route to the next waypoint and the true bearing to set off on.",
+        f"Map grid: {shorten(crs_txt, 70)}. The north arrow points to true north. Shading shows the terrain, lit from the north-west.",
     ]
-    fig.add_artist(Line2D([0.05, 0.95], [0.044, 0.044], color="#cccccc", lw=0.6))
+    fig.add_artist(Line2D([0.05, 0.95], [0.047, 0.047], color="#cccccc", lw=0.6))
     for i, line in enumerate(lines):
-        fig.text(0.05, 0.035 - i * 0.0105, line, fontsize=6.3, color=MUTED, va="center")
-    fig.text(0.95, 0.0140, "Page 1 of 1", fontsize=6.3, color=MUTED, ha="right", va="center")
+        for j, part in enumerate(textwrap.wrap(line, 150)):
+            fig.text(0.05, 0.039 - (i * 2 + j) * 0.0082, part, fontsize=5.8, color=MUTED, va="center")
+    fig.text(
+        0.95, 0.0065, f"Patrol {shorten(patrol.patrol_id, 60)}", fontsize=6.3, color=MUTED, ha="right", va="center"
+    )
 
 
-def _layout(n_rows: int, profile: bool, colour_bar: bool):
-    """Rectangles (figure fractions) of the map, elevation profile and table below the header.
+def _layout(n_lines: int, profile: bool, colour_bar: bool):
+    """Rectangles (figure fractions) of the map, its legend, the elevation profile and the table below the header.
 
-    The table gets the room its rows need (up to the page's limit); the map
-    takes the rest, between 36 % and 50 % of the page height.
+    The table gets the room its lines need (up to the page's limit); the map
+    takes the rest, between 30 % and 48 % of the page height.
     """
     fig_h = A4_INCHES[1]
-    top, bottom = 0.852, 0.058
-    map_label, profile_h, profile_gap, table_title = 0.045, 0.085, 0.065, 0.022
-    table_need = (n_rows + 1.5) * TABLE_ROW_IN / fig_h
-    room = top - bottom - map_label - table_title - (profile_h + profile_gap if profile else 0.0)
-    map_h = float(np.clip(room - table_need, 0.36, 0.50))
-    map_rect = [0.075, top - map_h, 0.80 if colour_bar else 0.85, map_h]
-    y = top - map_h - map_label
+    top, bottom = 0.852, 0.062
+    legend_h, profile_h, profile_gap, table_title = 0.088, 0.068, 0.052, 0.02
+    table_need = (n_lines + 1.5) * TABLE_ROW_IN / fig_h
+    room = top - bottom - legend_h - table_title - (profile_h + profile_gap if profile else 0.0)
+    map_h = float(np.clip(room - table_need, 0.29, 0.48))
+    map_rect = [0.075, top - map_h, 0.80 if colour_bar else 0.84, map_h]
+    legend_rect = [0.075, top - map_h - legend_h + 0.002, 0.875, legend_h - 0.036]
+    y = top - map_h - legend_h
     profile_rect = None
     if profile:
         profile_rect = [0.085, y - 0.02 - profile_h, 0.865, profile_h]
         y = profile_rect[1] - profile_gap + 0.02
     table_rect = [0.05, bottom, 0.90, y - table_title - bottom]
-    return map_rect, profile_rect, table_rect
+    return map_rect, legend_rect, profile_rect, table_rect
 
 
 # --- public -------------------------------------------------------------------
-def sheet_figure(
+def sheet_context(park=None, risk=None, landmarks: Landmarks | None = None) -> dict:
+    """The keyword arguments of :func:`sheet_pdf` shared by every sheet of a plan, read once.
+
+    Parameters
+    ----------
+    park : layers.park.Park, optional
+        Gives the boundary, the name, the landmarks and the grid of a bare ``risk`` array.
+    risk : RiskSurface, (array, Grid) or array, optional
+        The risk background.
+    landmarks : Landmarks, optional
+        Built from ``park`` (:func:`patrols.landmarks.landmarks_from_park`) when not given.
+
+    Raises
+    ------
+    ExportError
+        A bare risk array without a park.
+    """
+    grid = getattr(park, "grid", None)
+    array = None
+    if risk is not None:
+        if hasattr(risk, "risk") and hasattr(risk, "grid"):  # a riskmodel RiskSurface
+            array, grid = np.asarray(risk.risk, dtype=float), risk.grid
+        elif isinstance(risk, tuple) and len(risk) == 2:  # (array, grid)
+            array, grid = np.asarray(risk[0], dtype=float), risk[1]
+        else:
+            array = np.asarray(risk, dtype=float)
+            if grid is None:
+                raise ExportError("a bare risk array needs the park (for its grid); pass park= or a RiskSurface")
+    boundary = getattr(park, "boundary", None)
+    if boundary is not None and hasattr(boundary, "union_all"):
+        boundary = boundary.union_all()
+    if landmarks is None and park is not None:
+        landmarks = landmarks_from_park(park)
+    return {
+        "risk": array,
+        "grid": grid,
+        "boundary": boundary,
+        "park_name": getattr(park, "name", None),
+        "landmarks": landmarks,
+    }
+
+
+def sheet_parts(
     patrol: Patrol,
     risk=None,
     grid=None,
     boundary=None,
     park_name: str | None = None,
     risk_label: str | None = None,
-) -> Figure:
-    """The sheet as a matplotlib :class:`~matplotlib.figure.Figure` (A4 portrait).
+    landmarks: Landmarks | None = None,
+    core: bool | None = None,
+) -> tuple[Figure, MapParts]:
+    """The sheet as a matplotlib :class:`~matplotlib.figure.Figure` (A4 portrait) and what its map drew.
 
     Parameters
     ----------
     patrol : Patrol
+        Its waypoints get the turn points and checkpoints of
+        :func:`patrols.navpoints.with_navigation_waypoints`, as in every field file.
     risk : (rows, cols) array, optional
-        Risk on ``grid``, drawn under the route with a colour bar.
+        Risk on ``grid``, drawn faintly under the route with a colour bar.
     grid : layers.grid.Grid, optional
         Needed with ``risk``.
     boundary : shapely geometry, GeoSeries or GeoDataFrame, optional
@@ -242,23 +359,45 @@ def sheet_figure(
     risk_label : str, optional
         Colour bar label (with units); by default a probability when every
         value is within 0-1, else the values of the given raster.
+    landmarks : Landmarks, optional
+        Roads, rivers, waterholes, fords, villages and terrain
+        (:func:`patrols.landmarks.landmarks_from_park`, built once per plan).
+    core : bool, optional
+        Write with the PDF's own fonts (by default when they have every letter
+        of the sheet, see :func:`core_fonts_cover`).
     """
-    with _sheet_style():
+    if core is None:
+        core = uses_core_fonts(patrol, park_name, landmarks)
+    with sheet_rc(core):
         fig = Figure(figsize=A4_INCHES)
         if risk is not None and risk_label is None:
             finite = np.asarray(risk, dtype=float)
             finite = finite[np.isfinite(finite)]
             risk_label = RISK_LABEL if finite.size == 0 or (finite.min() >= 0 and finite.max() <= 1) else REWARD_LABEL
-        table = waypoint_table(patrol)
+        patrol = with_navigation_waypoints(patrol)
+        table = waypoint_table(patrol, navigation=False)
+        bearings = route_bearings(patrol, table["distance_km"].to_numpy(dtype=float)) if len(table) else None
+        n_lines = sum(len(lines) for lines in table_lines(table, bearings))
         elev = elevations(patrol)
         _header(fig, patrol, park_name, len(table))
-        map_rect, profile_rect, table_rect = _layout(len(table), elev is not None, risk is not None)
-        draw_map(fig, patrol, table, map_rect, risk, grid, boundary, risk_label)
+        map_rect, legend_rect, profile_rect, table_rect = _layout(n_lines, elev is not None, risk is not None)
+        parts = draw_map(fig, patrol, table, map_rect, risk, grid, boundary, risk_label, landmarks, legend_rect)
         if elev is not None:
             _profile(fig, patrol, table, profile_rect, elev)
-        _table(fig, table, table_rect)
+        _table(fig, table, table_rect, bearings)
         _footer(fig, patrol, risk is not None)
-    return fig
+    return fig, parts
+
+
+def uses_core_fonts(patrol: Patrol, park_name: str | None = None, landmarks: Landmarks | None = None) -> bool:
+    """Whether a sheet of ``patrol`` can be written with the PDF's own fonts (every name in Windows-1252)."""
+    texts = [park_name or "", patrol.patrol_id, patrol.post, *(w.name + w.note for w in patrol.waypoints)]
+    return core_fonts_cover(*texts) and (landmarks is None or landmarks.cp1252)
+
+
+def sheet_figure(patrol: Patrol, **kwargs) -> Figure:
+    """The sheet as a matplotlib :class:`~matplotlib.figure.Figure` (A4 portrait); see :func:`sheet_parts`."""
+    return sheet_parts(patrol, **kwargs)[0]
 
 
 def sheet_pdf(
@@ -268,9 +407,20 @@ def sheet_pdf(
     boundary=None,
     park_name: str | None = None,
     risk_label: str | None = None,
+    landmarks: Landmarks | None = None,
 ) -> bytes:
-    """The sheet as the bytes of a one-page A4 PDF (see :func:`sheet_figure`)."""
-    fig = sheet_figure(patrol, risk=risk, grid=grid, boundary=boundary, park_name=park_name, risk_label=risk_label)
+    """The sheet as the bytes of a one-page A4 PDF (see :func:`sheet_parts`)."""
+    core = uses_core_fonts(patrol, park_name, landmarks)
+    fig, _ = sheet_parts(
+        patrol,
+        risk=risk,
+        grid=grid,
+        boundary=boundary,
+        park_name=park_name,
+        risk_label=risk_label,
+        landmarks=landmarks,
+        core=core,
+    )
     buf = io.BytesIO()
     metadata = {
         "Title": f"Patrol {patrol.patrol_id}",
@@ -278,16 +428,16 @@ def sheet_pdf(
         "Creator": "rhino-patrol planner",
         "CreationDate": None,
     }
-    with _sheet_style():
+    with sheet_rc(core):
         fig.savefig(buf, format="pdf", metadata=metadata)
     return buf.getvalue()
 
 
 def sheet_png(patrol: Patrol, dpi: int = 100, **kwargs) -> bytes:
     """The sheet as PNG bytes (a preview for the app)."""
-    fig = sheet_figure(patrol, **kwargs)
+    fig = sheet_figure(patrol, **{"core": False, **kwargs})  # Agg draws with DejaVu
     buf = io.BytesIO()
-    with _sheet_style():
+    with sheet_rc():
         fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     return buf.getvalue()
 

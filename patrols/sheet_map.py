@@ -9,6 +9,7 @@ overview of the whole park.  Drawn on a :class:`matplotlib.figure.Figure` by
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -21,14 +22,23 @@ from pyproj import Transformer
 
 from .coords import WGS84
 from .labels import team_colour
+from .landmarks import LABEL_BOX, Landmarks, draw_landmarks, draw_terrain
 from .profile import along_km
 from .route import Patrol
 from .sheet_style import INK, MUTED, shorten
 
-__all__ = ["draw_map"]
+__all__ = ["MapParts", "WAYPOINT_LABELS", "WAYPOINT_MARKERS", "draw_map"]
 
 RISK_CMAP = "YlOrRd"
-RISK_ALPHA = 0.75
+RISK_ALPHA = 0.45  # faint, so the terrain and landmarks under it show
+# kind -> (marker, relative size) and the legend's words for it
+WAYPOINT_MARKERS = {"waypoint": ("o", 1.0), "turn": ("o", 1.0), "checkpoint": ("h", 0.95), "camp": ("^", 1.1)}
+WAYPOINT_LABELS = {
+    "waypoint": "Waypoint (no. in the table)",
+    "turn": "Turn (no. in the table)",
+    "checkpoint": "Checkpoint every 2 km at most",
+    "camp": "Camp",
+}
 BOUNDARY_COLOUR = "#1b5e20"
 
 
@@ -89,11 +99,54 @@ def _boundary_lines(boundary) -> list[np.ndarray]:
     return rings
 
 
-def _scale_bar(ax, extent) -> None:
+def _route_points(patrol: Patrol, extent, table_xy: np.ndarray) -> np.ndarray:
+    """Points of the route every ~1 % of the map's width, with the waypoints: what corner furniture must not cover."""
+    x0, x1, _, _ = extent
+    step = max((x1 - x0) / 100.0, 1.0)
+    path = patrol.path_xy
+    pts = [table_xy] if len(table_xy) else []
+    for a, b in zip(path[:-1], path[1:]):
+        n = max(int(np.hypot(*(b - a)) // step), 1)
+        t = np.linspace(0.0, 1.0, n + 1)[:, None]
+        pts.append(a + t * (b - a))
+    return np.vstack(pts) if pts else np.zeros((0, 2))
+
+
+CORNERS = {"lower left": (0.0, 0.0), "lower right": (1.0, 0.0), "upper left": (0.0, 1.0), "upper right": (1.0, 1.0)}
+
+
+def _corner_box(corner: str, w: float, h: float, margin: float = 0.015) -> tuple[float, float, float, float]:
+    """``(x, y, w, h)`` in axes fractions of a box of size ``w x h`` in a corner of the axes."""
+    cx, cy = CORNERS[corner]
+    return (margin if cx == 0 else 1 - margin - w, margin if cy == 0 else 1 - margin - h, w, h)
+
+
+def _crowding(points_frac: np.ndarray, box) -> int:
+    x, y, w, h = box
+    if len(points_frac) == 0:
+        return 0
+    fx, fy = points_frac[:, 0], points_frac[:, 1]
+    return int(((fx >= x - 0.02) & (fx <= x + w + 0.02) & (fy >= y - 0.02) & (fy <= y + h + 0.02)).sum())
+
+
+def _scale_bar(ax, extent, box) -> None:
+    """A two-part scale bar in the box ``(x, y, w, h)`` (axes fractions)."""
     x0, x1, y0, y1 = extent
-    length = _nice((x1 - x0) / 4.5)
-    bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.045 * (y1 - y0)
+    length = _nice((x1 - x0) * box[2] * 0.8)
+    bx = x0 + (box[0] + 0.02) * (x1 - x0)
+    by = y0 + (box[1] + 0.02) * (y1 - y0)
     hh = 0.012 * (y1 - y0)
+    ax.add_patch(
+        Rectangle(
+            (bx - 0.012 * (x1 - x0), by - 0.01 * (y1 - y0)),
+            length + 0.024 * (x1 - x0),
+            0.07 * (y1 - y0),
+            fc="white",
+            ec="none",
+            alpha=0.8,
+            zorder=19,
+        )
+    )
     for i in range(2):
         ax.add_patch(
             Rectangle(
@@ -101,48 +154,34 @@ def _scale_bar(ax, extent) -> None:
             )
         )
     unit, div = ("km", 1000.0) if length >= 1000 else ("m", 1.0)
-    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
-    for frac in (0, 0.5, 1):
-        val = frac * length / div
-        txt = f"{val:g}" + (f" {unit}" if frac == 1 else "")
-        ax.text(
-            bx + frac * length, by + 1.8 * hh, txt, ha="center", va="bottom", fontsize=7, zorder=21, path_effects=halo
-        )
+    ax.text(bx, by + 1.8 * hh, "0", ha="center", va="bottom", fontsize=7, zorder=21)
+    ax.text(bx + length, by + 1.8 * hh, f"{length / div:g} {unit}", ha="center", va="bottom", fontsize=7, zorder=21)
+    ax.text(bx + length / 2, by + 1.8 * hh, f"{0.5 * length / div:g}", ha="center", va="bottom", fontsize=7, zorder=21)
 
 
-def _north_arrow(ax, extent, angle: float) -> None:
-    x0, x1, y0, y1 = extent
-    cx, cy = x1 - 0.06 * (x1 - x0), y1 - 0.13 * (y1 - y0)
-    size = 0.07 * (y1 - y0)
-    dx, dy = -math.sin(angle) * size, math.cos(angle) * size
-    ax.add_patch(
-        FancyArrow(
-            cx - dx / 2,
-            cy - dy / 2,
-            dx,
-            dy,
-            width=size * 0.12,
-            head_width=size * 0.38,
-            head_length=size * 0.42,
-            length_includes_head=True,
-            fc=INK,
-            ec="white",
-            lw=0.8,
-            zorder=20,
-        )
+def _north_arrow(fig: Figure, rect, angle: float) -> None:
+    """The north arrow (true north, ``angle`` from grid up) beside the map, in figure coordinates (no axes)."""
+    x, y, w, h = rect
+    fig_w, fig_h = fig.get_size_inches()
+    cx, cy = x + w / 2, y + h * 0.42
+    size = h * 0.75 * fig_h  # inches
+    dx, dy = -math.sin(angle) * size / fig_w, math.cos(angle) * size / fig_h
+    arrow = FancyArrow(
+        cx - dx / 2,
+        cy - dy / 2,
+        dx,
+        dy,
+        width=0.04 * size / fig_w,
+        head_width=0.16 * size / fig_w,
+        head_length=0.28 * size / fig_h,
+        length_includes_head=True,
+        transform=fig.transFigure,
+        fc=INK,
+        ec="white",
+        lw=0.8,
     )
-    halo = [patheffects.withStroke(linewidth=3, foreground="white")]
-    ax.text(
-        cx + dx * 0.75,
-        cy + dy * 0.75,
-        "N",
-        ha="center",
-        va="bottom",
-        fontsize=11,
-        fontweight="bold",
-        zorder=21,
-        path_effects=halo,
-    )
+    fig.add_artist(arrow)
+    fig.text(cx + dx * 0.55, cy + dy * 0.55, "N", ha="center", va="bottom", fontsize=10, fontweight="bold", color=INK)
 
 
 def _risk_layer(ax, risk, grid, extent):
@@ -163,47 +202,80 @@ def _risk_layer(ax, risk, grid, extent):
     sub = np.where(grid.mask[r0:r1, c0:c1], risk[r0:r1, c0:c1], np.nan)
     sub = np.ma.masked_invalid(sub)
     ext = (gx0 + c0 * cs, gx0 + c1 * cs, gy1 - r1 * cs, gy1 - r0 * cs)
-    img = ax.imshow(
-        sub, extent=ext, origin="upper", cmap=RISK_CMAP, norm=norm, interpolation="nearest", alpha=RISK_ALPHA
-    )
+    img = ax.imshow(sub, extent=ext, origin="upper", cmap=RISK_CMAP, norm=norm, interpolation="none", alpha=RISK_ALPHA)
     return img, norm
 
 
-def draw_map(fig: Figure, patrol: Patrol, table: pd.DataFrame, rect, risk, grid, boundary, risk_label: str) -> None:
+@dataclass
+class MapParts:
+    """What :func:`draw_map` drew, for the page around it and for checks: axes, legend, the post's place."""
+
+    ax: object
+    legend: object
+    post_xy: list[tuple[float, float]]
+    layers: list[str]
+
+
+def draw_map(
+    fig: Figure,
+    patrol: Patrol,
+    table: pd.DataFrame,
+    rect,
+    risk,
+    grid,
+    boundary,
+    risk_label: str,
+    landmarks: Landmarks | None = None,
+    legend_rect=None,
+) -> MapParts:
     """Draw the map of ``patrol`` in the figure rectangle ``rect`` (figure fractions).
 
     Parameters
     ----------
     fig : Figure
     patrol : Patrol
+        With the waypoints of ``table``, in its order.
     table : DataFrame
         The patrol's :func:`patrols.tables.waypoint_table` (numbers and kinds of the markers).
     rect : sequence of 4 floats
-        ``[left, bottom, width, height]`` of the map; the colour bar goes to its right.
+        ``[left, bottom, width, height]`` of the map; the colour bar and north arrow go to its right.
     risk, grid
         Risk array on ``grid`` for the background, or None.
     boundary
         The park boundary in the patrol's CRS, or None.
     risk_label : str
         The colour bar's label.
+    landmarks : Landmarks, optional
+        Roads, rivers, waterholes, fords, villages and terrain (see :mod:`patrols.landmarks`).
+    legend_rect : sequence of 4 floats, optional
+        Where the legend goes (figure fractions), outside the map; by default a band under it.
+
+    Returns
+    -------
+    MapParts
     """
     ax = fig.add_axes(rect)
     fig_w, fig_h = fig.get_size_inches()
     aspect = (rect[2] * fig_w) / (rect[3] * fig_h)
     extent = _extent(patrol, aspect)
+    x0, x1, y0, y1 = extent
     colour = team_colour(patrol.team)
     ax.set_facecolor("#fbfbf8")
+    drawn: list[str] = []
     handles = []
 
+    if draw_terrain(ax, landmarks, extent):
+        drawn.append("terrain")
     img = None
     if risk is not None and grid is not None:
         img, norm = _risk_layer(ax, risk, grid, extent)
-        cax = fig.add_axes([rect[0] + rect[2] + 0.012, rect[1] + 0.02, 0.014, rect[3] - 0.04])
+        drawn.append("risk")
+        cax = fig.add_axes([rect[0] + rect[2] + 0.016, rect[1] + 0.01, 0.014, rect[3] * 0.72])
         from matplotlib.cm import ScalarMappable
 
         cb = fig.colorbar(img if img is not None else ScalarMappable(norm=norm, cmap=RISK_CMAP), cax=cax)
-        cb.set_label(risk_label, fontsize=7.5)
-        cb.ax.tick_params(labelsize=7)
+        cb.set_label(risk_label, fontsize=7)
+        cb.ax.tick_params(labelsize=6.5, length=2)
         cb.outline.set_linewidth(0.5)
         cb.solids.set_alpha(RISK_ALPHA)
 
@@ -212,102 +284,129 @@ def draw_map(fig: Figure, patrol: Patrol, table: pd.DataFrame, rect, risk, grid,
     if boundary is not None:
         handles.append(Line2D([], [], color=BOUNDARY_COLOUR, lw=1.4, ls=(0, (5, 2)), label="Park boundary"))
 
+    wp_xy = np.array([[w.x, w.y] for w in patrol.waypoints]) if patrol.waypoints else np.zeros((0, 2))
+    marks = draw_landmarks(ax, landmarks, extent, avoid=wp_xy)
+    drawn += [h.get_label() for h in marks]
+
     halo = [patheffects.withStroke(linewidth=5, foreground="white")]
     path = patrol.path_xy
     if len(path):
         ax.plot(path[:, 0], path[:, 1], color=colour, lw=2.4, zorder=10, path_effects=halo, solid_capstyle="round")
         _direction_arrows(ax, patrol, colour)
-    handles.append(Line2D([], [], color=colour, lw=2.4, label=f"Route ({patrol.length_km:.1f} km)"))
+    handles.append(Line2D([], [], color=colour, lw=2.4, label=f"Route ({patrol.length_km:.1f} km), arrows: direction"))
 
-    # waypoints: the post as a square, others as numbered circles
+    # waypoints: the post as a square, others as numbered markers
     n = len(table)
-    fs = 7 if n <= 30 else 5.5
-    seen_posts = set()
+    fs = 6.5 if n <= 30 else 5.2
+    ms = 10.5 if n <= 30 else 8.5
+    post_xy: list[tuple[float, float]] = []
+    kinds = set()
     for row, wp in zip(table.itertuples(index=False), patrol.waypoints):
+        kinds.add(row.kind)
         if row.kind == "post":
-            key = (round(wp.x), round(wp.y))
-            if key in seen_posts:
+            if (wp.x, wp.y) in post_xy:
                 continue
-            seen_posts.add(key)
-            ax.plot(wp.x, wp.y, marker="s", ms=11, mfc=INK, mec="white", mew=1.5, zorder=15)
-            ax.text(
-                wp.x,
-                wp.y,
-                str(row.no),
-                color="white",
-                fontsize=fs,
-                fontweight="bold",
-                ha="center",
-                va="center",
-                zorder=16,
-            )
+            post_xy.append((wp.x, wp.y))
+            ax.plot(wp.x, wp.y, marker="s", ms=12, mfc=INK, mec="white", mew=1.5, zorder=17, gid="post")
             ax.annotate(
                 shorten(wp.name, 24),
                 (wp.x, wp.y),
-                xytext=(9, -9),
+                xytext=(9, -11),
                 textcoords="offset points",
                 fontsize=8,
                 fontweight="bold",
-                zorder=16,
-                path_effects=[patheffects.withStroke(linewidth=3, foreground="white")],
+                zorder=18,
+                bbox=LABEL_BOX,
             )
-        else:
-            marker = "^" if row.kind == "camp" else "o"
-            ax.plot(wp.x, wp.y, marker=marker, ms=11, mfc="white", mec=colour, mew=1.5, zorder=15)
-            ax.text(wp.x, wp.y, str(row.no), color=INK, fontsize=fs, ha="center", va="center", zorder=16)
-    handles.append(Line2D([], [], marker="s", ls="", ms=8, mfc=INK, mec="white", label="Post (start and end)"))
-    if (table["kind"] == "camp").any():
-        handles.append(Line2D([], [], marker="^", ls="", ms=8, mfc="white", mec=colour, label="Camp"))
-    handles.append(Line2D([], [], marker="o", ls="", ms=8, mfc="white", mec=colour, label="Waypoint (no. in table)"))
+            continue
+        marker, size = WAYPOINT_MARKERS.get(row.kind, WAYPOINT_MARKERS["waypoint"])
+        ax.plot(wp.x, wp.y, marker=marker, ms=ms * size, mfc="white", mec=colour, mew=1.3, zorder=15)
+        ax.text(wp.x, wp.y, str(row.no), color=INK, fontsize=fs, ha="center", va="center", zorder=16)
+    handles.append(Line2D([], [], marker="s", ls="", ms=8, mfc=INK, mec="white", label="Post: start and end (no. 1)"))
+    for kind, label in WAYPOINT_LABELS.items():
+        if kind in kinds:
+            marker, size = WAYPOINT_MARKERS[kind]
+            handles.append(Line2D([], [], marker=marker, ls="", ms=7 * size, mfc="white", mec=colour, label=label))
+    handles += marks
 
-    x0, x1, y0, y1 = extent
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal", adjustable="box")
     _utm_grid(ax, patrol, extent)
-    _scale_bar(ax, extent)
-    _north_arrow(ax, extent, _north_angle(patrol, (x0 + x1) / 2, (y0 + y1) / 2))
-    _overview(ax, patrol, extent, boundary, colour)
-    leg = ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.92, borderpad=0.6, handlelength=2.2)
-    leg.set_zorder(30)
-    leg.get_frame().set_linewidth(0.5)
+    # corner furniture where the route is not: the scale bar first, then the park overview
+    pts = _route_points(patrol, extent, wp_xy)
+    frac = np.c_[(pts[:, 0] - x0) / (x1 - x0), (pts[:, 1] - y0) / (y1 - y0)] if len(pts) else np.zeros((0, 2))
+    order = sorted(CORNERS, key=lambda c: _crowding(frac, _corner_box(c, 0.30, 0.08)))
+    _scale_bar(ax, extent, _corner_box(order[0], 0.30, 0.08))
+    for corner in order[1:]:
+        box = _corner_box(corner, 0.24, 0.26)
+        if _crowding(frac, box) == 0:
+            if _overview(ax, patrol, extent, boundary, colour, box):
+                drawn.append("overview")
+            break
+    arrow_h = 0.065
+    _north_arrow(
+        fig,
+        [rect[0] + rect[2] + 0.004, rect[1] + rect[3] - arrow_h, 0.06, arrow_h],
+        _north_angle(patrol, (x0 + x1) / 2, (y0 + y1) / 2),
+    )
+    if legend_rect is None:
+        legend_rect = [rect[0], rect[1] - 0.075, rect[2], 0.05]
+    leg = fig.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=legend_rect,
+        bbox_transform=fig.transFigure,
+        mode="expand",
+        ncol=3,
+        fontsize=6.8,
+        frameon=False,
+        borderaxespad=0.0,
+        handlelength=2.0,
+        columnspacing=1.0,
+        labelspacing=0.35,
+    )
     for spine in ax.spines.values():
         spine.set_linewidth(0.8)
+    return MapParts(ax, leg, post_xy, drawn)
 
 
-def _overview(ax, patrol: Patrol, extent, boundary, colour: str) -> None:
-    """A small map of the whole park in the lower right corner, when it is free and the park is larger."""
+def _overview(ax, patrol: Patrol, extent, boundary, colour: str, box) -> bool:
+    """A small map of the whole park in ``box`` (axes fractions) when the map shows a small part of it.
+
+    Drawn in the map's own axes coordinates (an inset axes costs a tenth of a second per sheet).
+    """
     rings = _boundary_lines(boundary)
     if not rings:
-        return
+        return False
     x0, x1, y0, y1 = extent
     allxy = np.vstack(rings)
     (bx0, by0), (bx1, by1) = allxy.min(axis=0), allxy.max(axis=0)
     if (x1 - x0) * (y1 - y0) > 0.5 * (bx1 - bx0) * (by1 - by0):
-        return  # the map already shows most of the park
-    box = (0.74, 0.02, 0.24, 0.26)  # axes fraction
-    pts = [patrol.path_xy] + ([np.array([[w.x, w.y] for w in patrol.waypoints])] if patrol.waypoints else [])
-    fx = (np.vstack(pts)[:, 0] - x0) / (x1 - x0)
-    fy = (np.vstack(pts)[:, 1] - y0) / (y1 - y0)
-    if np.any((fx > box[0] - 0.03) & (fy < box[1] + box[3] + 0.03)):
-        return  # the route runs through that corner
-    inset = ax.inset_axes(box)
-    inset.set_zorder(25)
+        return False  # the map already shows most of the park
+    ux0, uy0, uw, uh = box
+    # park metres -> map metres (factor k, to fit the box) -> axes fraction; the map axes are to scale
+    k = 0.88 * min(uw * (x1 - x0) / max(bx1 - bx0, 1.0), (uh - 0.03) * (y1 - y0) / max(by1 - by0, 1.0))
+    scale_x, scale_y = k / (x1 - x0), k / (y1 - y0)
+    cx, cy = (bx0 + bx1) / 2, (by0 + by1) / 2
+    ox, oy = ux0 + uw / 2, uy0 + (uh - 0.03) / 2
+
+    def to_box(xy):
+        return np.c_[ox + (xy[:, 0] - cx) * scale_x, oy + (xy[:, 1] - cy) * scale_y]
+
+    t = ax.transAxes
+    ax.add_patch(Rectangle((ux0, uy0), uw, uh, transform=t, fc="white", ec=MUTED, lw=0.6, zorder=25))
     for ring in rings:
-        inset.fill(ring[:, 0], ring[:, 1], fc="#e8efe4", ec=BOUNDARY_COLOUR, lw=0.6)
-    inset.plot(patrol.path_xy[:, 0], patrol.path_xy[:, 1], color=colour, lw=0.8)
-    inset.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fc="none", ec="#c62828", lw=1.0))
-    pad = 0.05 * max(bx1 - bx0, by1 - by0)
-    inset.set_xlim(min(bx0, x0) - pad, max(bx1, x1) + pad)
-    inset.set_ylim(min(by0, y0) - pad, max(by1, y1) + pad)
-    inset.set_aspect("equal", adjustable="box", anchor="SE")
-    inset.set_xticks([])
-    inset.set_yticks([])
-    inset.set_facecolor("white")
-    for spine in inset.spines.values():
-        spine.set_linewidth(0.6)
-        spine.set_color(MUTED)
-    inset.set_title("Park overview", fontsize=6, pad=2, color=INK, backgroundcolor="white")
+        r = to_box(ring)
+        ax.fill(r[:, 0], r[:, 1], transform=t, fc="#e8efe4", ec=BOUNDARY_COLOUR, lw=0.6, zorder=26)
+    route = to_box(patrol.path_xy)
+    ax.plot(route[:, 0], route[:, 1], transform=t, color=colour, lw=0.8, zorder=27)
+    frame = to_box(np.array([[x0, y0], [x1, y1]]))
+    ax.add_patch(
+        Rectangle(tuple(frame[0]), *(frame[1] - frame[0]), transform=t, fc="none", ec="#c62828", lw=1.0, zorder=28)
+    )
+    ax.text(ux0 + 0.01, uy0 + uh - 0.01, "Park overview", transform=t, fontsize=5.5, color=INK, va="top", zorder=29)
+    return True
 
 
 def _direction_arrows(ax, patrol: Patrol, colour: str) -> None:
@@ -336,20 +435,34 @@ def _direction_arrows(ax, patrol: Patrol, colour: str) -> None:
 
 
 def _utm_grid(ax, patrol: Patrol, extent) -> None:
+    """Grid lines every 1, 2 or 5 km (or m) with their UTM labels in km, drawn without tick machinery."""
     x0, x1, y0, y1 = extent
-    step = _nice((x1 - x0) / 4)
+    step = _nice((x1 - x0) / 5)
     xs = np.arange(math.ceil(x0 / step) * step, x1, step)
     ys = np.arange(math.ceil(y0 / step) * step, y1, step)
-    ax.set_xticks(xs)
-    ax.set_yticks(ys)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.vlines(xs, y0, y1, colors="#8e8e8e", lw=0.4, alpha=0.7, zorder=3)
+    ax.hlines(ys, x0, x1, colors="#8e8e8e", lw=0.4, alpha=0.7, zorder=3)
     fmt = (lambda v: f"{v / 1000:.0f}") if step >= 1000 else (lambda v: f"{v / 1000:.1f}")
-    ax.set_xticklabels([fmt(v) for v in xs], fontsize=6.5, color=MUTED)
-    ax.set_yticklabels([fmt(v) for v in ys], fontsize=6.5, color=MUTED, rotation=90, va="center")
-    ax.tick_params(length=2, pad=1.5)
-    ax.grid(True, color="#9e9e9e", lw=0.4, alpha=0.6, zorder=3)
+    bottom = ax.get_xaxis_transform()  # x in data, y in axes fraction
+    left = ax.get_yaxis_transform()
+    for v in xs:
+        ax.text(v, -0.006, fmt(v), transform=bottom, ha="center", va="top", fontsize=6.3, color=MUTED)
+    for v in ys:
+        ax.text(-0.006, v, fmt(v), transform=left, ha="right", va="center", fontsize=6.3, color=MUTED, rotation=90)
     zone = patrol.crs.utm_zone
     name = (
         f"UTM zone {zone[:-1]} {'north' if zone[-1] == 'N' else 'south'}" if zone else (patrol.crs.name or "park CRS")
     )
-    ax.set_xlabel(f"{name} easting (km)", fontsize=7, color=MUTED, labelpad=2)
-    ax.set_ylabel(f"{name} northing (km)", fontsize=7, color=MUTED, labelpad=2)
+    ax.annotate(
+        f"{name}: easting and northing (km), grid every {step / 1000:g} km",
+        xy=(1.0, 0.0),
+        xycoords="axes fraction",
+        xytext=(0, -10),
+        textcoords="offset points",
+        ha="right",
+        va="top",
+        fontsize=6.3,
+        color=MUTED,
+    )

@@ -15,6 +15,7 @@ from pyproj import Transformer
 
 from .coords import WGS84, latitude_band, lonlat, path_lonlat, utm_crs
 from .labels import RISK_UNIT, date_str, patrol_title
+from .navpoints import with_navigation_waypoints
 from .profile import elevations, waypoint_distances_km
 from .route import Patrol, Plan
 
@@ -57,14 +58,21 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def waypoint_table(patrol: Patrol) -> pd.DataFrame:
+def waypoint_table(patrol: Patrol, navigation: bool = True) -> pd.DataFrame:
     """One row per waypoint: number, name, kind, lat/lon, UTM zone and easting/northing, km along the route.
+
+    With ``navigation`` (the default) the rows are those of
+    :func:`patrols.navpoints.with_navigation_waypoints`: the patrol's own
+    waypoints plus a turn point at every turn and a checkpoint at most every
+    2 km, so every file written from this table agrees.
 
     UTM coordinates (WGS84) are those of the park's UTM zone when the park CRS
     is UTM, else of the point's own zone.  ``utm_zone`` is written as GPS units
     show it, zone number and latitude band (``36K``); ``utm_hemisphere`` says
     north or south.
     """
+    if navigation:
+        patrol = with_navigation_waypoints(patrol)
     wps = patrol.waypoints
     if not wps:
         return pd.DataFrame(columns=WAYPOINT_COLUMNS)
@@ -73,12 +81,15 @@ def waypoint_table(patrol: Patrol) -> pd.DataFrame:
     lon, lat = lonlat(x, y, patrol.crs)
     east, north = np.empty(len(wps)), np.empty(len(wps))
     zones, hemis = [], []
-    for i, (lo, la) in enumerate(zip(lon, lat)):
-        crs = utm_crs(lo, la, like=patrol.crs)
+    park_utm = utm_crs(float(lon[0]), float(lat[0]), like=patrol.crs) if patrol.crs.utm_zone else None
+    crs_of = [park_utm or utm_crs(lo, la) for lo, la in zip(lon, lat)]
+    for crs in {c.to_epsg(): c for c in crs_of}.values():  # one transformation per zone
+        on = np.array([c == crs for c in crs_of])
         if crs == patrol.crs:
-            east[i], north[i] = x[i], y[i]
+            east[on], north[on] = x[on], y[on]
         else:
-            east[i], north[i] = Transformer.from_crs(WGS84, crs, always_xy=True).transform(lo, la)
+            east[on], north[on] = Transformer.from_crs(WGS84, crs, always_xy=True).transform(lon[on], lat[on])
+    for crs, la in zip(crs_of, lat):
         zone = crs.utm_zone
         zones.append(f"{zone[:-1]}{latitude_band(la)}")
         hemis.append("north" if zone[-1] == "N" else "south")
@@ -109,14 +120,17 @@ def unique_waypoints(table: pd.DataFrame) -> pd.DataFrame:
     """
     if table.empty:
         return table.assign(desc=pd.Series(dtype=str))
-    key = table["name"].astype(str) + "|" + table["lat"].round(6).astype(str) + "|" + table["lon"].round(6).astype(str)
+    groups: dict[tuple, list[dict]] = {}  # plain records: a pandas groupby costs tens of ms per patrol
+    for rec in table.to_dict("records"):
+        key = (str(rec["name"]), round(float(rec["lat"]), 6), round(float(rec["lon"]), 6))
+        groups.setdefault(key, []).append(rec)
     rows = []
-    for _, group in table.groupby(key, sort=False):
-        first = group.iloc[0].copy()
-        where = " and ".join(f"no. {r.no} at {r.distance_km:.2f} km" for r in group.itertuples(index=False))
+    for group in groups.values():
+        first = dict(group[0])
+        where = " and ".join(f"no. {r['no']} at {r['distance_km']:.2f} km" for r in group)
         first["desc"] = f"{first['kind']}, {where} along the route" + (f"; {first['note']}" if first["note"] else "")
         rows.append(first)
-    return pd.DataFrame(rows).sort_values("no").reset_index(drop=True)
+    return pd.DataFrame(rows, columns=[*table.columns, "desc"]).sort_values("no").reset_index(drop=True)
 
 
 def waypoints_csv_bytes(patrol: Patrol) -> bytes:

@@ -40,6 +40,7 @@ from patrols.export import (
     write_sheet_pdf,
     write_waypoints_csv,
 )
+from patrols.navpoints import with_navigation_waypoints
 from patrols.route import Patrol, Plan, Waypoint
 
 CRS = "EPSG:32736"  # UTM 36S
@@ -174,7 +175,7 @@ def test_utm_zone_follows_the_point_across_a_zone_edge():
     a, b = ll_to.transform([29.9, 30.1], [2.0, -2.0])
     wps = [Waypoint("a", a[0], b[0]), Waypoint("b", a[1], b[1])]
     p = Patrol("Z", "a", 1, dt.date(2026, 12, 1), "foot", np.c_[a, b], lcc, waypoints=wps)
-    table = waypoint_table(p)
+    table = waypoint_table(p, navigation=False)
     assert table["utm_zone"].tolist() == ["35N", "36M"] and table["utm_hemisphere"].tolist() == ["north", "south"]
 
 
@@ -200,11 +201,13 @@ def test_gpx_reads_back_in_gpxpy(tmp_path, patrol):
     np.testing.assert_allclose(got, expected_lonlat(patrol), atol=1e-6)
     np.testing.assert_allclose([q.elevation for q in pts], patrol.elevation_m, atol=0.051)
     names = [w.name for w in gpx.waypoints]
-    assert names == [w.name for w in patrol.waypoints[:-1]]  # the post, met again at the end, is listed once
-    assert names[0] == POST and names[1] == "W1 <snare> & co"
-    assert gpx.waypoints[0].symbol == "Flag, Red" and gpx.waypoints[1].symbol == "Flag, Blue"
-    assert "ford" in gpx.waypoints[1].description and "km along the route" in gpx.waypoints[1].description
-    assert f"no. 6 at {patrol.length_km:.2f} km" in gpx.waypoints[0].description
+    wps = with_navigation_waypoints(patrol).waypoints  # the sheet's waypoints: the patrol's own, turns, checkpoints
+    assert names == [w.name for w in wps[:-1]]  # the post, met again at the end, is listed once
+    w1 = names.index("W1 <snare> & co")
+    assert names[0] == POST and set(names) >= {w.name for w in patrol.waypoints}
+    assert gpx.waypoints[0].symbol == "Flag, Red" and gpx.waypoints[w1].symbol == "Flag, Blue"
+    assert "ford" in gpx.waypoints[w1].description and "km along the route" in gpx.waypoints[w1].description
+    assert f"no. {len(wps)} at {patrol.length_km:.2f} km" in gpx.waypoints[0].description
 
 
 def test_gpx_reads_back_in_gdal(tmp_path, patrol):
@@ -212,7 +215,7 @@ def test_gpx_reads_back_in_gdal(tmp_path, patrol):
     layers = {name for name, _ in pyogrio.list_layers(path)}
     assert {"waypoints", "tracks", "track_points"} <= layers
     wpts = pyogrio.read_dataframe(path, layer="waypoints")
-    wps = patrol.waypoints[:-1]
+    wps = with_navigation_waypoints(patrol).waypoints[:-1]
     assert wpts["name"].tolist() == [w.name for w in wps]
     lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform([w.x for w in wps], [w.y for w in wps])
     np.testing.assert_allclose(np.c_[wpts.geometry.x, wpts.geometry.y], np.c_[lon, lat], atol=1e-6)
@@ -251,7 +254,7 @@ def test_kml_reads_back_in_gdal(tmp_path, patrol):
     assert len(lines) == 1 and lines["Name"].iloc[0] == "Patrol P1"
     assert "km" in lines["Description"].iloc[0] and "h" in lines["Description"].iloc[0]
     np.testing.assert_allclose(np.asarray(lines.geometry.iloc[0].coords)[:, :2], expected_lonlat(patrol), atol=1e-6)
-    assert points["Name"].tolist() == [w.name for w in patrol.waypoints[:-1]]
+    assert points["Name"].tolist() == [w.name for w in with_navigation_waypoints(patrol).waypoints[:-1]]
     assert lines["Post"].iloc[0] == POST and float(lines["Distance_km"].iloc[0]) == pytest.approx(
         patrol.length_km, abs=1e-3
     )
@@ -277,8 +280,9 @@ def test_geojson_reads_back_in_geopandas(tmp_path, patrol):
     assert route["duration_h"].iloc[0] == 5.5 and route["post"].iloc[0] == POST
     np.testing.assert_allclose(np.asarray(route.geometry.iloc[0].coords)[:, :2], expected_lonlat(patrol), atol=1e-6)
     wpts = df[df["feature"] != "route"]
-    assert wpts["name"].tolist() == [w.name for w in patrol.waypoints]
-    assert wpts["no"].tolist() == list(range(1, len(patrol.waypoints) + 1))
+    wps = with_navigation_waypoints(patrol).waypoints
+    assert wpts["name"].tolist() == [w.name for w in wps]
+    assert wpts["no"].tolist() == list(range(1, len(wps) + 1))
 
 
 # --- PDF -------------------------------------------------------------------------
@@ -336,7 +340,7 @@ def test_pdf_sheet_labels_a_raster_that_is_not_a_probability(tmp_path, park_and_
 def test_a_one_point_patrol_still_exports(tmp_path):
     p = Patrol("one", "post", 1, dt.date(2026, 12, 1), "vehicle", [(X0, Y0)], CRS)
     files = write_plan(Plan("Demo Park", dt.date(2026, 12, 1), 1, [p]), tmp_path / "o")
-    assert len(files) == 8
+    assert len(files) == 9  # five files, the summaries, the roster and the zip
     gpx = gpxpy.parse((tmp_path / "o" / "one" / "one.gpx").read_text(encoding="utf-8"))
     assert len(gpx.tracks[0].segments[0].points) == 1 and not gpx.waypoints
     assert len(render(tmp_path / "o" / "one" / "one_sheet.pdf", tmp_path)) == 1
@@ -373,7 +377,7 @@ def test_plan_writes_every_file_and_a_zip(exported):
     for folder in ("2026-12-01 Ngoma_1", "2026-12-01 Ngoma_2"):
         for suffix in (".gpx", ".kml", ".geojson", "_waypoints.csv", "_sheet.pdf"):
             assert f"{folder}/{folder}{suffix}" in rel
-    assert {"summary.csv", "summary.json", "plan.zip"} <= set(rel) and len(rel) == 13
+    assert {"summary.csv", "summary.json", "roster.pdf", "plan.zip"} <= set(rel) and len(rel) == 14
     assert written[-1].name == "plan.zip" and all(p.is_file() for p in written)
     with zipfile.ZipFile(out / "plan.zip") as zf:
         assert sorted(zf.namelist()) == sorted(r for r in rel if r != "plan.zip")
@@ -403,7 +407,7 @@ def test_plan_files_open_in_their_readers(exported):
         elif path.suffix == ".kml":
             assert pyogrio.list_layers(path).size
         elif path.suffix == ".geojson":
-            assert len(gpd.read_file(path)) == 7
+            assert len(gpd.read_file(path)) == 1 + len(with_navigation_waypoints(make_patrol()).waypoints)
         elif path.suffix == ".pdf":
             assert path.read_bytes()[:5] == b"%PDF-"
 
@@ -454,6 +458,7 @@ def test_plan_zip_bytes_match_the_written_zip(tmp_path):
         "A/A.kml",
         "A/A_sheet.pdf",
         "A/A_waypoints.csv",
+        "roster.pdf",
         "summary.csv",
         "summary.json",
     ]

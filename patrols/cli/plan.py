@@ -174,6 +174,6 @@ def run(args) -> int:
         summary.to_csv(path, index=False)
         print(f"wrote {path} only: the field-file exporter (patrols.export) is not installed")
         return 0
-    written = write_plan(plan, args.out, park=park, risk=(risk, park.grid))
+    written = write_plan(plan, args.out, park=park, risk=(risk, park.grid), progress=progress_printer())
     print(f"wrote {len(written)} files to {args.out}")
     return 0
