@@ -14,6 +14,21 @@ from .errors import NotEnoughDataError
 MAX_HORIZON_MONTHS = 36
 
 
+def check_mappable(arr) -> None:
+    """Stop where no map can be made at all, fitted or prior: a park grid of fewer than two cells.
+
+    Raises
+    ------
+    NotEnoughDataError
+    """
+    n = int(np.asarray(arr.mask, dtype=bool).sum())
+    if n < 2:
+        raise NotEnoughDataError(
+            f"the park's grid has {n} cell inside the boundary: nothing to compare. "
+            "Fix: use a smaller cell_size_m under [park], or check the boundary and its CRS"
+        )
+
+
 def check_trainable(arr, n_train: int, train_until, needs_effort: bool = True) -> None:
     """Stop, with what to do, where a model cannot be fitted (rather than fail inside the estimators).
 
@@ -24,12 +39,8 @@ def check_trainable(arr, n_train: int, train_until, needs_effort: bool = True) -
         incident of the chosen types in the park before it; none in a patrolled cell and month; a
         covariate without any value in the park (an all-nodata raster).
     """
+    check_mappable(arr)
     mask = np.asarray(arr.mask, dtype=bool)
-    if int(mask.sum()) < 2:
-        raise NotEnoughDataError(
-            f"the park's grid has {int(mask.sum())} cell inside the boundary: nothing to compare. "
-            "Fix: use a smaller cell_size_m under [park], or check the boundary and its CRS"
-        )
     first, last = arr.periods[0], arr.periods[-1]
     cut = pd.Timestamp(train_until)
     cut = cut.tz_convert(None) if cut.tzinfo else cut

@@ -28,7 +28,7 @@ from sklearn.base import clone
 from layers.defaults import ATTACK_TYPES
 
 from .errors import NotEnoughDataError, RiskModelError
-from .guards import MAX_HORIZON_MONTHS, check_trainable
+from .guards import MAX_HORIZON_MONTHS, check_mappable, check_trainable
 from .models import MODELS, RECOMMENDED, EffortAwareRisk
 from .prior import PRIOR_MODEL, check_weights, prior_from_arrays
 from .riskmap import RiskSurface, risk_classes
@@ -387,6 +387,7 @@ def fit_risk(
         )
     check_weights(prior_weights)  # a bad weight is reported before the (slow) arrays
     arr = arrays or park_arrays(park, types, progress)
+    check_mappable(arr)
     if model == PRIOR_MODEL or not has_history(arr):
         return _prior_surface(arr, train_until, int(horizon_months), model, prior_weights, progress)
     if train_until is None:

@@ -192,7 +192,14 @@ def test_patrol_files_carry_route_and_waypoints_only(park):
     line = gpd.GeoSeries.from_xy(patrol.path_xy[:, 0], patrol.path_xy[:, 1]).union_all().convex_hull.buffer(50)
     assert gj.geometry.within(line).all()  # every feature lies on the route
     gpx = files["North-1/North-1.gpx"].decode()
-    assert gpx.count("<trkpt") == len(patrol.path_xy) and gpx.count("<wpt") == len(patrol.waypoints)
+    # the field files carry the route's own waypoints plus its navigation points (turns, every 2 km);
+    # the GPX names the post once though the route starts and ends there
+    from patrols.navpoints import with_navigation_waypoints
+
+    nav = with_navigation_waypoints(patrol)
+    assert gpx.count("<trkpt") == len(patrol.path_xy) and gpx.count("<wpt") == len(
+        {w.name for w in nav.waypoints}
+    )  # the post once
     with pytest.raises(PermissionDenied):
         patrol_files_for(RANGER_U, _patrol(park, "South"), park=park, risk=risk)
 

@@ -20,6 +20,8 @@ def new_park(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("PARK_DIR", str(folder))
     monkeypatch.setenv("PARKS_DIR", str(tmp_path / "parks"))
     monkeypatch.setenv("PARK_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PATROL_AUTH", "off")  # roles are tested in test_app_access.py
+    monkeypatch.setenv("PATROL_AUDIT_DIR", str(tmp_path / "audit"))
     return folder
 
 
@@ -89,15 +91,14 @@ def test_the_plan_and_the_risk_map_come_back_after_a_reload(new_park):
 
 
 def test_switching_parks_keeps_work_and_the_park_list(new_park, tmp_path):
-    other = make_history_free_park(tmp_path / "other-park")
+    other = make_history_free_park(tmp_path / "parks" / "other-park")  # a configured park (the parks folder)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("ui/page_risk.py").run()
     at.button(key="risk_fit").click().run()
     ok(at)
     at.switch_page("ui/page_data.py").run()
-    at.text_input(key="data_park_path").set_value(str(other)).run()
+    at.selectbox(key="data_park_choice").set_value(str(other)).run()
     ok(at)
-    at.text_input(key="data_park_path").set_value("").run()
     # both parks stay in the list after the switch
     assert {str(new_park), str(other)} <= set(at.selectbox(key="data_park_choice").options)
     at.selectbox(key="data_park_choice").set_value(str(new_park)).run()
@@ -160,7 +161,7 @@ def test_the_whole_plan_zip_is_built_in_the_background_then_offered(new_park):
     n = len(at.session_state["plan"]["plan"].patrols)
     at.button(key="dl_plan_zip_start").click().run()
     ok(at)
-    key = ("plan-zip", str(new_park), at.session_state["plan"]["kept"])
+    key = ("plan-zip", str(new_park), at.session_state["plan"]["kept"], "no-sign-in", "open")  # one job per user
     job = exports.get(key)
     assert job is not None, "the button started a background job"
     seen = []

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from shapely.geometry import LineString, Point, Polygon
 
 from layers.grid import Grid
+from patrols.defaults import TURN_MERGE_M
 from patrols.export import plan_zip_bytes
 from patrols.landmarks import kind_of_layer, landmarks_from_park
 from patrols.navpoints import compass_point, navigation_waypoints, with_navigation_waypoints
@@ -109,9 +110,12 @@ def test_waypoints_at_most_2_km_apart_and_at_every_turn(route):
     assert d[0] == 0 and d[-1] == pytest.approx(p.length_km, abs=1e-6)
     assert np.diff(d).max() <= 2.0 + 1e-3  # along the route, the way back to the post included
     wp_xy = np.array([[w.x, w.y] for w in nav.waypoints])
-    for i in turn_ids:  # every turn of 45 degrees or more: a waypoint within 260 m of the corner
+    # every turn of 45 degrees or more: a waypoint within the merge distance of the corner (a turn that
+    # close to another waypoint shares it), plus one 90 m step of the drawn route
+    for i in turn_ids:
         corner = corners[i] + [X0, Y0]
-        assert np.hypot(*(wp_xy - corner).T).min() <= 260.0, f"no waypoint near the turn at leg {i}"
+        near = np.hypot(*(wp_xy - corner).T).min()
+        assert near <= TURN_MERGE_M + 90.0, f"no waypoint near the turn at leg {i}"
     assert [w for w in nav.waypoints if w.kind not in ("turn", "checkpoint")][:1] == p.waypoints  # own kept
     assert len(with_navigation_waypoints(nav).waypoints) == len(nav.waypoints)  # applying twice adds nothing
 
