@@ -1,0 +1,5 @@
+"""``python -m batch``."""
+
+from .cli import main
+
+raise SystemExit(main())
