@@ -109,3 +109,16 @@ def test_run_park_reports_a_broken_park_without_raising(parks, tmp_path):
     row = run_park(parks / "park-03", tmp_path, batch_options(TRAIN_UNTIL))
     assert row[COL_STATUS] == "failed" and row[COL_ERROR]
     assert not (tmp_path / "park-03" / RECORD_FILE).exists()
+
+
+def test_nothing_imports_batch():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    users = [
+        str(p.relative_to(root))
+        for pkg in ("layers", "riskmodel", "patrols", "simulator", "ui")
+        for p in (root / pkg).rglob("*.py")
+        if "import batch" in p.read_text() or "from batch" in p.read_text()
+    ]
+    assert users == []
