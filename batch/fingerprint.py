@@ -66,11 +66,17 @@ def code_digest(packages: tuple[str, ...] = CODE_PACKAGES) -> str:
     return h.hexdigest()
 
 
+def park_digests(folder: Path, options: dict, packages: tuple[str, ...] = CODE_PACKAGES) -> dict[str, str]:
+    """The digest of every input of a park's run: each file, ``"options"`` (JSON) and ``"code"``."""
+    out = {key: file_digest(path) for key, path in sorted(park_inputs(folder).items())}
+    out["options"] = hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode()).hexdigest()
+    out["code"] = code_digest(tuple(packages))
+    return out
+
+
 def park_fingerprint(folder: Path, options: dict, packages: tuple[str, ...] = CODE_PACKAGES) -> str:
     """One hash of a park's inputs (names and bytes), ``options`` (JSON) and the code of ``packages``."""
     h = hashlib.sha256()
-    for key, path in sorted(park_inputs(folder).items()):
-        h.update(f"{key}={file_digest(path)}\n".encode())
-    h.update(json.dumps(options, sort_keys=True, default=str).encode())
-    h.update(code_digest(tuple(packages)).encode())
+    for key, digest in park_digests(folder, options, packages).items():
+        h.update(f"{key}={digest}\n".encode())
     return h.hexdigest()

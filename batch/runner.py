@@ -10,6 +10,7 @@ error is recorded as failed with that error; the other parks go on.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -141,11 +142,12 @@ def run_batch(parks_dir, out, options: dict, client=None, report: Report = None)
     own = client is None
     client = client or connect()
     try:
+        # a new key per run: a key of an earlier run on the same client would give back that run's result
         futures = {
             client.submit(
-                run_park, str(p.resolve()), str(out.resolve()), options, key=f"park-{p.name}-{i}", pure=False
+                run_park, str(p.resolve()), str(out.resolve()), options, key=f"{p.name}-{uuid.uuid4().hex}", pure=False
             ): p
-            for i, p in enumerate(parks)
+            for p in parks
         }
         rows = []
         for future in as_completed(futures):

@@ -9,6 +9,7 @@ recorded.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import threading
@@ -45,7 +46,7 @@ from .defaults import (
     STATUS_UNCHANGED,
 )
 from .errors import BatchError
-from .fingerprint import park_fingerprint
+from .fingerprint import park_digests
 
 PARK_ERRORS: tuple[type[BaseException], ...] = (LayersError, RiskModelError, PatrolsError, BatchError)
 
@@ -168,7 +169,8 @@ def run_park(folder, out_root, options: dict) -> dict:
     row = empty_row(folder.name)
     t0 = time.perf_counter()
     try:
-        fingerprint = park_fingerprint(folder, options, code_packages(options))
+        digests = park_digests(folder, options, code_packages(options))
+        fingerprint = hashlib.sha256(json.dumps(digests, sort_keys=True).encode()).hexdigest()
         before = previous_run(out, fingerprint)
         if before is not None:
             return {**before, COL_STATUS: STATUS_UNCHANGED, COL_SECONDS: time.perf_counter() - t0}
@@ -178,7 +180,9 @@ def run_park(folder, out_root, options: dict) -> dict:
         row.update({COL_STATUS: STATUS_DONE, COL_PEAK_MB: round(mem.peak_mb, 1)})
         row[COL_FILES] = ";".join(str(p.relative_to(out_root)) for p in written)
         row[COL_SECONDS] = round(time.perf_counter() - t0, 2)
-        (out / RECORD_FILE).write_text(json.dumps({"fingerprint": fingerprint, "options": options, "row": row}))
+        (out / RECORD_FILE).write_text(
+            json.dumps({"fingerprint": fingerprint, "inputs": digests, "options": options, "row": row}, indent=1)
+        )
     except PARK_ERRORS as exc:
         row.update({COL_STATUS: STATUS_FAILED, COL_ERROR: str(exc), COL_SECONDS: round(time.perf_counter() - t0, 2)})
     return row
