@@ -93,7 +93,13 @@ if section != PARK_WIDE:
 st.dataframe(pd.DataFrame(view[cols]), hide_index=True, width="stretch", height=250)
 cases = reg.case_summary()
 st.markdown(f"**Cases** ({len(cases)}; {int((cases['status'] == 'open').sum())} open)")
-st.dataframe(cases, hide_index=True, width="stretch", height=200)
+shown_cases = cases.copy()
+for col in shown_cases.columns:  # dates as days, steps not taken yet as blanks (not "None")
+    if pd.api.types.is_datetime64_any_dtype(shown_cases[col]):
+        shown_cases[col] = shown_cases[col].dt.strftime("%Y-%m-%d")
+    elif pd.api.types.is_float_dtype(shown_cases[col]):  # days and people as whole numbers
+        shown_cases[col] = shown_cases[col].round().astype("Int64")
+st.dataframe(shown_cases.astype(object).where(shown_cases.notna(), ""), hide_index=True, width="stretch", height=200)
 
 if roles.can(viewer, roles.REGISTER_EDIT):
     user = (
