@@ -16,6 +16,7 @@ import streamlit as st
 from shapely.geometry import Point
 
 from layers.defaults import COL_NAME
+from patrols.scenarios.compare import plot_cost_effectiveness
 from ui import maps
 
 STATE = "scenarios"
@@ -66,21 +67,7 @@ def cost_effectiveness_png(ce, curve) -> bytes:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
-    if curve is not None and len(curve):
-        ax.plot(
-            curve["ranger_days"],
-            curve["expected_detections"],
-            "-o",
-            color="0.55",
-            ms=3,
-            label="adding teams one at a time",
-        )
-    err = np.vstack(
-        [ce["expected_detections"] - ce["detections_low"], ce["detections_high"] - ce["expected_detections"]]
-    )
-    ax.errorbar(
-        ce["ranger_days"], ce["expected_detections"], yerr=err, fmt="o", capsize=2, label="scenarios (risk -/+ 1 sd)"
-    )
+    plot_cost_effectiveness(ax, ce, curve, label="scenarios (risk -/+ 1 sd)")
     for _, row in ce.iterrows():
         ax.annotate(
             row["scenario"],

@@ -257,27 +257,7 @@ def comparison_figure(results: list[ScenarioResult], curve: pd.DataFrame | None 
             cell.set_height(cell.get_height() * 2.6)
     ax2 = fig.add_axes([0.66, 0.47, 0.32, 0.43])
     ce = cost_effectiveness(results)
-    if curve is not None and len(curve):
-        ax2.plot(
-            curve["ranger_days"],
-            curve["expected_detections"],
-            "-o",
-            color="0.55",
-            ms=3,
-            label="adding teams one at a time",
-        )
-    err = np.vstack(
-        [ce["expected_detections"] - ce["detections_low"], ce["detections_high"] - ce["expected_detections"]]
-    )
-    ax2.errorbar(
-        ce["ranger_days"],
-        ce["expected_detections"],
-        yerr=err,
-        fmt="o",
-        color="C0",
-        capsize=2,
-        label="scenarios (range: risk -/+ 1 sd)",
-    )
+    plot_cost_effectiveness(ax2, ce, curve, label="scenarios (range: risk -/+ 1 sd)")
     for k, row in ce.iterrows():
         ax2.annotate(
             str(k + 1),
@@ -333,6 +313,27 @@ def _map(ax, result: ScenarioResult, name: str) -> None:
     ax.set_title(f"{head}\n{result.outcomes.expected_detections:.1f} expected detections a month", fontsize=7)
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def plot_cost_effectiveness(ax, ce, curve=None, label: str = "scenarios (range: risk -/+ 1 sd)") -> None:
+    """Draw expected detections against ranger-days on ``ax``: the team-adding curve and the scenarios' ranges.
+
+    ``ce`` is :func:`cost_effectiveness`'s table, ``curve`` :func:`team_curve`'s (or None); the
+    caller labels the points and the axes.
+    """
+    if curve is not None and len(curve):
+        ax.plot(
+            curve["ranger_days"],
+            curve["expected_detections"],
+            "-o",
+            color="0.55",
+            ms=3,
+            label="adding teams one at a time",
+        )
+    err = np.vstack(
+        [ce["expected_detections"] - ce["detections_low"], ce["detections_high"] - ce["expected_detections"]]
+    )
+    ax.errorbar(ce["ranger_days"], ce["expected_detections"], yerr=err, fmt="o", color="C0", capsize=2, label=label)
 
 
 def write_comparison_pdf(
