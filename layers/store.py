@@ -459,6 +459,24 @@ def open_store(folder: str | Path) -> ParkStore:
     return ParkStore(folder, create=True)
 
 
+def read_documents(folder: str | Path, kind: str) -> pd.DataFrame:
+    """The documents of ``kind`` in the park's store, newest first (empty when the park has no store).
+
+    Columns as :meth:`ParkStore.list_documents`.  Raises :class:`StoreError` when the store cannot be read.
+    """
+    if not ParkStore.exists(folder):
+        return pd.DataFrame(columns=["kind", "name", "bytes", "updated", "user", "meta"])
+    docs = ParkStore(folder, create=False).list_documents(kind)
+    return docs.sort_values("updated", ascending=False, ignore_index=True)
+
+
+def read_document(folder: str | Path, kind: str, name: str):
+    """The document ``name`` of ``kind`` in the park's store, or ``None`` (also when there is no store)."""
+    if not ParkStore.exists(folder):
+        return None
+    return ParkStore(folder, create=False).get_document(kind, name)
+
+
 def _finish(out: pd.DataFrame, x: np.ndarray, y: np.ndarray, crs) -> gpd.GeoDataFrame:
     """Records with their points, typed provenance columns, in ``crs`` (WGS 84 when ``None``)."""
     out[COL_SOURCE_ROW] = pd.to_numeric(out[COL_SOURCE_ROW]).astype("int64")
@@ -520,4 +538,14 @@ def _is_store(path: Path) -> bool:
         return False
 
 
-__all__ = ["ImportResult", "KINDS", "MIGRATIONS", "ParkStore", "SCHEMA_VERSION", "migrate", "open_store"]
+__all__ = [
+    "ImportResult",
+    "KINDS",
+    "MIGRATIONS",
+    "ParkStore",
+    "SCHEMA_VERSION",
+    "migrate",
+    "open_store",
+    "read_document",
+    "read_documents",
+]

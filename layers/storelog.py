@@ -276,6 +276,14 @@ class DocumentsMixin:
         df["meta"] = [json.loads(m or "{}") for m in df["meta"]]
         return df
 
+    def keep_newest(self, kind: str, n: int) -> list[str]:
+        """Delete all but the ``n`` most recently written documents of ``kind``; returns the deleted names."""
+        docs = self.list_documents(kind).sort_values("updated", ascending=False)
+        old = [str(name) for name in docs["name"].iloc[max(int(n), 0) :]]
+        for name in old:
+            self.delete_document(kind, name)
+        return old
+
     def delete_document(self, kind: str, name: str) -> bool:
         """Delete a document; ``True`` when there was one."""
         with self.transaction(f"delete {kind} {name}") as conn:

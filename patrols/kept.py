@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from layers.errors import StoreError
-from layers.store import ParkStore, open_store
+from layers.store import open_store, read_document, read_documents
 
 from .errors import PatrolsError
 from .route import Patrol, Plan, Waypoint
@@ -128,9 +128,7 @@ def keep_plan(folder: str | Path, plan: Plan, meta: dict | None = None) -> str:
     try:
         store = open_store(folder)
         store.put_document(KIND, name, plan_to_bytes(plan), info)
-        docs = store.list_documents(KIND).sort_values("updated", ascending=False)
-        for old in docs["name"].iloc[MAX_KEPT:]:
-            store.delete_document(KIND, old)
+        store.keep_newest(KIND, MAX_KEPT)
     except StoreError as exc:
         raise PatrolsError(f"the plan could not be kept in the park store: {exc}") from exc
     return name
@@ -138,10 +136,8 @@ def keep_plan(folder: str | Path, plan: Plan, meta: dict | None = None) -> str:
 
 def kept_plans(folder: str | Path) -> pd.DataFrame:
     """The kept plans of a park, newest first: name, updated, start, days, patrols, km, risk (map used)."""
-    if not ParkStore.exists(folder):
-        return pd.DataFrame(columns=LIST_COLUMNS)
     try:
-        docs = ParkStore(folder, create=False).list_documents(KIND)
+        docs = read_documents(folder, KIND)
     except StoreError as exc:
         raise PatrolsError(f"the kept plans could not be listed: {exc}") from exc
     rows = [
@@ -156,13 +152,13 @@ def kept_plans(folder: str | Path) -> pd.DataFrame:
         }
         for d in docs.itertuples()
     ]
-    return pd.DataFrame(rows, columns=LIST_COLUMNS).sort_values("updated", ascending=False, ignore_index=True)
+    return pd.DataFrame(rows, columns=LIST_COLUMNS)
 
 
 def load_plan(folder: str | Path, name: str) -> tuple[Plan, dict]:
     """The kept plan ``name`` and its metadata; :class:`PatrolsError` when it is gone."""
     try:
-        doc = ParkStore(folder, create=False).get_document(KIND, name) if ParkStore.exists(folder) else None
+        doc = read_document(folder, KIND, name)
     except StoreError as exc:
         raise PatrolsError(f"the kept plan {name!r} could not be read: {exc}") from exc
     if doc is None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from layers.errors import StoreError
-from layers.store import ParkStore, open_store
+from layers.store import open_store, read_document, read_documents
 
 from .errors import RiskModelError
 from .riskmap import RiskSurface, surface_from_bytes, surface_to_bytes
@@ -51,10 +51,8 @@ def keep_surface(folder: str | Path, surface: RiskSurface, settings: dict, role:
 
 def kept_surfaces(folder: str | Path, role: str | None = None) -> pd.DataFrame:
     """The kept maps of a park (of one ``role``), newest first: name, updated, label, months, role, settings."""
-    if not ParkStore.exists(folder):
-        return pd.DataFrame(columns=LIST_COLUMNS)
     try:
-        docs = ParkStore(folder, create=False).list_documents(KIND)
+        docs = read_documents(folder, KIND)
     except StoreError as exc:
         raise RiskModelError(f"the kept risk maps could not be listed: {exc}") from exc
     rows = [
@@ -69,14 +67,13 @@ def kept_surfaces(folder: str | Path, role: str | None = None) -> pd.DataFrame:
         for d in docs.itertuples()
         if role is None or d.meta.get("role") == role
     ]
-    frame = pd.DataFrame(rows, columns=LIST_COLUMNS)
-    return frame.sort_values("updated", ascending=False, ignore_index=True)
+    return pd.DataFrame(rows, columns=LIST_COLUMNS)
 
 
 def load_surface(folder: str | Path, name: str, grid) -> tuple[RiskSurface, dict]:
     """The kept map ``name`` on the park's ``grid`` and its metadata; :class:`RiskModelError` if it is gone or stale."""
     try:
-        doc = ParkStore(folder, create=False).get_document(KIND, name) if ParkStore.exists(folder) else None
+        doc = read_document(folder, KIND, name)
     except StoreError as exc:
         raise RiskModelError(f"the kept risk map {name!r} could not be read: {exc}") from exc
     if doc is None:

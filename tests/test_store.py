@@ -211,6 +211,22 @@ def test_documents(tmp_path):
     assert not s.delete_document("plan", "week 1")
 
 
+def test_keep_newest_and_reading_without_a_store(tmp_path, monkeypatch):
+    from layers import storelog
+    from layers.store import read_document, read_documents
+
+    assert read_documents(tmp_path / "none", "plan").empty and read_document(tmp_path / "none", "plan", "a") is None
+    s = open_store(tmp_path)
+    for i in range(5):  # one document a second, so "newest" is well defined
+        monkeypatch.setattr(storelog, "_now", lambda i=i: f"2026-01-01T00:00:0{i}+00:00")
+        s.put_document("plan", f"p{i}", b"x")
+    s.put_document("scenario", "keep me", b"{}")
+    assert read_documents(tmp_path, "plan")["name"].tolist() == ["p4", "p3", "p2", "p1", "p0"]
+    assert sorted(s.keep_newest("plan", 2)) == ["p0", "p1", "p2"]
+    assert read_documents(tmp_path, "plan")["name"].tolist() == ["p4", "p3"]
+    assert read_document(tmp_path, "scenario", "keep me").data == b"{}"
+
+
 def test_older_store_is_migrated(tmp_path):
     path = tmp_path / "store.gpkg"
     conn = sqlite3.connect(path, isolation_level=None)
