@@ -24,8 +24,8 @@ from patrols.kept import keep_plan, kept_plans
 from patrols.planner import plan_patrols
 from ui import auth, common, exports, jobs, maps, riskview
 
-FORECAST = "forecast"
-RISK_PAGE = "risk page"
+FORECAST = riskview.FORECAST
+RISK_PAGE = riskview.RISK_PAGE
 ROWS_PER_DAY_PICKER = 16  # above this many patrols the downloads are listed one day at a time
 
 st.title("Patrol plans")
@@ -42,17 +42,7 @@ if not posts_all:
 
 with st.sidebar:
     st.header("Risk to plan on")
-    sources = [FORECAST] + ([RISK_PAGE] if risk_page else [])
-    source = st.radio(
-        "Risk surface",
-        sources,
-        format_func=lambda s: (
-            "Forecast from all data (recommended)"
-            if s == FORECAST
-            else f"The one fitted on the Risk page (cut-off {risk_page['settings']['train_until']})"
-        ),
-        key="plan_risk_source",
-    )
+    source = riskview.risk_source_radio(risk_page, key="plan_risk_source")
     if not risk_page and sees_risk:
         st.caption("Fit a surface on the Risk page to plan on it instead.")
     horizon = riskview.DEFAULT_HORIZON

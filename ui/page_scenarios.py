@@ -36,8 +36,8 @@ from patrols.scenarios.io import scenario_to_toml
 from patrols.scenarios.run import ScenarioContext
 from ui import auth, common, maps, riskview, scenarioview
 
-FORECAST = "forecast"
-RISK_PAGE = "risk page"
+FORECAST = riskview.FORECAST
+RISK_PAGE = riskview.RISK_PAGE
 MAX_MAPS = 3
 
 st.title("Scenarios")
@@ -53,17 +53,7 @@ posts_all = [str(n) for n in park.posts["name"]] if len(park.posts) else []
 
 with st.sidebar:
     st.header("Risk to plan on")
-    sources = [FORECAST] + ([RISK_PAGE] if risk_page else [])
-    source = st.radio(
-        "Risk surface",
-        sources,
-        format_func=lambda s: (
-            "Forecast from all data (recommended)"
-            if s == FORECAST
-            else f"The one fitted on the Risk page (cut-off {risk_page['settings']['train_until']})"
-        ),
-        key="scen_risk_source",
-    )
+    source = riskview.risk_source_radio(risk_page, key="scen_risk_source")
     st.caption(
         "Scenarios plan the first month the risk surface covers. A Risk-page surface with a past cut-off also scores a demo park under its hidden truth."
     )

@@ -137,6 +137,25 @@ def session_forecast(park, horizon: int):
     return None
 
 
+FORECAST = "forecast"  # risk source: a forecast fitted on all data
+RISK_PAGE = "risk page"  # risk source: the surface fitted on the Risk page
+
+
+def risk_source_radio(risk_page: dict | None, key: str) -> str:
+    """The sidebar choice of the risk surface to plan on: :data:`FORECAST` or, once one is fitted, :data:`RISK_PAGE`."""
+    sources = [FORECAST] + ([RISK_PAGE] if risk_page else [])
+    return st.radio(
+        "Risk surface",
+        sources,
+        format_func=lambda s: (
+            "Forecast from all data (recommended)"
+            if s == FORECAST
+            else f"The one fitted on the Risk page (cut-off {risk_page['settings']['train_until']})"
+        ),
+        key=key,
+    )
+
+
 def describe(entry: dict) -> str:
     """One sentence naming a fitted surface's model, training cut-off and horizon months."""
     s = entry["settings"]
