@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from apptest_env import APP, ROOT, no_traceback, use_park
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 TIMEOUT = 120
 
 
@@ -34,11 +33,7 @@ def park(small_park):
 def app_env(small_park, tmp_path, monkeypatch):
     for kept in small_park.glob("store.gpkg*"):  # each test starts with no kept risk map or plan
         kept.unlink()
-    monkeypatch.setenv("PARK_DIR", str(small_park))
-    monkeypatch.setenv("PARKS_DIR", str(tmp_path / "parks"))
-    monkeypatch.setenv("PARK_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("PATROL_AUTH", "off")  # roles are tested in test_app_access.py
-    monkeypatch.setenv("PATROL_AUDIT_DIR", str(tmp_path / "audit"))
+    use_park(monkeypatch, small_park, tmp_path)
     return small_park
 
 
@@ -49,10 +44,6 @@ def metric(at: AppTest, label: str) -> str:
     raise AssertionError(f"no metric {label!r}; have {[m.label for m in at.metric]}")
 
 
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-
-
 def plan_one_day(at: AppTest, km: float | None = None) -> None:
     """Plan one day for one team per post (``km`` per patrol when given) and check the page shows no error."""
     at.number_input(key="plan_days").set_value(1)
@@ -60,14 +51,14 @@ def plan_one_day(at: AppTest, km: float | None = None) -> None:
     if km is not None:
         at.slider(key="plan_km").set_value(km)
     at.button(key="plan_go").click().run()
-    no_exception(at)
+    no_traceback(at)
     assert not at.error, [e.value for e in at.error]
 
 
 # --- park map page ------------------------------------------------------------------------
 def test_map_page_summary_and_filters(app_env, park):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    no_exception(at)
+    no_traceback(at)
     assert not at.error
     assert int(metric(at, "Incidents (count)").replace(",", "")) == len(park.incidents)
     km_all = float(metric(at, "Patrolled (km)").replace(",", ""))
@@ -77,7 +68,7 @@ def test_map_page_summary_and_filters(app_env, park):
     types = at.multiselect(key="map_types")
     one = types.value[0]
     types.set_value([one]).run()
-    no_exception(at)
+    no_traceback(at)
     expected = int((park.incidents["type"].astype(str) == one).sum())
     assert int(metric(at, "Incidents (count)").replace(",", "")) == expected
     table = at.dataframe[0].value
@@ -85,7 +76,7 @@ def test_map_page_summary_and_filters(app_env, park):
 
     # one month at a time: fewer km than the whole period, incidents of that month only
     at.toggle(key="map_one_month").set_value(True).run()
-    no_exception(at)
+    no_traceback(at)
     month = at.select_slider(key="map_month").value
     p = pd.Period(month, "M")
     t = park.incidents["time"].dt.tz_convert(None).dt.to_period("M")
@@ -95,7 +86,7 @@ def test_map_page_summary_and_filters(app_env, park):
 
     # GPS tracks of the month drawn on request (the map page loads the fixes only then)
     at.checkbox(key="map_tracks").check().run()
-    no_exception(at)
+    no_traceback(at)
     assert not at.error
 
 
@@ -103,7 +94,7 @@ def test_bad_park_folder_shows_error(tmp_path, monkeypatch):
     monkeypatch.setenv("PATROL_AUTH", "off")
     monkeypatch.setenv("PARK_DIR", str(tmp_path / "nowhere"))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    no_exception(at)
+    no_traceback(at)
     assert at.error and "does not exist" in at.error[0].value
 
     bad = tmp_path / "bad"
@@ -111,7 +102,7 @@ def test_bad_park_folder_shows_error(tmp_path, monkeypatch):
     (bad / "park.toml").write_text('[park]\nname = "Bad"\n[layers]\nboundary = "missing.geojson"\n')
     monkeypatch.setenv("PARK_DIR", str(bad))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    no_exception(at)
+    no_traceback(at)
     assert at.error, "a park whose boundary file is missing must show st.error"
     assert "missing.geojson" in at.error[0].value
 
@@ -120,11 +111,11 @@ def test_bad_park_folder_shows_error(tmp_path, monkeypatch):
 def test_risk_then_plan(app_env, park):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("ui/page_risk.py").run()
-    no_exception(at)
+    no_traceback(at)
     assert at.info, "before fitting, the page says what to do"
     at.number_input(key="risk_horizon").set_value(2)
     at.button(key="risk_fit").click().run()
-    no_exception(at)
+    no_traceback(at)
     assert not at.error, [e.value for e in at.error]
     risk = at.session_state["risk"]
     assert risk["settings"]["horizon"] == 2 and len(risk["surface"].periods) == 2
@@ -138,7 +129,7 @@ def test_risk_then_plan(app_env, park):
     assert "no patrol nearby in 12 months" in layers["Where nobody looked"].scale.units
 
     at.switch_page("ui/page_plans.py").run()
-    no_exception(at)
+    no_traceback(at)
     plan_one_day(at, km=10.0)
     plan = at.session_state["plan"]["plan"]
     posts = at.multiselect(key="plan_posts").value
@@ -152,7 +143,7 @@ def test_risk_then_plan(app_env, park):
     # fewer posts give fewer patrols
     at.multiselect(key="plan_posts").set_value(posts[:1])
     at.button(key="plan_go").click().run()
-    no_exception(at)
+    no_traceback(at)
     assert len(at.session_state["plan"]["plan"].patrols) == 1
 
 
@@ -164,7 +155,7 @@ def test_plan_defaults_to_a_forecast_from_the_last_data(app_env, park):
     last = last_day(park)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("ui/page_plans.py").run()
-    no_exception(at)
+    no_traceback(at)
     assert at.date_input(key="plan_start").value == last + pd.Timedelta(days=1)
     assert at.radio(key="plan_risk_source").options == ["Forecast from all data (recommended)"]
     assert any(str(last) in i.value for i in at.info), "the page names the forecast's cut-off before planning"
@@ -179,12 +170,12 @@ def test_plan_defaults_to_a_forecast_from_the_last_data(app_env, park):
     assert not at.warning, "the plan's days are inside the forecast's months"
     # the field files are made on the first download only, not on every rerun
     at.number_input(key="plan_seed").set_value(3).run()
-    no_exception(at)
+    no_traceback(at)
     assert at.session_state["plan"]["files"] == {}
 
     # a shorter horizon is another forecast, fitted when planning
     at.number_input(key="plan_horizon").set_value(1).run()
-    no_exception(at)
+    no_traceback(at)
     assert any("fitted when you press" in i.value for i in at.info)
 
 
@@ -192,14 +183,14 @@ def test_plan_on_the_risk_page_surface(app_env, park):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("ui/page_risk.py").run()
     at.button(key="risk_fit").click().run()
-    no_exception(at)
+    no_traceback(at)
     risk = at.session_state["risk"]
     at.switch_page("ui/page_plans.py").run()
-    no_exception(at)
+    no_traceback(at)
     source = at.radio(key="plan_risk_source")
     assert len(source.options) == 2
     source.set_value("risk page").run()
-    no_exception(at)
+    no_traceback(at)
     # the validation surface forecasts months before the park's last data: planning after it is flagged
     assert at.warning and "outside the months" in at.warning[0].value
     assert any(f"up to **{risk['settings']['train_until']}**" in c.value for c in at.caption)
@@ -234,7 +225,7 @@ def test_view_loads_without_the_gps_tracks(small_park, park):
 def test_data_page_report_and_switch(app_env, tmp_path):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.switch_page("ui/page_data.py").run()
-    no_exception(at)
+    no_traceback(at)
     assert at.success and "Loaded" in at.success[0].value
     layers = at.dataframe[0].value
     assert "boundary" in set(layers["layer"])

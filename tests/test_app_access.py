@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_env import APP, ROOT, no_traceback, use_park
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
@@ -20,8 +21,6 @@ from access.defaults import MANAGER, OPEN, PLANNER, RANGER, VIEWER
 from access.errors import PermissionDenied
 from access.users import User, UserStore, new_session
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 TIMEOUT = 120
 PW = "correct horse battery"
 
@@ -52,12 +51,7 @@ def full_plan(park):
 
 @pytest.fixture
 def env(small_park, tmp_path, monkeypatch):
-    monkeypatch.setenv("PARK_DIR", str(small_park))
-    monkeypatch.setenv("PARKS_DIR", str(tmp_path / "parks"))
-    monkeypatch.setenv("PARK_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("PATROL_AUDIT_DIR", str(tmp_path / "audit"))
-    monkeypatch.setenv("PATROL_USERS_FILE", str(tmp_path / "conf" / "users.json"))
-    monkeypatch.delenv("PATROL_AUTH", raising=False)
+    use_park(monkeypatch, small_park, tmp_path, sign_in=True)
     return small_park
 
 
@@ -80,10 +74,6 @@ def app(user: User | None = None, **state) -> AppTest:
     return at.run()
 
 
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-
-
 def titles(at: AppTest) -> list[str]:
     return [t.value for t in at.title]
 
@@ -100,18 +90,18 @@ def test_signed_out_visitor_gets_the_sign_in_page_then_signs_in(env, tmp_path):
     store = UserStore(hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     store.add("amina", PW, RANGER, posts=["North"], parks=["*"])
     at = app()
-    no_exception(at)
+    no_traceback(at)
     assert titles(at) == ["Sign in"] and not at.get("iframe")
     assert not [b for b in at.button if b.key and b.key.startswith("signin_oidc")], "no OIDC unless configured"
     at.text_input(key="signin_name").set_value("amina")
     at.text_input(key="signin_password").set_value("wrong password!")
     at.button(key="signin_go").click().run()
-    no_exception(at)
+    no_traceback(at)
     assert titles(at) == ["Sign in"] and "Wrong user name or password" in at.error[0].value
     at.text_input(key="signin_name").set_value("amina")
     at.text_input(key="signin_password").set_value(PW)
     at.button(key="signin_go").click().run()
-    no_exception(at)
+    no_traceback(at)
     assert titles(at) == ["Park map"], titles(at)
     assert any("Signed in as" in c.value for c in at.sidebar.caption)
     events = AuditLog(env).events(User("boss", MANAGER))
@@ -125,7 +115,7 @@ def test_an_expired_session_gets_the_sign_in_page_again(env, park):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["access_session"] = new_session(u, hours=8, now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=9))
     at.run()
-    no_exception(at)
+    no_traceback(at)
     assert titles(at) == ["Sign in"] and "expired" in at.error[0].value
     assert "access_session" not in at.session_state
 
@@ -140,7 +130,7 @@ def test_sign_in_page_offers_openid_connect_only_when_configured(env):
         "server_metadata_url": "https://id.example.org/.well-known/openid-configuration",
     }
     at.run()
-    no_exception(at)
+    no_traceback(at)
     assert [b.key for b in at.button if b.key and b.key.startswith("signin_oidc")] == ["signin_oidc_default"]
 
 
@@ -149,11 +139,11 @@ def test_demo_park_runs_without_sign_in_and_says_so_on_every_page(env, monkeypat
 
     monkeypatch.setattr(common, "DEFAULT_PARK", env)  # the small park plays the demo
     at = app()
-    no_exception(at)
+    no_traceback(at)
     assert titles(at) == ["Park map"]
     assert any("Demo park without sign-in" in w.value for w in at.warning)
     at.switch_page("ui/page_data.py").run()
-    no_exception(at)
+    no_traceback(at)
     assert any("Demo park without sign-in" in w.value for w in at.warning)
     assert at.selectbox(key="data_park_choice").options == [str(env)], "the demo visitor opens the demo park only"
 
@@ -165,7 +155,7 @@ def test_ranger_sees_no_densities_no_risk_no_other_posts_no_users(env, park, ful
     u = users(park)[RANGER]
     assert auth.page_keys(u) == ["map", "plans", "indicators", "data"]
     at = app(u)
-    no_exception(at)
+    no_traceback(at)
     assert titles(at) == ["Park map"]
     # the map the page draws holds no density raster
     view = guard.park_layers_for(u, park)
@@ -181,7 +171,7 @@ def test_ranger_sees_no_densities_no_risk_no_other_posts_no_users(env, park, ful
         direct = AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT)
         direct.session_state["access_session"] = new_session(u)
         direct.run()
-        no_exception(direct)
+        no_traceback(direct)
         assert direct.error and f"may not see {what}" in direct.error[0].value
         assert not direct.metric and not direct.dataframe
     # ...nor do the guard functions
@@ -198,7 +188,7 @@ def test_ranger_sees_no_densities_no_risk_no_other_posts_no_users(env, park, ful
     assert {p.post for p in full_plan.patrols} > {own}
     at = app(u, plan={"park": str(env), "plan": full_plan, "risk": None, "files": {}})
     at.switch_page("ui/page_plans.py").run()
-    no_exception(at)
+    no_traceback(at)
     assert at.multiselect(key="plan_posts").options == [own]
     n_own = sum(p.post == own for p in full_plan.patrols)
     assert metric(at, "Patrols (count)") == str(n_own)
@@ -217,10 +207,10 @@ def test_planner_gets_risk_and_every_plan_but_not_the_user_list(env, park, full_
     assert auth.page_keys(u) == ["map", "risk", "plans", "scenarios", "monitoring", "indicators", "data"]
     at = app(u, plan={"park": str(env), "plan": full_plan, "risk": None, "files": {}})
     at.switch_page("ui/page_plans.py").run()
-    no_exception(at)
+    no_traceback(at)
     assert metric(at, "Patrols (count)") == str(len(full_plan.patrols))
     at.switch_page("ui/page_risk.py").run()
-    no_exception(at)
+    no_traceback(at)
     assert titles(at) == ["Risk"]
     with pytest.raises(PermissionDenied):
         guard.users_for(u, UserStore())
@@ -232,7 +222,7 @@ def test_viewer_gets_aggregates_only(env, park):
     u = users(park)[VIEWER]
     assert auth.page_keys(u) == ["indicators", "data"]
     at = app(u)
-    no_exception(at)
+    no_traceback(at)
     assert titles(at) == ["Indicators"]
     assert int(metric(at, "Incidents (count)").replace(",", "")) == len(park.incidents)
     table = at.dataframe[0].value
@@ -241,7 +231,7 @@ def test_viewer_gets_aggregates_only(env, park):
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("ui/page_map.py")
     at.switch_page("ui/page_data.py").run()
-    no_exception(at)
+    no_traceback(at)
     assert not at.dataframe, "no load report (it names files and rows) for a viewer"
     with pytest.raises(PermissionDenied):
         guard.park_layers_for(u, park)
@@ -254,7 +244,7 @@ def test_manager_reads_the_user_list_and_the_audit_log(env, park):
     AuditLog(env).record("download", users(park)[RANGER], "GPX of patrol X")
     at = app(u)
     at.switch_page("ui/page_users.py").run()
-    no_exception(at)
+    no_traceback(at)
     assert titles(at) == ["Users and audit log"]
     people, events = at.dataframe[0].value, at.dataframe[1].value
     assert list(people["user"]) == ["amina"] and "hash" not in " ".join(people.columns)
@@ -267,7 +257,7 @@ def test_a_park_outside_the_users_list_cannot_be_opened(env, park, tmp_path, mon
     monkeypatch.setenv("PARK_DIR", str(other))
     u = User("amina", RANGER, posts=("North",), parks=(str(env),))
     at = app(u, park_dir=str(other))
-    no_exception(at)
+    no_traceback(at)
     assert at.error and "may not open the park folder" in at.error[0].value
 
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import parkfiles as pf
+from apptest_env import APP, use_park
 from streamlit.testing.v1 import AppTest
 
 from layers.fieldimport import import_uploads
 from layers.store import ParkStore
-
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 
 
 def test_import_uploads_keeps_the_names_and_leaves_nothing_behind(tmp_path):
@@ -30,11 +26,7 @@ def test_import_uploads_keeps_the_names_and_leaves_nothing_behind(tmp_path):
 
 def test_data_page_offers_the_import(tmp_path, monkeypatch):
     park = pf.make_park(tmp_path / "park")
-    monkeypatch.setenv("PARK_DIR", str(park))
-    monkeypatch.setenv("PARKS_DIR", str(tmp_path / "parks"))
-    monkeypatch.setenv("PARK_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("PATROL_AUTH", "off")  # roles are tested in test_app_access.py
-    monkeypatch.setenv("PATROL_AUDIT_DIR", str(tmp_path / "audit"))
+    use_park(monkeypatch, park, tmp_path)
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page("ui/page_data.py").run()
     assert not at.exception

@@ -6,22 +6,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_env import APP, no_exception, use_park
 from nohistory import make_history_free_park
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 TIMEOUT = 180
 
 
 @pytest.fixture
 def new_park(tmp_path, monkeypatch) -> Path:
     folder = make_history_free_park(tmp_path / "new-park")
-    monkeypatch.setenv("PARK_DIR", str(folder))
-    monkeypatch.setenv("PARKS_DIR", str(tmp_path / "parks"))
-    monkeypatch.setenv("PARK_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("PATROL_AUTH", "off")  # roles are tested in test_app_access.py
-    monkeypatch.setenv("PATROL_AUDIT_DIR", str(tmp_path / "audit"))
+    use_park(monkeypatch, folder, tmp_path)
     return folder
 
 
@@ -30,9 +25,7 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
-def ok(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+ok = no_exception
 
 
 def test_a_park_with_no_history_opens_gets_a_prior_and_plans(new_park):

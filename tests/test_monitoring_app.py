@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from apptest_env import APP, no_exception, use_park
 from monitoring_park import file_hashes, register_park
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 TIMEOUT = 180
 
 
@@ -21,17 +20,8 @@ def park_folder(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def app_env(park_folder, tmp_path, monkeypatch):
-    monkeypatch.setenv("PARK_DIR", str(park_folder))
-    monkeypatch.setenv("PARKS_DIR", str(tmp_path / "parks"))
-    monkeypatch.setenv("PARK_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("PATROL_AUTH", "off")  # roles are tested in test_app_access.py
-    monkeypatch.setenv("PATROL_AUDIT_DIR", str(tmp_path / "audit"))
+    use_park(monkeypatch, park_folder, tmp_path)
     return park_folder
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def test_monitoring_page(app_env):

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from apptest_env import APP, no_exception, use_park
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 TIMEOUT = 300
 
 
@@ -24,17 +23,8 @@ def small_park(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def app_env(small_park, tmp_path, monkeypatch):
-    monkeypatch.setenv("PARK_DIR", str(small_park))
-    monkeypatch.setenv("PARKS_DIR", str(tmp_path / "parks"))
-    monkeypatch.setenv("PARK_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("PATROL_AUTH", "off")  # roles are tested in test_app_access.py
-    monkeypatch.setenv("PATROL_AUDIT_DIR", str(tmp_path / "audit"))
+    use_park(monkeypatch, small_park, tmp_path)
     return small_park
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def test_create_duplicate_run_compare_download(app_env):
