@@ -26,6 +26,27 @@ from .roles import EXACT_EXPORT as EXACT_PERMISSION
 README_NAME = "README.txt"
 
 
+def check_exact(user, reason: str) -> None:
+    """Raise unless ``user`` may keep exact places of sensitive layers in an outside export (a manager, a reason)."""
+    if not can(user, EXACT_PERMISSION):
+        raise PermissionDenied(
+            f"{getattr(user, 'name', 'A signed-out visitor')} ({getattr(user, 'role', '-')}) may not export exact "
+            "locations of sensitive layers: only a manager may. Fix: export generalised layers, or ask a manager"
+        )
+    if not str(reason or "").strip():
+        raise AccessError("An export with exact locations needs a reason, recorded in the audit log. Fix: give one")
+
+
+def allow_exact(user, park_folder, what: str, reason: str, audit: AuditLog | None = None) -> None:
+    """A manager's choice to keep exact places in the outside export ``what`` (e.g. a monthly report).
+
+    Checks the permission and the reason (:func:`check_exact`) and records the
+    choice in the park's audit log as an ``exact-export`` before anything is made.
+    """
+    check_exact(user, reason)
+    (audit or AuditLog(park_folder)).record(EXACT_EXPORT, user, what, {"reason": reason, "exact": True})
+
+
 def zip_bytes(files: dict[str, bytes]) -> bytes:
     """``{name: bytes}`` as one zip (fixed dates, so equal inputs give equal bytes)."""
     buf = io.BytesIO()
@@ -122,13 +143,7 @@ def outside_export(
     """
     require(user, PARK_DATA, "the park's layers")
     if exact:
-        if not can(user, EXACT_PERMISSION):
-            raise PermissionDenied(
-                f"{user.name} ({user.role}) may not export exact locations of sensitive layers: only a manager may. "
-                "Fix: export generalised layers, or ask a manager"
-            )
-        if not reason.strip():
-            raise AccessError("An export with exact locations needs a reason, recorded in the audit log")
+        check_exact(user, reason)
     cell = float(cell_m or generalise_cell(park))
     patterns = sensitive_patterns(park)
     audit = audit or AuditLog(park.folder)

@@ -12,7 +12,7 @@ import pandas as pd
 import shapely
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from layers.defaults import COL_NAME, COL_TYPE, SEIZURE_ITEMS
 
@@ -235,8 +235,14 @@ def _frame_km(ax) -> None:
     ax.tick_params(labelsize=6)
 
 
-def month_map(register, month_incidents, tracks=None, size=(7.5, 6.0), title: str = "") -> Figure:
-    """The month's incidents by type and its patrol tracks on the park, with sections and posts; a legend."""
+def month_map(
+    register, month_incidents, tracks=None, size=(7.5, 6.0), title: str = "", cell_m: float | None = None
+) -> Figure:
+    """The month's incidents by type and its patrol tracks on the park, with sections and posts; a legend.
+
+    With ``cell_m`` the incidents are generalised (:func:`access.generalise.generalise_points`): one square
+    per ``cell_m`` cell and type, labelled with its count, so the map gives no exact place away.
+    """
     fig = Figure(figsize=size, layout="constrained")
     ax = fig.add_subplot()
     _boundary(ax, register.boundary)
@@ -265,6 +271,9 @@ def month_map(register, month_incidents, tracks=None, size=(7.5, 6.0), title: st
         handles.append(Line2D([], [], marker="^", color="black", ls=""))
         labels.append("ranger posts")
     inc = month_incidents
+    if cell_m is not None:
+        _cells(ax, inc, cell_m, handles, labels)
+        inc = inc.iloc[:0]
     for t in REGISTER_TYPES + ("other",):
         sel = inc[inc[COL_TYPE] == t] if len(inc) else inc
         if not len(sel):
@@ -286,8 +295,34 @@ def month_map(register, month_incidents, tracks=None, size=(7.5, 6.0), title: st
     return fig
 
 
-def risk_map(risk, boundary=None, posts=None, size=(7.5, 5.0), title: str = "") -> Figure:
-    """A risk surface's classes (top 5 %, 10 %, 25 % of the park's area) with a legend."""
+def _cells(ax, inc, cell_m: float, handles: list, labels: list) -> None:
+    """Generalised incidents: a square per cell and type (types side by side) with its count."""
+    from access.generalise import COUNT, generalise_points
+
+    if not len(inc):
+        return
+    cells = generalise_points(inc[[COL_TYPE, inc.geometry.name]], cell_m, by=[COL_TYPE])
+    types = [t for t in REGISTER_TYPES + ("other",) if t in set(cells[COL_TYPE])]
+    types += sorted(set(cells[COL_TYPE]) - set(types))
+    km = cell_m / 1000.0
+    step = km / max(len(types), 1)
+    for i, t in enumerate(types):
+        sel = cells[cells[COL_TYPE] == t]
+        colour = TYPE_COLOURS.get(t, "#999999")
+        for x, y, n in zip(sel.geometry.x / 1000, sel.geometry.y / 1000, sel[COUNT], strict=True):
+            left = x - km / 2 + i * step
+            ax.add_patch(Rectangle((left, y - km / 2), step, km, color=colour, alpha=0.55, lw=0, zorder=6))
+            ax.text(left + step / 2, y, str(int(n)), fontsize=6, ha="center", va="center", zorder=7)
+        handles.append(Patch(color=colour, alpha=0.55))
+        labels.append(f"{_label(t)} ({int(sel[COUNT].sum())}), per {km:g} km cell")
+
+
+def risk_map(risk, boundary=None, posts=None, size=(7.5, 5.0), title: str = "", cell_m: float | None = None) -> Figure:
+    """A risk surface's classes (top 5 %, 10 %, 25 % of the park's area) with a legend.
+
+    With ``cell_m`` the risk is averaged over blocks at least ``cell_m`` wide first
+    (:func:`access.generalise.generalise_raster`) and the classes are those of the blocks.
+    """
     from matplotlib.colors import ListedColormap
 
     fig = Figure(figsize=size, layout="constrained")
@@ -295,6 +330,15 @@ def risk_map(risk, boundary=None, posts=None, size=(7.5, 5.0), title: str = "") 
     grid = risk.grid
     x0, y0, x1, y1 = grid.bounds
     classes = np.asarray(risk.classes, dtype=float)
+    if cell_m is not None:
+        from access.generalise import generalise_raster
+        from riskmodel.riskmap import risk_classes
+
+        values = np.where(grid.mask, np.asarray(risk.risk, dtype=float), np.nan)
+        coarse, t = generalise_raster(values, grid.transform, cell_m)
+        classes = risk_classes(coarse, np.isfinite(coarse)).astype(float)
+        x0, y1 = t.c, t.f
+        x1, y0 = x0 + t.a * coarse.shape[1], y1 + t.e * coarse.shape[0]
     classes[classes == 0] = np.nan
     cmap = ListedColormap([RISK_CLASS_COLOURS[k] for k in (1, 2, 3, 4)])
     ax.imshow(
@@ -316,5 +360,7 @@ def risk_map(risk, boundary=None, posts=None, size=(7.5, 5.0), title: str = "") 
     _frame_km(ax)
     ax.legend(handles, labels, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
               title="risk of an attack", title_fontsize=7)  # fmt: skip
+    if cell_m is not None:
+        title = f"{title or 'Risk next month'} (averaged over {cell_m / 1000:g} km blocks)"
     ax.set_title(title or "Risk next month", fontsize=9)
     return fig

@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from access.generalise import snap
 from layers.defaults import COL_CASE, COL_ITEM, COL_QUANTITY, COL_TIME, COL_TYPE, COL_UNIT
 
 from .defaults import SHARE_GRID_KM
@@ -43,9 +44,8 @@ def seizure_share(register: Register, cell_km: float = SHARE_GRID_KM) -> pd.Data
     if register.crs is None and len(sz):
         raise ReportError("the register has no CRS, so places cannot be generalised")
     size = cell_km * 1000.0
-    x = np.asarray(shapely.get_x(sz.geometry.values), float)
-    y = np.asarray(shapely.get_y(sz.geometry.values), float)
-    cx, cy = (np.floor(x / size) + 0.5) * size, (np.floor(y / size) + 0.5) * size
+    cx = snap(shapely.get_x(sz.geometry.values), size)  # the grid every outside export uses
+    cy = snap(shapely.get_y(sz.geometry.values), size)
     lon, lat = (np.empty(0), np.empty(0))
     if len(sz):
         lon, lat = Transformer.from_crs(register.crs, "EPSG:4326", always_xy=True).transform(cx, cy)

@@ -206,6 +206,7 @@ def monthly_report(
     risk_model: str = REPORT_RISK_MODEL,
     mike=None,
     progress: Progress = None,
+    exact_locations: bool = False,
 ) -> ReportSummary:
     """Write the monthly manager report of ``month`` as a PDF.
 
@@ -230,6 +231,13 @@ def monthly_report(
         A MIKE site's PIKE per year (:func:`monitoring.mike.mike_pike`) drawn beside the park's.
     progress : callable, optional
         ``progress(fraction, message)``.
+    exact_locations : bool
+        The report is meant for the park's authority, outside the park: by default
+        the park's sensitive layers (``[access] sensitive``: incidents, carcasses...)
+        are drawn generalised to its coarse grid (``[access] generalise_m``, 5 km),
+        the risk map is averaged over blocks of that grid, and sensitive patrol
+        tracks are left out.  ``True`` draws exact places: the caller checks that
+        a manager asked for it and records the choice (:mod:`access.audit`).
 
     Returns
     -------
@@ -289,6 +297,21 @@ def monthly_report(
                        model=risk_model)  # fmt: skip
         except (RiskModelError, LayersError) as exc:  # a park too young for a model still gets its report
             notes.append(f"no risk map: {exc}")
+    cell_m = cell = None  # incidents' grid; the risk map's blocks
+    tracks_hidden = False
+    if not exact_locations:
+        from access.generalise import generalise_cell, is_sensitive, sensitive_patterns
+
+        patterns = sensitive_patterns(park)
+        cell = generalise_cell(park)
+        cell_m = cell if is_sensitive("incidents", patterns) else None
+        tracks_hidden = is_sensitive("tracks", patterns) or is_sensitive("patrol_tracks", patterns)
+        if tracks_hidden:
+            notes.append("patrol tracks are left out of the maps (a sensitive layer of this park)")
+        notes.append(
+            f"places are generalised to a {cell / 1000:g} km grid for readers outside the park "
+            "(incident counts per cell; risk averaged over blocks)"
+        )
     say(0.75, "drawing the pages")
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
@@ -351,13 +374,15 @@ def monthly_report(
         tracks = tracks.sort_values([COL_TRACK, COL_TIME], kind="stable")
     km = indicator_value(table, "patrol_km", str(p))
     story.append(Paragraph(f"Incidents and patrols, {p}", styles["Heading3"]))
-    fig = charts.month_map(register, month_inc, tracks, size=(7.5, 5.2),
-                           title=f"{len(month_inc)} incidents; {format_figure(km, 0)} km of patrol")  # fmt: skip
+    if tracks_hidden:
+        tracks = None
+    fig = charts.month_map(register, month_inc, tracks, size=(7.5, 5.2), cell_m=cell_m,
+                           title=f"{len(month_inc)} incident{'' if len(month_inc) == 1 else 's'}; {format_figure(km, 0)} km of patrol")  # fmt: skip
     story.append(_image(fig, 16.0))
     if risk is not None:
         story.append(Paragraph(f"Risk of an attack, {p + 1}", styles["Heading3"]))
         model = getattr(risk, "model", "")
-        fig = charts.risk_map(risk, register.boundary, register.posts, size=(7.5, 4.6),
+        fig = charts.risk_map(risk, register.boundary, register.posts, size=(7.5, 4.6), cell_m=cell,
                               title=f"Next month's risk ({model} model, trained to the end of {p})")  # fmt: skip
         story.append(_image(fig, 14.0))
     if plan is not None:

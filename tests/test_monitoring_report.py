@@ -131,3 +131,45 @@ def test_cli_report_and_indicator_csv(park_folder, tmp_path, capsys):
 def test_cli_bad_month_is_a_message(park_folder, tmp_path, capsys):
     assert main(["report", str(park_folder), "--month", "Sept", "--out", str(tmp_path / "r.pdf")]) == 2
     assert "YYYY-MM" in capsys.readouterr().err
+
+
+def test_report_maps_generalise_the_sensitive_layers(park, written):
+    """The report leaves the park: its incident map shows counts per 5 km cell, never a point, and says so."""
+    import numpy as np
+    from matplotlib.patches import Rectangle
+
+    from access.generalise import generalise_cell
+    from monitoring import charts
+
+    summary, _ = written
+    cell = generalise_cell(park)
+    assert any(f"generalised to a {cell / 1000:g} km grid" in n for n in summary.notes)
+    reg = load_register(park)
+    inc = reg.incidents
+    fig = charts.month_map(reg, inc, cell_m=cell)
+    ax = fig.axes[0]
+    squares = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_height() == cell / 1000]
+    assert squares, "no generalised cell drawn"
+    # every square lies on the 5 km grid, and no scatter of exact incident places is drawn
+    bottoms = np.array([p.get_y() for p in squares]) * 1000
+    assert np.allclose(np.round(bottoms / cell), bottoms / cell)
+    assert [len(c.get_offsets()) for c in ax.collections] == [len(reg.posts)]  # the posts, no incident point
+    counts = sum(int(t.get_text()) for t in ax.texts if t.get_text().isdigit())
+    assert counts == len(inc)
+
+
+def test_exact_places_need_a_manager_and_are_audited(park_folder, tmp_path):
+    from access.audit import EXACT_EXPORT, AuditLog
+    from access.defaults import MANAGER, RANGER
+    from access.errors import AccessError, PermissionDenied
+    from access.exports import allow_exact
+    from access.users import User
+
+    with pytest.raises(PermissionDenied):
+        allow_exact(User("amina", RANGER, ("North",)), park_folder, "monthly report", "a reason")
+    with pytest.raises(AccessError):
+        allow_exact(User("boss", MANAGER), park_folder, "monthly report", "  ")
+    log = AuditLog(tmp_path / "audit-park")
+    allow_exact(User("boss", MANAGER), park_folder, "monthly report 2026-09", "court case 12", audit=log)
+    events = log.events(User("boss", MANAGER), EXACT_EXPORT)
+    assert events["what"].tolist() == ["monthly report 2026-09"] and "court case 12" in events["detail"].iloc[0]

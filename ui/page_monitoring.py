@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from access import guard, roles
+from access.exports import allow_exact
 from layers.defaults import CASE_EVENTS
 from monitoring import charts
 from monitoring.defaults import FIND_TYPES, PARK_WIDE, PERIOD_KINDS, REGISTER_TYPES
@@ -177,15 +178,35 @@ months = list(pd.unique(monitoringview.indicators(folder, "month")["period"]))
 a, b = st.columns(2)
 month = a.selectbox("Month of the report", months[::-1], key="mon_report_month")
 with_risk = b.checkbox("With next month's risk map (fits the model: takes a while)", value=True, key="mon_report_risk")
-if st.button("Make the monthly report", key="mon_report_go"):
+exact, reason = False, ""
+if roles.can(viewer, roles.EXACT_EXPORT):
+    exact = st.checkbox(
+        "Exact places of the sensitive layers (managers only; recorded in the audit log)",
+        value=False,
+        key="mon_report_exact",
+        help="By default the report, meant for the authority, shows incidents per coarse cell and the risk averaged "
+        "over blocks of that grid.",
+    )
+    if exact:
+        reason = st.text_input("Reason (recorded)", key="mon_report_reason")
+if st.button("Make the monthly report", key="mon_report_go", disabled=exact and not reason.strip()):
     bar = st.progress(0.0, text="Making the report...")
-    summary = common.run_library(
-        lambda: monthly_report(
-            park, month, None, register=reg, steps=monitoringview.steps(folder), fit_risk=with_risk,
+
+    def make_report():
+        if exact:
+            allow_exact(viewer, folder, f"monthly report {month}", reason)
+        return monthly_report(
+            park,
+            month,
+            None,
+            register=reg,
+            steps=monitoringview.steps(folder),
+            fit_risk=with_risk,
             progress=lambda f, msg: bar.progress(min(1.0, f), text=msg),
-        ),
-        "The report cannot be made",
-    )  # fmt: skip
+            exact_locations=exact,
+        )
+
+    summary = common.run_library(make_report, "The report cannot be made")  # fmt: skip
     if summary is not None:
         st.session_state["mon_report"] = {"park": folder, "month": month, "pdf": summary.pdf}
 made = st.session_state.get("mon_report")

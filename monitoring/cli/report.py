@@ -19,6 +19,13 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--no-risk", action="store_true", help="leave out next month's risk map (faster)")
     p.add_argument("--mike", metavar="FILE", help="MIKE carcass table, to draw a site's PIKE beside the park's")
     p.add_argument("--site", metavar="ID", help="MIKE site id for --mike (e.g. KRU)")
+    p.add_argument(
+        "--exact-locations",
+        metavar="MANAGER",
+        help="draw exact places of the park's sensitive layers (default: generalised to the park's coarse grid); "
+        "MANAGER is a manager in the users file, and the choice is recorded in the park's audit log with --reason",
+    )
+    p.add_argument("--reason", default="", help="why exact places are needed (with --exact-locations)")
     return p
 
 
@@ -39,6 +46,12 @@ def run(args) -> int:
         mike = mike_pike(read_mike(args.mike), site=args.site)
     progress = progress_printer()
     park = load_park(args.park, progress=lambda f, m: progress(0.1 * f, m))
+    if args.exact_locations:
+        from access.exports import allow_exact
+        from access.users import UserStore
+
+        manager = UserStore().get(args.exact_locations)
+        allow_exact(manager, park.folder, f"monthly report {args.month} (command line)", args.reason)
     summary = monthly_report(
         park,
         args.month,
@@ -47,6 +60,7 @@ def run(args) -> int:
         risk_model=args.risk_model,
         mike=mike,
         progress=lambda f, m: progress(0.1 + 0.9 * f, m),
+        exact_locations=bool(args.exact_locations),
     )
     for note in summary.notes:
         print(f"note: {note}", file=sys.stderr)
