@@ -60,16 +60,25 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
 
 
 # --- patrol files ---------------------------------------------------------------------------
-def patrol_files_for(user, patrol, park=None, risk=None, grid=None) -> dict[str, bytes]:
-    """The field files of one patrol for ``user``: route and waypoints, the risk only along the route."""
+def patrol_files_for(user, patrol, park=None, risk=None, grid=None, landmarks=None) -> dict[str, bytes]:
+    """The field files of one patrol for ``user``: route and waypoints, the risk only along the route.
+
+    ``landmarks`` (:func:`patrols.landmarks.landmarks_from_park`, made once per plan) puts roads, rivers,
+    waterholes and terrain on the sheet; made from ``park`` when not given.
+    """
     from patrols.export import patrol_files
+    from patrols.landmarks import landmarks_from_park
 
     patrol_for(user, patrol)
+    if landmarks is None and park is not None:
+        landmarks = landmarks_from_park(park)
     grid = grid if grid is not None else getattr(park, "grid", None)
     near = sheet_risk_for(user, patrol, risk, grid)
     boundary = getattr(park, "boundary", None)
     boundary = boundary.union_all() if boundary is not None and hasattr(boundary, "union_all") else boundary
-    return patrol_files(patrol, risk=near, grid=grid, boundary=boundary, park_name=getattr(park, "name", None))
+    return patrol_files(
+        patrol, risk=near, grid=grid, boundary=boundary, park_name=getattr(park, "name", None), landmarks=landmarks
+    )
 
 
 def plan_zip_for(user, plan, park=None, risk=None, grid=None) -> bytes:
@@ -77,10 +86,13 @@ def plan_zip_for(user, plan, park=None, risk=None, grid=None) -> bytes:
     from patrols.export import plan_summary, summary_json_bytes
 
     require(user, DOWNLOADS, "patrol files")
+    from patrols.landmarks import landmarks_from_park
+
     mine = plan_for(user, plan)
+    landmarks = landmarks_from_park(park) if park is not None and mine.patrols else None  # read once per plan
     files: dict[str, bytes] = {}
     for patrol in mine.patrols:
-        files.update(patrol_files_for(user, patrol, park=park, risk=risk, grid=grid))
+        files.update(patrol_files_for(user, patrol, park=park, risk=risk, grid=grid, landmarks=landmarks))
     files["summary.csv"] = plan_summary(mine).to_csv(index=False).encode("utf-8-sig")
     files["summary.json"] = summary_json_bytes(mine)
     return zip_bytes(files)

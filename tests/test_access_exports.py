@@ -212,3 +212,27 @@ def test_plan_zip_for_a_ranger_holds_their_posts_patrols(park):
     assert any(n.startswith("North-1/") for n in names) and not any(n.startswith("South-1/") for n in names)
     names = set(_zip(plan_zip_for(PLANNER_U, plan, park=park)))
     assert any(n.startswith("South-1/") for n in names)
+
+
+def test_plan_zip_sheets_carry_the_parks_landmarks_read_once(park, monkeypatch):
+    """Every sheet of a ranger's zip gets the park's landmarks (roads, rivers, terrain), read once per plan."""
+    from patrols import export, landmarks
+    from patrols.route import Plan
+
+    calls, seen = [], []
+    real = landmarks.landmarks_from_park
+
+    def counting(p, *a, **k):
+        calls.append(p)
+        return real(p, *a, **k)
+
+    def spy(patrol, risk=None, grid=None, boundary=None, park_name=None, landmarks=None):
+        seen.append(landmarks)
+        return b"%PDF"
+
+    monkeypatch.setattr(landmarks, "landmarks_from_park", counting)
+    monkeypatch.setattr(export, "sheet_pdf_bytes", spy)
+    plan = Plan(park.name, dt.date(2026, 11, 1), 1, [_patrol(park, "North"), _patrol(park, "North")])
+    plan_zip_for(RANGER_U, plan, park=park)
+    assert len(calls) == 1 and len(seen) == 2
+    assert all(s is not None and s is seen[0] for s in seen)

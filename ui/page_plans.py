@@ -15,12 +15,13 @@ import pandas as pd
 import streamlit as st
 
 from access import guard, roles
-from access.exports import plan_zip_for
+from access.exports import patrol_files_for, plan_zip_for
 from layers.defaults import DEFAULT_PATROL_KM, DEFAULT_TEAMS_PER_POST
 from patrols import export
 from patrols.defaults import DEFAULT_EXPLORE
 from patrols.explore import learning_value
 from patrols.kept import keep_plan, kept_plans
+from patrols.landmarks import landmarks_from_park
 from patrols.planner import plan_patrols
 from ui import auth, common, exports, jobs, maps, riskview
 
@@ -224,26 +225,29 @@ if not plan.patrols:
     st.stop()
 files: dict = current.setdefault("files", {})
 risk_array = None if surface is None else surface.risk
-boundary = park.boundary.union_all()
 
-FILES = [  # label, writer of one patrol's bytes, file name suffix, MIME type
-    ("GPX", export.gpx_bytes, ".gpx", "application/gpx+xml"),
-    ("KML", export.kml_bytes, ".kml", "application/vnd.google-earth.kml+xml"),
-    ("PDF sheet", export.sheet_pdf_bytes, "_sheet.pdf", "application/pdf"),
-    ("CSV", export.waypoints_csv_bytes, "_waypoints.csv", "text/csv"),
+FILES = [  # label, file name suffix (as in the plan's zip), MIME type
+    ("GPX", ".gpx", "application/gpx+xml"),
+    ("KML", ".kml", "application/vnd.google-earth.kml+xml"),
+    ("PDF sheet", "_sheet.pdf", "application/pdf"),
+    ("CSV", "_waypoints.csv", "text/csv"),
 ]
 
 
-def patrol_file(writer, patrol) -> bytes:
-    """The bytes of one field file of ``patrol``, made once per plan."""
-    key = (writer.__name__, patrol.patrol_id)
-    if key not in files:
-        if writer is export.sheet_pdf_bytes:  # the risk along the route only (access.guard.sheet_risk_for)
-            near = guard.sheet_risk_for(user, patrol, risk_array, park.grid)
-            files[key] = writer(patrol, risk=near, grid=park.grid, boundary=boundary, park_name=park.name)
-        else:
-            files[key] = writer(patrol)
-    return files[key]
+def patrol_file(suffix: str, patrol) -> bytes:
+    """One field file of ``patrol``, the same bytes as in the plan's zip (made once per patrol and plan).
+
+    The files come from :func:`access.exports.patrol_files_for`: navigation waypoints at every turn, the sheet
+    with the park's landmarks (read once per plan), the risk only along the route.
+    """
+    if patrol.patrol_id not in files:
+        if "landmarks" not in current:
+            current["landmarks"] = landmarks_from_park(park)
+        files[patrol.patrol_id] = patrol_files_for(
+            user, patrol, park=park, risk=risk_array, grid=park.grid, landmarks=current["landmarks"]
+        )
+    bundle = files[patrol.patrol_id]
+    return next(data for name, data in bundle.items() if name.endswith(suffix))
 
 
 def zip_work(progress) -> bytes:
@@ -286,11 +290,11 @@ for patrol in shown:
         help=f"{patrol.post}, team {patrol.team}, {patrol.date}",
         unsafe_allow_html=True,
     )
-    for col, (label, writer, suffix, mime) in zip(row[1:], FILES):
+    for col, (label, suffix, mime) in zip(row[1:], FILES):
         col.download_button(
             label,
             data=auth.audited(
-                lambda writer=writer, patrol=patrol: patrol_file(writer, guard.patrol_for(user, patrol)),
+                lambda suffix=suffix, patrol=patrol: patrol_file(suffix, patrol),
                 user,
                 f"{label} of patrol {patrol.patrol_id}",
                 park.folder,
@@ -298,6 +302,6 @@ for patrol in shown:
             file_name=f"{patrol.patrol_id}{suffix}",
             mime=mime,
             on_click="ignore",
-            key=f"dl_{writer.__name__}_{patrol.patrol_id}",
+            key=f"dl_{suffix.strip('._')}_{patrol.patrol_id}",
             width="stretch",
         )
