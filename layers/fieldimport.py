@@ -434,7 +434,7 @@ def import_files(
             if path.resolve() in inputs:
                 entry.notes.append("this file is also a layer of park.toml; records it repeats are counted once")
             try:
-                opts = manifest.columns.get(k, {})
+                opts = manifest.options(k)
                 if k == "incidents":
                     gdf, unmapped = read_incidents(path, fmt, opts, mapping, report)
                     for p, n in unmapped.items():

@@ -210,7 +210,7 @@ class LayerLoader:
         gdf = self.read(name, path, name, "point")
         if gdf is None or checks.check_empty(gdf, name, path.name, self.report, severity=ERROR):
             return empty_layer(INCIDENT_COLUMNS, self.crs)
-        opts = self.m.columns.get(name, {})
+        opts = self.m.options(name)
         tcol = self.column(gdf, name, "time", TIME_ALIASES)
         ycol = self.column(gdf, name, "type", TYPE_ALIASES)
         if tcol is None or ycol is None:
@@ -311,7 +311,7 @@ class LayerLoader:
             bad = np.zeros(len(table), dtype=bool)
         if checks.check_empty(table, name, path.name, self.report, severity=ERROR):
             return empty_layer(TRACK_COLUMNS, self.crs)
-        opts = self.m.columns.get(name, {})
+        opts = self.m.options(name)
         cols = list(table.columns)
         tcol = self._column(cols, table, name, "time", TIME_ALIASES, path)
         if tcol is None:

@@ -334,6 +334,10 @@ def test_incident_popup_has_date_type_and_details():
     }
     text = maps.incident_popup(row)
     assert "2025-03-04 05:06 UTC" in text and "seizure" in text and "ivory 12.5 kg" in text and "row 7" in text
+    # in the park's time zone (park.toml [park] timezone): East Africa is three hours ahead
+    assert "2025-03-04 08:06 EAT" in maps.incident_popup(row, zone="Africa/Nairobi")
+    assert maps.local_time_text("2025-12-31T22:30:00+00:00", "Africa/Johannesburg") == "2026-01-01 00:30 SAST"
+    assert maps.local_time_text(pd.NaT, "Africa/Nairobi") == "NaT"
 
 
 def test_hillshade_known_answers():

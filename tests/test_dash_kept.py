@@ -10,9 +10,10 @@ import parkfiles as pf
 import pytest
 from shapely.geometry import box
 
+from layers.draft import draft_manifest
 from layers.errors import ManifestError
 from layers.grid import Grid
-from layers.manifest import draft_manifest, read_manifest, save_manifest
+from layers.manifest import read_manifest, save_manifest
 from patrols.errors import PatrolsError
 from patrols.kept import MAX_KEPT, keep_plan, kept_plans, load_plan, plan_from_bytes
 from patrols.route import Patrol, Plan, Waypoint

@@ -18,11 +18,11 @@ from shared_data import SHARED_DATA
 
 from layers.checks import normalise_types
 from layers.defaults import COL_SOURCE_FILE, COL_SOURCE_ROW, COL_TIME, COL_TRACK, COL_TYPE
+from layers.draft import draft_manifest
 from layers.effort import compute_effort
 from layers.errors import LayerReadError
 from layers.importers import FORMATS, detect, read
 from layers.importers.earthranger import _location_xy
-from layers.manifest import draft_manifest
 from layers.park import load_park
 from layers.readers import read_vector
 from layers.report import ERROR, WARNING, LoadReport

@@ -8,8 +8,9 @@ import numpy as np
 import parkfiles as pf
 import pytest
 
+from layers.draft import draft_manifest
 from layers.errors import ManifestError
-from layers.manifest import draft_manifest, read_manifest
+from layers.manifest import read_manifest
 
 
 def write(folder, text):
@@ -112,3 +113,23 @@ def test_draft_finds_shapefiles_in_subfolders_and_skips_truth(tmp_path):
     assert data["layers"]["boundary"] == "kruger_clip/kruger_clip.shp"
     assert "attacks" not in text
     assert data["layers"]["features"] == {"collar_traj": "collar_traj.csv"}  # no time column: not patrols
+
+
+def test_park_timezone_is_the_default_of_every_layer_and_checked(tmp_path):
+    from layers.park import load_park
+
+    utc = load_park(pf.make_park(tmp_path / "utc"))
+    toml = pf.PARK_TOML.replace("cell_size_m = 500\n", 'cell_size_m = 500\ntimezone = "Africa/Nairobi"\n')
+    local = load_park(pf.make_park(tmp_path / "eat", toml=toml))
+    assert local.manifest.timezone == "Africa/Nairobi" and utc.manifest.timezone == "UTC"
+    # the file's times carry no zone: read as Nairobi time (UTC+3), they are three hours earlier in UTC
+    shift = (utc.incidents["time"].reset_index(drop=True) - local.incidents["time"].reset_index(drop=True)).unique()
+    assert list(shift) == [np.timedelta64(3, "h")]
+    # a layer's own timezone wins
+    toml_own = toml.replace('type = "category"\n', 'type = "category"\ntimezone = "UTC"\n')
+    own = load_park(pf.make_park(tmp_path / "own", toml=toml_own))
+    assert (own.incidents["time"].to_numpy() == utc.incidents["time"].to_numpy()).all()
+    with pytest.raises(ManifestError, match=r"not a known time zone.*Fix"):
+        read_manifest(tmp_path, text=toml.replace("Africa/Nairobi", "Africa/Atlantis"))
+    with pytest.raises(ManifestError, match=r"\[park\] layer applies to one layer"):
+        read_manifest(tmp_path, text=toml.replace("cell_size_m = 500\n", 'cell_size_m = 500\nlayer = "x"\n'))

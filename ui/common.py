@@ -22,8 +22,8 @@ from access.cache import SafeCache, default_cache_dir
 from access.errors import AccessError, UnsafeLocation
 from access.files import check_upload, save_uploads
 from layers.defaults import STORE_NAME
+from layers.draft import draft_manifest
 from layers.errors import LayersError
-from layers.manifest import draft_manifest
 from monitoring.errors import MonitoringError
 from patrols.errors import PatrolsError
 from riskmodel.errors import RiskModelError
@@ -215,6 +215,7 @@ class ParkView:
     grid: object
     months: list
     has_tracks: bool
+    timezone: str = "UTC"  # the park's time zone (park.toml [park] timezone), times are shown in it
 
 
 def _view_of(park, folder: str | Path, has_tracks: bool) -> ParkView:
@@ -230,6 +231,7 @@ def _view_of(park, folder: str | Path, has_tracks: bool) -> ParkView:
         grid=park.grid,
         months=park_months(park),
         has_tracks=has_tracks,
+        timezone=park.manifest.timezone,
     )
 
 
@@ -342,7 +344,8 @@ def _draw_rasters(park) -> list:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _incident_table(folder: str, content_stamp: str):
-    return maps.incident_rows(_park_view(folder, content_stamp).incidents)
+    view = _park_view(folder, content_stamp)
+    return maps.incident_rows(view.incidents, zone=view.timezone)
 
 
 def incident_table(folder: str | None = None):

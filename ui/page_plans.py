@@ -23,7 +23,7 @@ from patrols.explore import learning_value
 from patrols.kept import keep_plan, kept_plans
 from patrols.landmarks import landmarks_from_park
 from patrols.planner import plan_patrols
-from ui import auth, common, exports, jobs, maps, riskview
+from ui import auth, common, exports, jobs, maps, riskview, times
 
 FORECAST = riskview.FORECAST
 RISK_PAGE = riskview.RISK_PAGE
@@ -153,7 +153,7 @@ current = common.session_plan(park)
 kept = common.run_library(lambda: kept_plans(park.folder), "The kept plans could not be listed")
 if kept is not None and len(kept):
     labels = {
-        r.name: f"{r.start}, {r.days} days, {r.patrols} patrols, {r.km:,.0f} km (made {str(r.updated)[:16].replace('T', ' ')} UTC)"
+        r.name: f"{r.start}, {r.days} days, {r.patrols} patrols, {r.km:,.0f} km (made {times.made_text(r.updated, park)})"
         for r in kept.itertuples()
     }
     names = list(labels)

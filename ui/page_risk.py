@@ -17,7 +17,7 @@ from layers.defaults import ATTACK_TYPES
 from riskmodel.defaults import PRIOR_FACTOR_LABELS
 from riskmodel.kept import kept_surfaces
 from riskmodel.prior import PRIOR_MODEL
-from ui import auth, common, maps, riskview
+from ui import auth, common, maps, riskview, times
 
 st.title("Risk")
 user = auth.require(roles.RISK, "the risk map")
@@ -74,9 +74,7 @@ if go:
 current = common.session_risk(park)
 kept = common.run_library(lambda: kept_surfaces(park.folder, role="risk"), "The kept risk maps could not be listed")
 if kept is not None and len(kept):
-    labels = {
-        r.name: f"{r.label}, {r.months} (made {str(r.updated)[:16].replace('T', ' ')} UTC)" for r in kept.itertuples()
-    }
+    labels = {r.name: f"{r.label}, {r.months} (made {times.made_text(r.updated, park)})" for r in kept.itertuples()}
     now = current.get("kept") if current else None
     if now in labels and st.session_state.get("risk_kept_shown") != now:
         st.session_state["risk_kept"] = now  # a new or restored map: the selector shows it

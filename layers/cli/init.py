@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ..defaults import MANIFEST_NAME
+from ..draft import draft_manifest
 from ..errors import LayersError
-from ..manifest import draft_manifest
 
 DRAFT_NAME = "park.draft.toml"
 

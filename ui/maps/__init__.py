@@ -67,6 +67,7 @@ from ui.maps.vector import (
     incident_popup,
     incident_rows,
     incident_swatches,
+    local_time_text,
     park_bounds,
     track_group,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "hillshade_overlay",
     "incident_groups",
     "incident_popup",
+    "local_time_text",
     "incident_rows",
     "incident_swatches",
     "jpeg_data_url",

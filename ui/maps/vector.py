@@ -156,10 +156,24 @@ def _cluster_icon(colour: str) -> str:
     )
 
 
-def incident_popup(row, time_col: str = "time", type_col: str = "type") -> str:
-    """Popup HTML of one incident: date, type and the details the file had."""
-    when = row.get(time_col)
-    date = when.strftime("%Y-%m-%d %H:%M UTC") if hasattr(when, "strftime") else str(when)
+def local_time_text(when, zone: str = "UTC") -> str:
+    """``when`` as ``YYYY-MM-DD HH:MM`` in the park's time ``zone``, with the zone's abbreviation (e.g. ``EAT``)."""
+    if isinstance(when, str):
+        try:
+            when = pd.Timestamp(when)
+        except ValueError:
+            return when
+    if not hasattr(when, "strftime") or pd.isna(when):
+        return str(when)
+    ts = pd.Timestamp(when)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
+    local = ts.tz_convert(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or zone}"
+
+
+def incident_popup(row, time_col: str = "time", type_col: str = "type", zone: str = "UTC") -> str:
+    """Popup HTML of one incident: date (in the park's time ``zone``), type and the details the file had."""
+    date = local_time_text(row.get(time_col), zone)
     lines = [f"<b>{html.escape(str(row.get(type_col, '')).replace('_', ' '))}</b>", f"Date: {html.escape(date)}"]
     raw = row.get("type_raw")
     if isinstance(raw, str) and raw:
@@ -179,7 +193,7 @@ def incident_popup(row, time_col: str = "time", type_col: str = "type") -> str:
     return "<br>".join(lines)
 
 
-def incident_rows(incidents) -> pd.DataFrame:
+def incident_rows(incidents, zone: str = "UTC") -> pd.DataFrame:
     """Per incident (same index): ``lat``, ``lon``, ``type``, ``colour`` and its ``popup`` HTML.
 
     The slow part of drawing incidents; a page computes it once for the
@@ -196,7 +210,7 @@ def incident_rows(incidents) -> pd.DataFrame:
             "lon": g.geometry.x.to_numpy(),
             "type": kinds.to_numpy(),
             "colour": [INCIDENT_COLOURS.get(t, INCIDENT_COLOURS["other"]) for t in kinds],
-            "popup": [incident_popup(r) for r in records],
+            "popup": [incident_popup(r, zone=zone) for r in records],
         },
         index=incidents.index,
     )
