@@ -84,6 +84,7 @@ def patrol_files_for(user, patrol, park=None, risk=None, grid=None, landmarks=No
 def plan_zip_for(user, plan, park=None, risk=None, grid=None) -> bytes:
     """The plan's zip as ``user`` may carry it: a ranger's own posts' patrols, the risk only along each route."""
     from patrols.export import plan_summary, summary_json_bytes
+    from patrols.roster import ROSTER_NAME, roster_pdf_bytes
 
     require(user, DOWNLOADS, "patrol files")
     from patrols.landmarks import landmarks_from_park
@@ -91,8 +92,13 @@ def plan_zip_for(user, plan, park=None, risk=None, grid=None) -> bytes:
     mine = plan_for(user, plan)
     landmarks = landmarks_from_park(park) if park is not None and mine.patrols else None  # read once per plan
     files: dict[str, bytes] = {}
+    sheets: dict[str, bytes] = {}
     for patrol in mine.patrols:
-        files.update(patrol_files_for(user, patrol, park=park, risk=risk, grid=grid, landmarks=landmarks))
+        mine_files = patrol_files_for(user, patrol, park=park, risk=risk, grid=grid, landmarks=landmarks)
+        files.update(mine_files)
+        sheets[patrol.patrol_id] = next(data for name, data in mine_files.items() if name.endswith("_sheet.pdf"))
+    if mine.patrols:  # every sheet in one PDF, as the planners' zip has it
+        files[ROSTER_NAME] = roster_pdf_bytes(mine, park=park, sheets=sheets, landmarks=landmarks)
     files["summary.csv"] = plan_summary(mine).to_csv(index=False).encode("utf-8-sig")
     files["summary.json"] = summary_json_bytes(mine)
     return zip_bytes(files)

@@ -208,8 +208,16 @@ def test_plan_zip_for_a_ranger_holds_their_posts_patrols(park):
     from patrols.route import Plan
 
     plan = Plan(park.name, dt.date(2026, 11, 1), 1, [_patrol(park, "North"), _patrol(park, "South")])
-    names = set(_zip(plan_zip_for(RANGER_U, plan, park=park)))
+    files = _zip(plan_zip_for(RANGER_U, plan, park=park))
+    names = set(files)
     assert any(n.startswith("North-1/") for n in names) and not any(n.startswith("South-1/") for n in names)
+    from pypdf import PdfReader
+
+    from patrols.roster import ROSTER_NAME, cover_page_count
+
+    roster = PdfReader(io.BytesIO(files[ROSTER_NAME]))  # the ranger's own patrols only, in one PDF
+    mine = Plan(park.name, plan.start, 1, [plan.patrols[0]])
+    assert len(roster.pages) == cover_page_count(mine) + 1
     names = set(_zip(plan_zip_for(PLANNER_U, plan, park=park)))
     assert any(n.startswith("South-1/") for n in names)
 
@@ -226,9 +234,11 @@ def test_plan_zip_sheets_carry_the_parks_landmarks_read_once(park, monkeypatch):
         calls.append(p)
         return real(p, *a, **k)
 
+    sheet = export.sheet_pdf_bytes
+
     def spy(patrol, risk=None, grid=None, boundary=None, park_name=None, landmarks=None):
         seen.append(landmarks)
-        return b"%PDF"
+        return sheet(patrol, risk, grid, boundary, park_name, landmarks)
 
     monkeypatch.setattr(landmarks, "landmarks_from_park", counting)
     monkeypatch.setattr(export, "sheet_pdf_bytes", spy)
