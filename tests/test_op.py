@@ -202,7 +202,8 @@ def test_heuristic_reaches_the_optimum(case):
         budget = max(budget, 1.2 * d[start, end])
     exact = solve_op_exact(d, s, budget, start, end, time_limit=60)
     check_route(exact, d, s, budget, start, end)
-    heur = solve_op(d, s, budget, start, end, seed=case, time_limit=0.5)
+    # a number of rounds, not seconds: the same result on a busy machine
+    heur = solve_op(d, s, budget, start, end, seed=case, time_limit=None, max_iter=400)
     check_route(heur, d, s, budget, start, end)
     assert heur.score == pytest.approx(exact.score)
 

@@ -33,6 +33,7 @@ class Job:
     error: str | None = None
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
+    members: dict = field(default_factory=dict)  # files read out of a finished zip, by name
 
     @property
     def done(self) -> bool:
@@ -119,6 +120,19 @@ def show(job: Job | None, start_label: str, file_name: str, mime: str, begin: Ca
         type="primary",
         width="stretch",
     )
+
+
+def zip_member(job: Job | None, name: str) -> bytes | None:
+    """The file ``name`` of a finished zip job (read once), or ``None`` while it runs or when the zip lacks it."""
+    if job is None or not job.done or not job.data:
+        return None
+    if name not in job.members:
+        import io
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(job.data)) as zf:
+            job.members[name] = zf.read(name) if name in zf.namelist() else None
+    return job.members[name]
 
 
 @st.fragment(run_every=1.0)

@@ -23,6 +23,7 @@ from patrols.explore import learning_value
 from patrols.kept import keep_plan, kept_plans
 from patrols.landmarks import landmarks_from_park
 from patrols.planner import plan_patrols
+from patrols.roster import ROSTER_NAME
 from ui import auth, common, exports, jobs, maps, riskview, times
 
 FORECAST = riskview.FORECAST
@@ -264,7 +265,7 @@ top = st.columns([3, 1])
 top[0].caption(
     "Each patrol's GPX (GPS units), KML (Google Earth), printable PDF sheet and CSV of waypoints. "
     f"The whole plan ({len(plan.patrols)} patrols) is zipped once in the background, with its progress shown, "
-    "then offered; you may keep working meanwhile."
+    "then offered with the roster (every sheet in one PDF, to print); you may keep working meanwhile."
 )
 with top[1]:
     exports.show(
@@ -275,6 +276,17 @@ with top[1]:
         lambda: exports.start(zip_key, "Whole plan (zip)", zip_work, errors=common.library_errors()),
         key="dl_plan_zip",
     )
+    roster = exports.zip_member(exports.get(zip_key), ROSTER_NAME)
+    if roster:
+        st.download_button(
+            f"Roster: every sheet in one PDF ({len(roster) / 1e6:,.1f} MB)",
+            data=roster,
+            file_name=f"roster-{plan.start}.pdf",
+            mime="application/pdf",
+            on_click="ignore",
+            key="dl_plan_roster",
+            width="stretch",
+        )
 
 colour = {p.patrol_id: maps.ROUTE_COLOURS[i % len(maps.ROUTE_COLOURS)] for i, p in enumerate(plan.patrols)}
 shown = list(plan.patrols)
