@@ -18,7 +18,7 @@ DEMO = ROOT / "data" / "demo"
 DAYS, TEAMS = 31, 2
 
 
-def plan_month_and_download(page, url: str, out: Path) -> tuple[Path, Path]:
+def plan_month_and_download(page, url: str, out: Path, shots: Path) -> tuple[Path, Path]:
     page.goto(url)
     wait_idle(page, 300)
     goto_page(page, "Patrol plans")
@@ -33,7 +33,7 @@ def plan_month_and_download(page, url: str, out: Path) -> tuple[Path, Path]:
     wait_idle(page, 300)
     page.get_by_role("button", name="Prepare the whole plan (zip)").click()
     page.get_by_text("Whole plan (zip):").first.wait_for(timeout=60_000)  # its progress bar moves meanwhile
-    page.screenshot(path=str(out / "month-zip-progress.png"))
+    page.screenshot(path=str(shots / "month-zip-progress.png"))
     ready = page.get_by_role("button", name="Whole plan (zip) (")
     ready.wait_for(timeout=1_500_000)
     with page.expect_download(timeout=120_000) as info:
@@ -60,7 +60,7 @@ def test_a_month_for_every_post_downloads_as_zip_and_roster(tmp_path):
     with app_server(park, tmp_path / "parks", log=tmp_path / "streamlit.log") as url, sync_playwright() as pw:
         with offline_page(pw) as page:
             page.set_default_timeout(120_000)
-            zip_path, roster_path = plan_month_and_download(page, url, ARTIFACTS)
+            zip_path, roster_path = plan_month_and_download(page, url, out, ARTIFACTS)
             assert page.blocked == [], f"the app asked the network for {page.blocked}"
             assert not page.errors, page.errors
 
