@@ -115,7 +115,7 @@ def read(
     gdf.attrs["format"] = fmt
     if report is not None:
         from ..report import INFO
-        from ._common import Rejects
+        from .common import Rejects
 
         layer = layer_name or role or path.stem
         for note in gdf.attrs.get("notes", []):

@@ -28,7 +28,7 @@ import shapely
 from ..defaults import COL_TIME, COL_TYPE
 from ..errors import LayerReadError
 from ..tabular import read_csv_table
-from ._common import Rejects, finish, parse_utc, species_word
+from .common import Rejects, finish, parse_utc, species_word
 
 # Columns kept (when present) beside time, type and geometry; the rest (updates, files, URLs...) are dropped.
 KEEP_COLUMNS = (

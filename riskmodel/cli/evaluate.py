@@ -29,7 +29,7 @@ def run(args) -> int:
     from layers.park import load_park
 
     from ..evaluation import evaluate
-    from ._common import parse_types
+    from .common import parse_types
 
     types = parse_types(args.types)  # before the (slow) load
     park = load_park(args.park, cell_size=args.cell_size)
