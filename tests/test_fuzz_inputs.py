@@ -375,6 +375,34 @@ def test_unfittable_parks_are_warned_by_check_and_stopped_by_fit(tmp_path, capsy
     assert code == 2 and "\nerror: " in err and "Fix:" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [_outside, _not_attacks, _unpatrolled, _metres_as_degrees, _nodata_raster, _one_cell],
+    ids=lambda f: f.__name__,
+)
+def test_unfittable_parks_are_stopped_by_evaluate(tmp_path, capsys, damage):
+    ran(1)
+    from riskmodel.cli import main as risk_main
+
+    park = pf.make_park(tmp_path / "park")
+    damage(park)
+    code = risk_main(["evaluate", str(park), "--train-until", "2024-12-31"])
+    err = capsys.readouterr().err
+    assert code == 2 and "\nerror: " in err and "Fix:" in err and "Traceback" not in err
+
+
+def test_evaluate_checks_its_horizon_before_loading(tmp_path, capsys):
+    ran(2)
+    from riskmodel.cli import main as risk_main
+
+    for months in ("0", "100000"):
+        code = risk_main(
+            ["evaluate", str(tmp_path / "no-park"), "--train-until", "2024-12-31", "--horizon-months", months]
+        )
+        err = capsys.readouterr().err
+        assert code == 2 and "limit" in err and "no-park" not in err
+
+
 def test_sizes_that_drive_memory_are_checked_first(tmp_path, capsys):
     ran(3)
     import geopandas as gpd
