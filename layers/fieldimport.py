@@ -43,7 +43,10 @@ from .defaults import (
 from .errors import LayerReadError, LayersError
 from .files import check_file
 from .geochecks import fits_lonlat
+from .importers import kml
 from .importers.categories import map_categories, read_mapping
+from .importers.common import species_word
+from .importers.lines import fixes_from_lines, is_lines
 from .importers.smart_csv import transport_type
 from .loader import ITEM_ALIASES, QUANTITY_ALIASES, TIME_ALIASES, TRACK_ALIASES, TYPE_ALIASES, UNIT_ALIASES
 from .manifest import read_manifest
@@ -56,7 +59,8 @@ KINDS = ("incidents", "patrols")
 FORMATS = {
     **importers.FORMATS,
     "gpx": "GPX tracks and waypoints",
-    "kml": "KML/KMZ",
+    "kml": "KML",
+    "kmz": "KMZ (zipped KML)",
     "json": "GeoJSON",
     "shp": "Shapefile (SMART tracks or other points)",
     "zip": "zipped Shapefile or KMZ",
@@ -158,6 +162,8 @@ def detect_format(path: str | Path) -> str:
         if any(m in names for m in _CYBERTRACKER_MARKS) or "cybertracker" in low:
             return "cybertracker-csv"
         return "csv"
+    if kind == "zip" and kml.is_kmz(path):
+        return "kmz"
     if kind in FORMATS:
         return kind
     raise LayerReadError(
@@ -173,10 +179,19 @@ def kinds_of(path: Path, fmt: str) -> list[str]:
         return ["incidents"]
     if fmt == "gpx":
         return ["patrols", "incidents"]
+    if fmt in ("kml", "kmz"):
+        try:
+            content = kml.read_kml(path)
+        except LayersError:
+            return ["incidents"]  # the read says why
+        kinds = (["patrols"] if len(content.fixes) else []) + (["incidents"] if len(content.points) else [])
+        return kinds or ["incidents"]
     try:
         peek = read_vector(path, role=None, max_rows=50)
     except LayersError:
         return ["incidents"]
+    if is_lines(peek):  # patrol legs as lines (SMART tracks as shapefile)
+        return ["patrols"]
     cols = [c for c in peek.columns if c != peek.geometry.name]
     has_type = find_column(cols, TYPE_ALIASES + _TYPE_EXTRA[:3]) is not None
     has_track = find_column(cols, TRACK_ALIASES + _PATROL_ALIASES) is not None
@@ -202,6 +217,12 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
         raise LayerReadError(
             f"{path}: the file does not say its coordinate system, and its coordinates are not longitude/latitude. "
             'Fix: export it with its .prj (or as GeoJSON), or set crs = "EPSG:<code>" under [columns.<kind>]'
+        )
+    if len(gdf) and gdf.crs.is_projected and fits_lonlat(gdf):
+        raise LayerReadError(
+            f"{path}: the file says its coordinates are in {gdf.crs.name} (metres), but they look like "
+            "longitude/latitude in degrees: its .prj is wrong. Fix: export it again with the right .prj, or "
+            'delete the .prj and set crs = "EPSG:4326" under [columns.<kind>]'
         )
     return gdf
 
@@ -271,13 +292,36 @@ def _gpx_waypoints(path: Path) -> int:
         return 0
 
 
+def _kml_content(path: Path, report: LoadReport, kind: str) -> kml.KmlContent:
+    content = kml.read_kml(path)
+    rejects = content.track_rejects if kind == "patrols" else content.point_rejects
+    rejects.flush(report, kind, check="bad_row")
+    return content
+
+
+def _kml_points(path: Path, report: LoadReport) -> gpd.GeoDataFrame:
+    """A KML/KMZ's waypoints as points in WGS84 (its tracks are read as patrols)."""
+    content = _kml_content(path, report, "incidents")
+    pts = content.points
+    if not len(pts):
+        raise LayerReadError(f"{path}: the KML holds no waypoints (Placemark points). Fix: import it as patrols")
+    gdf = gpd.GeoDataFrame(
+        pts.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(pts["lon"], pts["lat"]), crs="EPSG:4326"
+    )
+    gdf.attrs["notes"] = content.notes
+    return gdf
+
+
 def read_incidents(path: Path, fmt: str, opts: dict, mapping: dict, report: LoadReport):
     """A file's incidents, normalised for the store; and the SMART categories left unmapped."""
     if fmt == "gpx":  # a GPX's incidents are its waypoints, never its track points
         opts = {**opts, "layer": "waypoints"}
         if _gpx_waypoints(path) == 0:
             raise LayerReadError(f"{path}: the GPX file holds no waypoints. Fix: import it as patrols")
-    gdf = read_vector(path, role="incidents", columns=opts, report=report, layer_name="incidents")
+    if fmt in ("kml", "kmz"):
+        gdf = _kml_points(path, report)
+    else:
+        gdf = read_vector(path, role="incidents", columns=opts, report=report, layer_name="incidents")
     if not len(gdf) and not _rejected(report, path.name):
         raise LayerReadError(f"{path}: the file holds no records (only a header?). Fix: export it again with its data")
     gdf = _to_wgs84(gdf, path)
@@ -302,6 +346,11 @@ def read_incidents(path: Path, fmt: str, opts: dict, mapping: dict, report: Load
             )
         raw = gdf[ycol].astype("string")
         types = normalise_types(raw, "incidents", path.name, report)
+        scol = find_column([c for c in filled if c != ycol], ("species", "speciesname", "animal"))
+        if scol is not None:  # a "Carcass" row whose species column names elephant or rhino (CyberTracker)
+            words = gdf[scol].map(species_word)
+            poached = (types == "carcass") & words.notna()
+            types = types.where(~poached, words + "_carcass")
     out = {COL_TIME: time, COL_TYPE: types, "type_raw": raw.astype(object)}
     if "category" in gdf.columns:
         out["category"] = gdf["category"]
@@ -316,10 +365,49 @@ def read_incidents(path: Path, fmt: str, opts: dict, mapping: dict, report: Load
     return frame, unmapped
 
 
+def _point_fixes(gdf: gpd.GeoDataFrame, path: Path, opts: dict, report: LoadReport) -> gpd.GeoDataFrame:
+    """GPS fixes of a point layer: track, time, transport, mandate and patrol found by column name."""
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    time = _times(gdf, cols, opts, path, report, "patrols")
+    kcol = find_column(cols, TRACK_ALIASES + _PATROL_ALIASES, _mapped(opts, "track", cols), path, "track")
+    track = gdf[kcol].astype(str) if kcol is not None else pd.Series(path.stem, index=gdf.index)
+    extra = {}
+    for col, aliases in ((COL_TRANSPORT, _TRANSPORT_ALIASES), (COL_MANDATE, _MANDATE_ALIASES)):
+        found = find_column(cols, aliases)
+        if found is not None:
+            extra[col] = gdf[found]
+    pcol = find_column(cols, _PATROL_ALIASES)
+    if pcol is not None:
+        extra[COL_PATROL] = gdf[pcol].astype("string")
+    gdf = gpd.GeoDataFrame(
+        {
+            COL_TRACK: track,
+            COL_TIME: time,
+            COL_SOURCE_FILE: gdf[COL_SOURCE_FILE],
+            COL_SOURCE_ROW: gdf[COL_SOURCE_ROW],
+            **extra,
+        },
+        geometry=gdf.geometry,
+        crs=gdf.crs,
+    )
+    return gdf
+
+
 def read_fixes(path: Path, fmt: str, opts: dict, report: LoadReport, transport: str | None):
     """A file's GPS fixes, normalised for the store (track id, time, transport, mandate, patrol)."""
     fixes = read_gpx_fixes(path) if fmt == "gpx" else None
-    if fixes is not None:  # plain arrays: no point geometry built for millions of fixes
+    if fmt in ("kml", "kmz"):
+        content = _kml_content(path, report, "patrols")
+        if not len(content.fixes):
+            raise LayerReadError(f"{path}: the KML holds no tracks with times. Fix: import it as incidents")
+        gdf = content.fixes
+        gdf.attrs["notes"] = content.notes
+    elif fixes is not None and fixes["time"].isna().all():
+        raise LayerReadError(
+            f"{path}: the GPX tracks have no times, and effort needs the patrol's dates. Fix: export the tracks "
+            "with their times, or SMART's patrol tracks as shapefile (each leg with its start and end dates)"
+        )
+    elif fixes is not None:  # plain arrays: no point geometry built for millions of fixes
         gdf = pd.DataFrame(
             {
                 COL_TRACK: fixes["track_fid"].to_numpy(np.int64) * 100_000 + fixes["track_seg_id"].to_numpy(np.int64),
@@ -336,31 +424,11 @@ def read_fixes(path: Path, fmt: str, opts: dict, report: LoadReport, transport: 
         for r in gdf.loc[bad, COL_SOURCE_ROW].to_numpy()[:50]:
             report.add(ERROR, "patrols", path.name, "GPS fix without a time; rejected", row=int(r), check="bad_date")
     else:
-        gdf = read_vector(path, role="patrols", columns=opts, report=report, layer_name="patrols")
-        gdf = _to_wgs84(gdf, path)
-        cols = [c for c in gdf.columns if c != gdf.geometry.name]
-        time = _times(gdf, cols, opts, path, report, "patrols")
-        kcol = find_column(cols, TRACK_ALIASES + _PATROL_ALIASES, _mapped(opts, "track", cols), path, "track")
-        track = gdf[kcol].astype(str) if kcol is not None else pd.Series(path.stem, index=gdf.index)
-        extra = {}
-        for col, aliases in ((COL_TRANSPORT, _TRANSPORT_ALIASES), (COL_MANDATE, _MANDATE_ALIASES)):
-            found = find_column(cols, aliases)
-            if found is not None:
-                extra[col] = gdf[found]
-        pcol = find_column(cols, _PATROL_ALIASES)
-        if pcol is not None:
-            extra[COL_PATROL] = gdf[pcol].astype("string")
-        gdf = gpd.GeoDataFrame(
-            {
-                COL_TRACK: track,
-                COL_TIME: time,
-                COL_SOURCE_FILE: gdf[COL_SOURCE_FILE],
-                COL_SOURCE_ROW: gdf[COL_SOURCE_ROW],
-                **extra,
-            },
-            geometry=gdf.geometry,
-            crs=gdf.crs,
-        )
+        gdf = _to_wgs84(read_vector(path, role="patrols", columns=opts, report=report, layer_name="patrols"), path)
+        if is_lines(gdf):  # SMART patrol legs: lines with start and end dates, no time per vertex
+            gdf = fixes_from_lines(gdf.to_crs("EPSG:4326"), path, opts, report)
+        else:
+            gdf = _point_fixes(gdf, path, opts, report)
     if COL_TRANSPORT in gdf.columns:
         gdf[COL_TRANSPORT] = [transport_type(v) or transport for v in gdf[COL_TRANSPORT].to_numpy(dtype=object)]
     elif transport is not None:
