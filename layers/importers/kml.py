@@ -29,13 +29,14 @@ import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..defaults import COL_SOURCE_FILE, COL_SOURCE_ROW, COL_TIME, COL_TRACK
 from ..errors import LayerReadError
+from ..files import escapes_archive
 from .common import Rejects, parse_utc
 from .lines import spread_line
 
@@ -72,11 +73,6 @@ def is_kmz(path: str | Path) -> bool:
     return has_kml and not any(n.endswith((".shp", ".gpkg", ".geojson", ".gpx")) for n in names)
 
 
-def _escapes(name: str) -> bool:
-    p = PurePosixPath(name.replace("\\", "/"))
-    return name.startswith(("/", "\\")) or ".." in p.parts or bool(re.match(r"^[A-Za-z]:", name))
-
-
 def kmz_document(path: Path) -> bytes:
     """The KML document of a KMZ, after the archive's directory was checked (see the module docstring).
 
@@ -95,7 +91,7 @@ def kmz_document(path: Path) -> bytes:
         infos = zf.infolist()
         if len(infos) > MAX_KMZ_MEMBERS:
             raise LayerReadError(f"{path}: the KMZ holds {len(infos):,} files. Fix: export the KMZ again")
-        bad = [i.filename for i in infos if _escapes(i.filename)]
+        bad = [i.filename for i in infos if escapes_archive(i.filename)]
         if bad:
             raise LayerReadError(
                 f"{path}: the KMZ holds a path that points outside the archive ({bad[0][:80]!r}); it was not "
