@@ -538,18 +538,33 @@ def import_uploads(
     transport: str | None = None,
 ) -> ImportRun:
     """:func:`import_files` for files given as bytes (uploads): each is held in a private temporary folder
-    (outside the park) while it is read, and removed after; the provenance keeps the uploaded name."""
+    (outside the park) while it is read, and removed after; the provenance keeps the uploaded name.
+
+    A shapefile's sidecars (``.dbf``, ``.shx``, ``.prj``, ``.cpg``) uploaded with its ``.shp`` are kept
+    beside it and read with it, not imported as files of their own.
+    """
     import tempfile
 
+    names = [Path(str(name)).name or f"upload-{i + 1}" for i, name in enumerate(uploads)]
+    shp_stems = {Path(n).stem.lower() for n in names if n.lower().endswith(".shp")}
     with tempfile.TemporaryDirectory(prefix="park-import-") as tmp:
-        paths = []
-        for i, (name, data) in enumerate(uploads.items()):
-            safe = Path(str(name)).name or f"upload-{i + 1}"
-            sub = Path(tmp) / str(i)
-            sub.mkdir()
+        paths, folders = [], {}
+        for i, (safe, data) in enumerate(zip(names, uploads.values())):
+            stem, ext = Path(safe).stem.lower(), Path(safe).suffix.lower()
+            sidecar = ext in SHAPEFILE_SIDECARS and stem in shp_stems
+            key = stem if (sidecar or ext == ".shp") else f"#{i}"  # one folder per shapefile, else per file
+            sub = folders.setdefault(key, Path(tmp) / str(len(folders)))
+            sub.mkdir(exist_ok=True)
+            if (sub / safe).exists():  # the same name twice: its own folder
+                sub = Path(tmp) / f"dup-{i}"
+                sub.mkdir()
             (sub / safe).write_bytes(bytes(data))
-            paths.append(sub / safe)
+            if not sidecar:
+                paths.append(sub / safe)
         return import_files(folder, paths, kind=kind, dry_run=dry_run, user=user, transport=transport)
+
+
+SHAPEFILE_SIDECARS = (".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
 
 
 __all__ = ["FORMATS", "FileImport", "ImportRun", "detect_format", "import_files", "import_uploads", "kinds_of"]

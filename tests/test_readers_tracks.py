@@ -4,6 +4,7 @@ without times, KML/KMZ tracks and waypoints (and hostile KMZ), CyberTracker CSV,
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -15,7 +16,7 @@ from shared_data import SHARED_DATA
 
 from layers.effort import compute_effort
 from layers.errors import LayerReadError
-from layers.fieldimport import detect_format, import_files
+from layers.fieldimport import detect_format, import_files, import_uploads
 from layers.importers import earthranger, kml
 from layers.importers.lines import spread_line
 from layers.park import load_park
@@ -84,6 +85,15 @@ def test_smart_legs_as_shapefile_give_their_length_as_effort_in_their_period(tmp
     # importing it again changes nothing
     again = entry(import_files(park, [shp]))
     assert again.result.added == 0
+
+
+def test_uploaded_shapefile_is_read_with_its_sidecars(tmp_path, park):
+    shp = pf.write_shp(tmp_path / "legs.shp", smart_legs())
+    uploads = {f.name: f.read_bytes() for f in sorted(tmp_path.iterdir()) if f.stem == "legs"}
+    assert {".shp", ".dbf", ".shx", ".prj"} <= {Path(n).suffix for n in uploads}
+    run = import_uploads(park, uploads, dry_run=True)
+    assert [(f.file, f.kind, f.error) for f in run.files] == [(shp.name, "patrols", None)]
+    assert run.added > 0
 
 
 def test_smart_legs_without_dates_or_with_a_bad_date_are_reported(tmp_path, park):
