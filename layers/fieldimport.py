@@ -181,7 +181,7 @@ def kinds_of(path: Path, fmt: str) -> list[str]:
         return ["patrols", "incidents"]
     if fmt in ("kml", "kmz"):
         try:
-            content = kml.read_kml(path)
+            content = kml.read_kml_once(path)
         except LayersError:
             return ["incidents"]  # the read says why
         kinds = (["patrols"] if len(content.fixes) else []) + (["incidents"] if len(content.points) else [])
@@ -293,7 +293,7 @@ def _gpx_waypoints(path: Path) -> int:
 
 
 def _kml_content(path: Path, report: LoadReport, kind: str) -> kml.KmlContent:
-    content = kml.read_kml(path)
+    content = kml.read_kml_once(path)
     rejects = content.track_rejects if kind == "patrols" else content.point_rejects
     rejects.flush(report, kind, check="bad_row")
     return content
@@ -302,14 +302,9 @@ def _kml_content(path: Path, report: LoadReport, kind: str) -> kml.KmlContent:
 def _kml_points(path: Path, report: LoadReport) -> gpd.GeoDataFrame:
     """A KML/KMZ's waypoints as points in WGS84 (its tracks are read as patrols)."""
     content = _kml_content(path, report, "incidents")
-    pts = content.points
-    if not len(pts):
+    if not len(content.points):
         raise LayerReadError(f"{path}: the KML holds no waypoints (Placemark points). Fix: import it as patrols")
-    gdf = gpd.GeoDataFrame(
-        pts.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(pts["lon"], pts["lat"]), crs="EPSG:4326"
-    )
-    gdf.attrs["notes"] = content.notes
-    return gdf
+    return kml.points_layer(content)
 
 
 def read_incidents(path: Path, fmt: str, opts: dict, mapping: dict, report: LoadReport):

@@ -28,9 +28,11 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -40,7 +42,7 @@ from ..files import escapes_archive
 from .common import Rejects, parse_utc
 from .lines import spread_line
 
-MAX_KML_BYTES = 512 * 1024**2  # the KML document inside a KMZ, uncompressed (module constant: tests lower it)
+MAX_KML_BYTES = 128 * 1024**2  # a KML document (alone or inside a KMZ, uncompressed): parsing takes ~10x in memory
 MAX_KMZ_RATIO = 100.0  # uncompressed / compressed size of that document above 1 MB
 MAX_KMZ_MEMBERS = 10_000
 _RATIO_MIN_BYTES = 1024**2
@@ -144,25 +146,32 @@ def _text(el, name: str) -> str | None:
 
 
 def _find(el, name: str):
-    return [c for c in el.iter() if _local(c.tag) == name]
+    """Every element named ``name`` under ``el``, in any namespace, in document order."""
+    ns = "}" + name
+    return [c for c in el.iter() if isinstance(c.tag, str) and (c.tag == name or c.tag.endswith(ns))]
 
 
-def _numbers(text: str) -> np.ndarray:
-    """The floats of a KML coordinate text (commas and blanks as separators); NaN where a value is not a number."""
-    parts = re.split(r"[\s,]+", text.strip()) if text else []
-    out = pd.to_numeric(pd.Series(parts, dtype=object), errors="coerce").to_numpy(dtype=float)
-    return out
+def _xy(parts: list[str], sep: str | None) -> np.ndarray:
+    """The first two numbers of each ``lon<sep>lat[<sep>alt]`` text, as an (n, 2) array (NaN where unreadable)."""
+    if not parts:
+        return np.zeros((0, 2))
+    flat = (sep or " ").join(parts).replace(",", " ").split() if sep else " ".join(parts).split()
+    for width in (3, 2):  # every tuple alike (the usual case): one numpy conversion
+        if len(flat) == width * len(parts):
+            try:
+                return np.asarray(flat, dtype=float).reshape(len(parts), width)[:, :2]
+            except ValueError:
+                break
+    cols = pd.Series(parts, dtype=object).str.strip().str.split(sep, n=2, expand=True, regex=False)
+    xy = np.full((len(parts), 2), np.nan)
+    for k in range(min(2, cols.shape[1])):
+        xy[:, k] = pd.to_numeric(cols[k], errors="coerce").to_numpy(dtype=float)
+    return xy
 
 
 def _coordinates(text: str | None) -> np.ndarray:
-    """``lon,lat[,alt]`` tuples separated by blanks, as an (n, 2) array (NaN where unreadable)."""
-    tuples = (text or "").split()
-    xy = np.full((len(tuples), 2), np.nan)
-    for i, t in enumerate(tuples):
-        v = _numbers(t)
-        if len(v) >= 2:
-            xy[i] = v[:2]
-    return xy
+    """A KML ``coordinates`` text (``lon,lat[,alt]`` tuples separated by blanks) as an (n, 2) array."""
+    return _xy((text or "").split(), ",")
 
 
 def _attributes(pm) -> dict:
@@ -176,12 +185,22 @@ def _attributes(pm) -> dict:
     return out
 
 
-def _geometries(pm):
+_GEOMETRIES = ("Point", "LineString", "Track", "LinearRing", "Polygon")
+_CONTAINERS = ("MultiGeometry", "MultiTrack")
+
+
+def _geometries(el):
     """The Placemark's geometries (Point, LineString, gx:Track), also inside MultiGeometry and gx:MultiTrack."""
-    for el in pm.iter():
-        kind = _local(el.tag)
-        if kind in ("Point", "LineString", "Track", "LinearRing", "Polygon"):
-            yield kind, el
+    for child in el:
+        kind = _local(child.tag)
+        if kind in _CONTAINERS:
+            yield from _geometries(child)
+        elif kind in _GEOMETRIES:
+            yield kind, child
+
+
+def _child(el, name: str):
+    return next((c for c in el if _local(c.tag) == name), None)
 
 
 def read_kml(path: str | Path, data: bytes | None = None) -> KmlContent:
@@ -202,7 +221,15 @@ def read_kml(path: str | Path, data: bytes | None = None) -> KmlContent:
     if data is None:
         with open(path, "rb") as f:
             head = f.read(4)
-        data = kmz_document(path) if head.startswith(b"PK") else path.read_bytes()
+        if head.startswith(b"PK"):
+            data = kmz_document(path)
+        elif path.stat().st_size > MAX_KML_BYTES:
+            raise LayerReadError(
+                f"{path}: the KML is {path.stat().st_size / 1e6:,.0f} MB, above the limit of "
+                f"{MAX_KML_BYTES / 1e6:,.0f} MB. Fix: split it (by month or by patrol), or export the tracks as GPX"
+            )
+        else:
+            data = path.read_bytes()
     root = _parse(data, path)
     rejects, point_rejects = Rejects(path.name), Rejects(path.name)
     fixes, points, notes = [], [], []
@@ -210,8 +237,9 @@ def read_kml(path: str | Path, data: bytes | None = None) -> KmlContent:
     placemarks = _find(root, "Placemark")
     for row, pm in enumerate(placemarks, start=1):
         name = _text(pm, "name")
-        stamp = next((_text(t, "when") for t in _find(pm, "TimeStamp")), None)
-        span = next(((_text(t, "begin"), _text(t, "end")) for t in _find(pm, "TimeSpan")), (None, None))
+        stamp_el, span_el = _child(pm, "TimeStamp"), _child(pm, "TimeSpan")
+        stamp = None if stamp_el is None else _text(stamp_el, "when")
+        span = (None, None) if span_el is None else (_text(span_el, "begin"), _text(span_el, "end"))
         n_line = 0
         for kind, geom in _geometries(pm):
             if kind == "Point":
@@ -225,8 +253,8 @@ def read_kml(path: str | Path, data: bytes | None = None) -> KmlContent:
                     rec["time"] = stamp or span[0]
                 points.append({**rec, COL_SOURCE_ROW: row})
             elif kind == "Track":
-                whens = [(c.text or "").strip() for c in geom if _local(c.tag) == "when"]
-                coords = [(c.text or "") for c in geom if _local(c.tag) == "coord"]
+                whens = [(c.text or "").strip() for c in geom if str(c.tag).endswith("when")]
+                coords = [(c.text or "") for c in geom if str(c.tag).endswith("coord")]
                 if len(whens) != len(coords) or not coords:
                     rejects.add(
                         row,
@@ -234,7 +262,7 @@ def read_kml(path: str | Path, data: bytes | None = None) -> KmlContent:
                         "export the track again",
                     )
                     continue
-                xy = np.array([(_numbers(c)[:2].tolist() + [np.nan, np.nan])[:2] for c in coords], dtype=float)
+                xy = _xy(coords, None)
                 n_line += 1
                 fixes.append((f"{name or 'track'}#{row}.{n_line}", xy, parse_utc(pd.Series(whens)), row))
             elif kind == "LineString":
@@ -289,4 +317,36 @@ def _fixes_frame(fixes, path: Path) -> pd.DataFrame:
     return df
 
 
-__all__ = ["MAX_KML_BYTES", "MAX_KMZ_RATIO", "KmlContent", "is_kmz", "kmz_document", "read_kml"]
+@lru_cache(maxsize=2)
+def _read_once(path: str, mtime_ns: int, size: int) -> KmlContent:
+    return read_kml(path)
+
+
+def read_kml_once(path: str | Path) -> KmlContent:
+    """:func:`read_kml`, parsed once while the file is unchanged (an import asks for its kinds, tracks and
+    waypoints); the tables returned are copies."""
+    st = Path(path).stat()
+    content = _read_once(str(path), st.st_mtime_ns, st.st_size)
+    return replace(content, fixes=content.fixes.copy(), points=content.points.copy())
+
+
+def points_layer(content: KmlContent) -> gpd.GeoDataFrame:
+    """The waypoints as a point layer in WGS84, with the notes in ``attrs["notes"]``."""
+    pts = content.points
+    gdf = gpd.GeoDataFrame(
+        pts.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(pts["lon"], pts["lat"]), crs="EPSG:4326"
+    )
+    gdf.attrs["notes"] = list(content.notes)
+    return gdf
+
+
+__all__ = [
+    "MAX_KML_BYTES",
+    "MAX_KMZ_RATIO",
+    "KmlContent",
+    "is_kmz",
+    "kmz_document",
+    "points_layer",
+    "read_kml",
+    "read_kml_once",
+]
