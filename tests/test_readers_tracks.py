@@ -107,6 +107,17 @@ def test_smart_legs_without_dates_or_with_a_bad_date_are_reported(tmp_path, park
     assert f.error and "start and end date" in f.error and "Fix:" in f.error
 
 
+def test_leg_date_columns_named_in_park_toml(tmp_path, park):
+    legs = smart_legs().rename(columns={"Start_Date": "Dt_A", "End_Date": "Dt_B"})
+    shp = pf.write_shp(tmp_path / "legs.shp", legs)
+    assert "start and end date" in entry(import_files(park, [shp], kind="patrols")).error
+    toml = park / "park.toml"
+    toml.write_text(toml.read_text() + '\n[columns.patrols]\nstart = "Dt_A"\nend = "Dt_B"\n')
+    assert not [p for p in load_park(park).report.problems if "unknown" in p.message.lower()]
+    f = entry(import_files(park, [shp], kind="patrols"))
+    assert f.error is None and f.result.added > 0 and "(Dt_A)" in " ".join(f.notes)
+
+
 def test_spread_line_keeps_the_vertices_and_spaces_the_fixes():
     start, end = pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-03", tz="UTC")
     lon, lat, t = spread_line([35.0, 35.01, 35.01], [-2.0, -2.0, -2.01], start, end)
