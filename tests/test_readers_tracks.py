@@ -87,6 +87,18 @@ def test_smart_legs_as_shapefile_give_their_length_as_effort_in_their_period(tmp
     assert again.result.added == 0
 
 
+def test_park_toml_may_name_smart_legs_as_its_patrols(tmp_path):
+    park = pf.make_park(tmp_path / "park")
+    legs = smart_legs()
+    pf.write_shp(park / "legs.shp", legs)
+    toml = park / "park.toml"
+    toml.write_text(toml.read_text().replace('patrols = "patrols.gpx"', 'patrols = "legs.shp"'))
+    loaded = load_park(park)
+    assert loaded.tracks["source_row"].nunique() == 3
+    assert any(p.check == "line_times" for p in loaded.report.problems)
+    assert compute_effort(loaded).total_km() == pytest.approx(legs.length.sum() / 1000, rel=0.01)
+
+
 def test_uploaded_shapefile_is_read_with_its_sidecars(tmp_path, park):
     shp = pf.write_shp(tmp_path / "legs.shp", smart_legs())
     uploads = {f.name: f.read_bytes() for f in sorted(tmp_path.iterdir()) if f.stem == "legs"}
