@@ -50,7 +50,7 @@ from .importers.lines import fixes_from_lines, is_lines
 from .importers.smart_csv import transport_type
 from .loader import ITEM_ALIASES, QUANTITY_ALIASES, TIME_ALIASES, TRACK_ALIASES, TYPE_ALIASES, UNIT_ALIASES
 from .manifest import read_manifest
-from .readers import read_gpx_fixes, read_vector
+from .readers import gpx_track_names, gpx_waypoint_count, read_gpx_fixes, read_vector
 from .report import ERROR, LoadReport
 from .store import ImportResult, ParkStore
 from .tabular import find_column, norm_name
@@ -278,20 +278,6 @@ def _source_ids(gdf: pd.DataFrame, fmt: str) -> pd.Series:
     return pd.Series(None, index=gdf.index, dtype=object)
 
 
-def _gpx_waypoints(path: Path) -> int:
-    import warnings
-
-    import pyogrio
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            info = pyogrio.read_info(str(path), layer="waypoints", force_feature_count=True)
-        return int(info.get("features") or 0)
-    except Exception:  # a broken GPX: the track reader reports it
-        return 0
-
-
 def _kml_content(path: Path, report: LoadReport, kind: str) -> kml.KmlContent:
     content = kml.read_kml_once(path)
     rejects = content.track_rejects if kind == "patrols" else content.point_rejects
@@ -311,7 +297,7 @@ def read_incidents(path: Path, fmt: str, opts: dict, mapping: dict, report: Load
     """A file's incidents, normalised for the store; and the SMART categories left unmapped."""
     if fmt == "gpx":  # a GPX's incidents are its waypoints, never its track points
         opts = {**opts, "layer": "waypoints"}
-        if _gpx_waypoints(path) == 0:
+        if gpx_waypoint_count(path) == 0:
             raise LayerReadError(f"{path}: the GPX file holds no waypoints. Fix: import it as patrols")
     if fmt in ("kml", "kmz"):
         gdf = _kml_points(path, report)
@@ -413,6 +399,10 @@ def read_fixes(path: Path, fmt: str, opts: dict, report: LoadReport, transport: 
                 "lat": fixes["y"].to_numpy(),
             }
         )
+        fid = fixes["track_fid"].to_numpy(np.int64)
+        names = gpx_track_names(path, int(fid.max()) + 1 if len(fid) else 0)
+        if names is not None:  # a SMART GPX names each track by its patrol
+            gdf[COL_PATROL] = names[fid]
         gdf.attrs["crs"] = fixes.attrs.get("crs") or "EPSG:4326"
         gdf.attrs["cut_short"] = fixes.attrs.get("cut_short")
         bad = gdf[COL_TIME].isna().to_numpy()

@@ -70,6 +70,7 @@ def test_smart_legs_as_shapefile_give_their_length_as_effort_in_their_period(tmp
     # the two-part leg is two tracks: the 1 km between its parts is not walked
     assert fixes["track_id"].nunique() == 4
     assert set(fixes["transport"]) == {"foot", "vehicle"} and set(fixes["mandate"]) == {"Law enforcement"}
+    assert set(fixes["patrol_id"]) == {"KRU-001", "KRU-002"}
     # times: within each leg's dates (a date alone runs to the end of that day)
     t = fixes.groupby("source_row")["time"].agg(["min", "max"])
     assert t.loc[1, "min"] == pd.Timestamp("2024-03-04T00:00Z") and t.loc[1, "max"] == pd.Timestamp("2024-03-05T00:00Z")
@@ -151,6 +152,15 @@ def test_shapefile_without_prj_or_with_a_wrong_prj(tmp_path, park):
     wrong = pf.write_shp(tmp_path / "wrong.shp", legs.to_crs(pf.WGS84).set_crs(pf.UTM, allow_override=True))
     f = entry(import_files(park, [wrong], kind="patrols"))
     assert f.error and ".prj is wrong" in f.error
+
+
+def test_gpx_track_names_are_kept_as_the_patrol(tmp_path, park):
+    gpx = pf.write_gpx(tmp_path / "smart.gpx", n_tracks=2, n_points=20)
+    import_files(park, [gpx], kind="patrols")
+    fixes = ParkStore(park).records("patrols")
+    fixes = fixes[fixes["source_file"] == gpx.name]
+    assert sorted(fixes["patrol_id"].unique()) == ["Patrol 1", "Patrol 2"]
+    assert fixes.groupby("track_id")["patrol_id"].nunique().max() == 1
 
 
 def test_gpx_without_times_is_refused_with_what_to_do(tmp_path, park):
