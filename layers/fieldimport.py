@@ -43,7 +43,7 @@ from .defaults import (
 from .errors import LayerReadError, LayersError
 from .files import check_file
 from .geochecks import fits_lonlat
-from .importers import kml
+from .importers import erpatrols, kml
 from .importers.categories import map_categories, read_mapping
 from .importers.common import species_word
 from .importers.lines import fixes_from_lines, is_lines
@@ -374,8 +374,11 @@ def _point_fixes(gdf: gpd.GeoDataFrame, path: Path, opts: dict, report: LoadRepo
     return gdf
 
 
-def read_fixes(path: Path, fmt: str, opts: dict, report: LoadReport, transport: str | None):
-    """A file's GPS fixes, normalised for the store (track id, time, transport, mandate, patrol)."""
+def read_fixes(path: Path, fmt: str, opts: dict, report: LoadReport, transport: str | None, segments=None):
+    """A file's GPS fixes, normalised for the store (track id, time, transport, mandate, patrol).
+
+    ``segments``: EarthRanger patrol segments given in the same import (:mod:`layers.importers.erpatrols`).
+    """
     fixes = read_gpx_fixes(path) if fmt == "gpx" else None
     if fmt in ("kml", "kmz"):
         content = _kml_content(path, report, "patrols")
@@ -414,6 +417,10 @@ def read_fixes(path: Path, fmt: str, opts: dict, report: LoadReport, transport: 
             gdf = fixes_from_lines(gdf.to_crs("EPSG:4326"), path, opts, report)
         else:
             gdf = _point_fixes(gdf, path, opts, report)
+    if segments is not None and fixes is None:
+        notes = list(gdf.attrs.get("notes", []))
+        gdf, note = erpatrols.assign_segments(gdf, segments)
+        gdf.attrs["notes"] = notes + ([note] if note else [])
     if COL_TRANSPORT in gdf.columns:
         gdf[COL_TRANSPORT] = [transport_type(v) or transport for v in gdf[COL_TRANSPORT].to_numpy(dtype=object)]
     elif transport is not None:
@@ -470,6 +477,8 @@ def import_files(
     say = progress or (lambda f, m: None)
     run = ImportRun(dry_run=dry_run)
     inputs = {p.resolve() for p in manifest.all_files().values() if p.exists()}
+    found = [s for s in (erpatrols.segments_from_file(p) for p in files if Path(p).is_file()) if s is not None]
+    segments = pd.concat(found, ignore_index=True) if found else None
     for i, name in enumerate(files):
         path = Path(name)
         say(i / max(1, len(files)), f"reading {path.name}")
@@ -493,7 +502,7 @@ def import_files(
                     for p, n in unmapped.items():
                         run.unmapped[p] = run.unmapped.get(p, 0) + n
                 else:
-                    gdf = read_fixes(path, fmt, opts, report, transport)
+                    gdf = read_fixes(path, fmt, opts, report, transport, segments)
             except (LayersError, OSError, ValueError) as exc:
                 if kind is None and len(kinds) > 1 and "holds no" in str(exc):
                     continue  # e.g. a GPX with tracks but no waypoints

@@ -309,3 +309,34 @@ def test_earthranger_patrols_hold_segments_and_events_not_tracks(park):
     assert segments["start_time"].min() == pd.Timestamp("2015-01-10T21:50Z")
     f = entry(import_files(park, [ER_PATROLS], kind="patrols"))
     assert f.error and "2 patrols" in f.error and "2 segments" in f.error and "observations" in f.error
+
+
+@pytest.mark.skipif(not ER_PATROLS.exists(), reason=f"shared data not found in {SHARED_DATA}")
+def test_earthranger_segments_cut_their_leaders_observations_into_patrol_tracks(tmp_path, park):
+    import shapely
+
+    segments = earthranger.patrol_segments(pd.read_parquet(ER_PATROLS))
+    eco1 = pd.date_range("2015-01-10T20:00Z", "2015-01-11T08:00Z", freq="5min")  # segment 21:50 to 06:50
+    eco2 = pd.date_range("2015-02-10T21:00Z", "2015-02-10T22:00Z", freq="5min")  # segment from 21:50
+    other = pd.date_range("2015-01-10T22:00Z", periods=10, freq="5min")  # leads no segment
+    times = eco1.append(eco2).append(other)
+    subject = ["eco_1"] * len(eco1) + ["eco_2"] * len(eco2) + ["driver"] * len(other)
+    n = len(times)
+    obs = gpd.GeoDataFrame(
+        {"groupby_col": subject, "fixtime": times, "junk_status": False},
+        geometry=shapely.points(38.61 + 0.0005 * np.arange(n) % 0.05, np.full(n, -2.15)),
+        crs=pf.WGS84,
+    )
+    path = tmp_path / "subject_observations.parquet"
+    obs.to_parquet(path)
+    run = import_files(park, [path, ER_PATROLS])
+    f = entry(run, "patrols")
+    assert f.error is None, f.error
+    inside1 = int(((eco1 >= pd.Timestamp("2015-01-10T21:50Z")) & (eco1 <= pd.Timestamp("2015-01-11T06:50Z"))).sum())
+    assert f.result.added == inside1 + 3 + 10
+    assert any("left out (not on patrol)" in n for n in f.notes)
+    fixes = ParkStore(park).records("patrols")
+    on = fixes[fixes["patrol_id"].notna()]
+    assert len(on) == inside1 + 3 and set(on["patrol_id"]) <= set(segments["serial_number"].astype(str))
+    assert on["track_id"].nunique() == 2 and on["track_id"].str.startswith(("eco_1/", "eco_2/")).all()
+    assert (fixes["track_id"] == "driver").sum() == 10

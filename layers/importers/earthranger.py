@@ -202,7 +202,7 @@ def patrol_segments(patrols: pd.DataFrame) -> pd.DataFrame:
     """One row per segment of an EarthRanger patrols table (as the API or ecoscope returns it).
 
     Columns: ``patrol_id``, ``serial_number``, ``title``, ``state``, ``objective``, ``segment_id``,
-    ``patrol_type``, ``leader`` (the subject whose observations are the track), ``start_time`` and
+    ``patrol_type``, ``leader`` and ``leader_id`` (the subject whose observations are the track), ``start_time`` and
     ``end_time`` (UTC), ``start_lon``/``start_lat``, ``end_lon``/``end_lat``, ``n_events``.
     """
 
@@ -227,6 +227,7 @@ def patrol_segments(patrols: pd.DataFrame) -> pd.DataFrame:
                     "segment_id": seg.get("id"),
                     "patrol_type": seg.get("patrol_type"),
                     "leader": get(seg, "leader", "name"),
+                    "leader_id": get(seg, "leader", "id"),
                     "start_time": get(seg, "time_range", "start_time"),
                     "end_time": get(seg, "time_range", "end_time"),
                     "start_lon": get(seg, "start_location", "longitude"),
@@ -237,6 +238,7 @@ def patrol_segments(patrols: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     cols = ["patrol_id", "serial_number", "title", "state", "objective", "segment_id", "patrol_type", "leader"]
+    cols += ["leader_id"]
     cols += ["start_time", "end_time", "start_lon", "start_lat", "end_lon", "end_lat", "n_events"]
     out = pd.DataFrame(rows, columns=cols)
     for c in ("start_time", "end_time"):
