@@ -519,6 +519,7 @@ def import_files(
             seen = {(f, r) for f, r, _ in read_rejects}
             entry.result.rejected = read_rejects + [x for x in entry.result.rejected if (x[0], x[1]) not in seen]
             run.files.append(entry)
+    kml.clear_cache()
     say(1.0, f"{run.added:,} added, {run.merged:,} merged, {len(run.rejected):,} rejected")
     return run
 

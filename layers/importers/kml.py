@@ -330,6 +330,11 @@ def read_kml_once(path: str | Path) -> KmlContent:
     return replace(content, fixes=content.fixes.copy(), points=content.points.copy())
 
 
+def clear_cache() -> None:
+    """Forget the documents :func:`read_kml_once` kept (an import calls it when it is done)."""
+    _read_once.cache_clear()
+
+
 def points_layer(content: KmlContent) -> gpd.GeoDataFrame:
     """The waypoints as a point layer in WGS84, with the notes in ``attrs["notes"]``."""
     pts = content.points
@@ -344,6 +349,7 @@ __all__ = [
     "MAX_KML_BYTES",
     "MAX_KMZ_RATIO",
     "KmlContent",
+    "clear_cache",
     "is_kmz",
     "kmz_document",
     "points_layer",
