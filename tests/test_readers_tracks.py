@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import parkfiles as pf
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import LineString, MultiLineString
 from shared_data import SHARED_DATA
 
@@ -137,6 +139,25 @@ def test_spread_line_keeps_the_vertices_and_spaces_the_fixes():
     assert {(35.01, -2.0)} <= set(zip(lon.round(9), lat.round(9)))
     assert t.iloc[0] == start and t.iloc[-1] == end and t.is_monotonic_increasing
     assert t.diff().max() <= pd.Timedelta(minutes=15)  # never a gap the track cleaning would cut at
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(st.tuples(st.floats(-0.02, 0.02), st.floats(-0.02, 0.02)), min_size=1, max_size=12),
+    hours=st.floats(0.0, 120.0),
+)
+def test_spread_line_invariants(steps, hours):
+    from layers.importers.lines import LINE_STEP_M, _step_m
+
+    xy = np.vstack([[35.0, -2.0], np.array([35.0, -2.0]) + np.cumsum(steps, axis=0)])
+    start = pd.Timestamp("2024-01-01", tz="UTC")
+    end = start + pd.Timedelta(hours=hours)
+    lon, lat, t = spread_line(xy[:, 0], xy[:, 1], start, end)
+    length = _step_m(xy[:, 0], xy[:, 1]).sum()
+    assert _step_m(lon, lat).sum() == pytest.approx(length, rel=1e-6, abs=1e-6)  # the line's own length
+    assert t.iloc[0] == start and t.iloc[-1] == end and t.is_monotonic_increasing
+    assert (t.diff().dropna() <= pd.Timedelta(minutes=15, seconds=1)).all()
+    assert (_step_m(lon, lat) <= LINE_STEP_M + 1e-6).all()
 
 
 def test_shapefile_without_prj_or_with_a_wrong_prj(tmp_path, park):
