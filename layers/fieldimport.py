@@ -62,7 +62,7 @@ FORMATS = {
     "kml": "KML",
     "kmz": "KMZ (zipped KML)",
     "json": "GeoJSON",
-    "shp": "Shapefile (SMART tracks or other points)",
+    "shp": "Shapefile (SMART patrol legs as lines, or points)",
     "zip": "zipped Shapefile or KMZ",
     "gpkg": "GeoPackage",
     "fgb": "FlatGeobuf",

@@ -111,6 +111,19 @@ def test_uploaded_shapefile_is_read_with_its_sidecars(tmp_path, park):
     assert run.added > 0
 
 
+def test_cli_imports_legs_and_kmz(tmp_path, park, capsys):
+    from layers.cli import main
+
+    shp = pf.write_shp(tmp_path / "legs.shp", smart_legs())
+    kmz = write_kmz(tmp_path / "walks.kmz", KML.encode())
+    assert main(["import", str(park), str(shp), str(kmz)]) == 0
+    out = capsys.readouterr().out
+    assert "spread evenly" in out and "walks.kmz" in out and "rejected: walks.kmz, row 3" in out
+    escape = write_kmz(tmp_path / "escape.kmz", KML.encode(), extra=[("../x.kml", b"<kml/>")])
+    assert main(["import", str(park), str(escape)]) == 1
+    assert "outside the archive" in capsys.readouterr().out
+
+
 def test_smart_legs_without_dates_or_with_a_bad_date_are_reported(tmp_path, park):
     legs = smart_legs()
     legs.loc[1, "Start_Date"] = "not a date"
