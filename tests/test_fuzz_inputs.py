@@ -358,6 +358,17 @@ TRACK_CASES = {
     ),
     "kmz-bomb": lambda d: _zip(d / "bomb.kmz", [("doc.kml", b"<kml>" + b" " * (30 * 1024**2) + b"</kml>")]),
     "kmz-escape": lambda d: _zip(d / "x.kmz", [("doc.kml", KML_TRACK), ("../../../../tmp/evil.kml", KML_TRACK)]),
+    "kml-span-1900-9999": lambda d: (
+        (d / "s.kml").write_text(
+            KML_TRACK.replace("LAT", "-2.1").replace(
+                "<Placemark><name>walk</name>",
+                "<Placemark><name>line</name><TimeSpan><begin>1900-01-01</begin><end>9999-01-01</end></TimeSpan>"
+                "<LineString><coordinates>35.1,-2.1 35.2,-2.1</coordinates></LineString></Placemark>"
+                "<Placemark><name>walk</name>",
+            )
+        )
+        and d / "s.kml"
+    ),
     "kml-entities": lambda d: (d / "e.kml").write_text('<!DOCTYPE k [<!ENTITY a "b">]><kml>&a;</kml>') and d / "e.kml",
     "shp-no-prj-metres": lambda d: _legs_shp(d, "utm"),
     "shp-wrong-prj": lambda d: _legs_shp(d, "wrong"),
@@ -381,8 +392,9 @@ def test_track_readers_report_damage_and_touch_nothing(tmp_path, base_park, case
     # damage is never silent: the file is refused, or the damaged rows are listed with their row
     refused = [e for e in run.files if e.error]
     assert refused or run.rejected, run.to_text()
-    if case in ("kml-lat-200", "gpx-9999"):
-        assert not refused and {r for _, r, _ in run.rejected} == ({2} if case == "kml-lat-200" else {1})
+    if case in ("kml-lat-200", "gpx-9999", "kml-span-1900-9999"):
+        rows = {"kml-lat-200": {2}, "gpx-9999": {1}, "kml-span-1900-9999": {1}}[case]
+        assert not refused and {r for _, r, _ in run.rejected} == rows
     assert snapshot(base_park) == before and snapshot(tmp_path) == before_out
     assert not Path("/tmp/evil.kml").exists()
 

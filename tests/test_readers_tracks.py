@@ -127,9 +127,11 @@ def test_cli_imports_legs_and_kmz(tmp_path, park, capsys):
 def test_smart_legs_without_dates_or_with_a_bad_date_are_reported(tmp_path, park):
     legs = smart_legs()
     legs.loc[1, "Start_Date"] = "not a date"
+    legs.loc[2, "End_Date"] = "2025-06-01"  # 417 days: a date error, not a leg
     shp = pf.write_shp(tmp_path / "legs.shp", legs)
     run = import_files(park, [shp])
-    assert [row for _, row, _ in run.rejected] == [2]
+    assert sorted(row for _, row, _ in run.rejected) == [2, 3]
+    assert "above the limit of 62 days" in run.to_text()
     undated = pf.write_shp(tmp_path / "undated.shp", legs.drop(columns=["Start_Date", "End_Date"]))
     f = entry(import_files(park, [undated], kind="patrols"))
     assert f.error and "start and end date" in f.error and "Fix:" in f.error

@@ -40,7 +40,7 @@ from ..defaults import COL_SOURCE_FILE, COL_SOURCE_ROW, COL_TIME, COL_TRACK
 from ..errors import LayerReadError
 from ..files import escapes_archive
 from .common import Rejects, parse_utc
-from .lines import spread_line
+from .lines import MAX_LINE_FIXES, leg_problem, n_fixes, spread_line
 
 MAX_KML_BYTES = 128 * 1024**2  # a KML document (alone or inside a KMZ, uncompressed): parsing takes ~10x in memory
 MAX_KMZ_RATIO = 100.0  # uncompressed / compressed size of that document above 1 MB
@@ -233,7 +233,7 @@ def read_kml(path: str | Path, data: bytes | None = None) -> KmlContent:
     root = _parse(data, path)
     rejects, point_rejects = Rejects(path.name), Rejects(path.name)
     fixes, points, notes = [], [], []
-    spread = 0
+    spread = made = 0
     placemarks = _find(root, "Placemark")
     for row, pm in enumerate(placemarks, start=1):
         name = _text(pm, "name")
@@ -272,13 +272,19 @@ def read_kml(path: str | Path, data: bytes | None = None) -> KmlContent:
                     rejects.add(row, "a line with fewer than two positions; rejected", "export the track again")
                     continue
                 begin, end = parse_utc(pd.Series([span[0], span[1]], dtype=object))
-                if pd.isna(begin) or pd.isna(end) or end < begin:
+                if pd.isna(begin) or pd.isna(end):
                     rejects.add(
                         row,
                         "a line without times (no gx:Track times and no TimeSpan begin/end): effort needs its date; "
                         "rejected",
                         "export the track with its times (GPX, or KML with gx:Track)",
                     )
+                    continue
+                problem = leg_problem(begin, end)
+                made += n_fixes(xy[:, 0], xy[:, 1], begin, end)
+                if problem or made > MAX_LINE_FIXES:
+                    why = problem or f"the lines would make more than {MAX_LINE_FIXES:,} GPS fixes; rejected"
+                    rejects.add(row, why, "correct the Placemark's TimeSpan")
                     continue
                 lon, lat, t = spread_line(xy[:, 0], xy[:, 1], begin, end)
                 spread += 1

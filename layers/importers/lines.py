@@ -43,6 +43,7 @@ from ..tabular import find_column
 
 LINE_STEP_M = 100.0  # at most this far between the fixes made from a line
 MAX_LINE_FIXES = 5_000_000  # fixes made from the lines of one file, checked before they are made
+MAX_LEG_DAYS = 62  # a leg (or a KML line's TimeSpan) longer than this is taken as a date error
 _EARTH_M = 6_371_008.8
 START_ALIASES = (
     "legstartdate",
@@ -120,6 +121,19 @@ def spread_line(lon, lat, start: pd.Timestamp, end: pd.Timestamp, step_m: float 
     return x, y, t
 
 
+def leg_problem(start: pd.Timestamp, end: pd.Timestamp) -> str | None:
+    """Why a leg's dates cannot be used (ends before it starts, longer than :data:`MAX_LEG_DAYS`), else ``None``."""
+    if end < start:
+        return "a patrol leg that ends before it starts; rejected"
+    days = (end - start).total_seconds() / 86400
+    if days > MAX_LEG_DAYS:
+        return (
+            f"a patrol leg of {days:,.0f} days ({start:%Y-%m-%d} to {end:%Y-%m-%d}), above the limit of "
+            f"{MAX_LEG_DAYS} days: a date error?; rejected"
+        )
+    return None
+
+
 def _end_of_day(raw: pd.Series, parsed: pd.Series) -> pd.Series:
     """A date without a time of day (``2024-01-05``) means the end of that day."""
     text = raw.astype("string")
@@ -177,8 +191,9 @@ def fixes_from_lines(gdf: gpd.GeoDataFrame, path: Path, opts: dict, report: Load
         a, b = start.iloc[i], end.iloc[i]
         if pd.isna(a) or pd.isna(b):
             continue  # listed by parse_times with its row
-        if b < a:
-            report.add(ERROR, "patrols", path.name, "a patrol leg that ends before it starts; rejected", row=row)
+        problem = leg_problem(a, b)
+        if problem:
+            report.add(ERROR, "patrols", path.name, problem, "correct the leg's start and end dates", row=row)
             continue
         lines = [geom] if shapely.get_type_id(geom) == 1 else list(geom.geoms)
         parts.append((i, row, a, b, [shapely.get_coordinates(g) for g in lines]))
@@ -220,4 +235,13 @@ def fixes_from_lines(gdf: gpd.GeoDataFrame, path: Path, opts: dict, report: Load
     return df
 
 
-__all__ = ["LINE_STEP_M", "MAX_LINE_FIXES", "fixes_from_lines", "is_lines", "n_fixes", "spread_line"]
+__all__ = [
+    "LINE_STEP_M",
+    "MAX_LEG_DAYS",
+    "MAX_LINE_FIXES",
+    "fixes_from_lines",
+    "is_lines",
+    "leg_problem",
+    "n_fixes",
+    "spread_line",
+]
