@@ -360,6 +360,7 @@ def _point_fixes(gdf: gpd.GeoDataFrame, path: Path, opts: dict, report: LoadRepo
     pcol = find_column(cols, _PATROL_ALIASES)
     if pcol is not None:
         extra[COL_PATROL] = gdf[pcol].astype("string")
+    extra.update({c: gdf[c] for c in erpatrols.SUBJECT_COLUMNS if c in cols})  # to match EarthRanger leaders
     gdf = gpd.GeoDataFrame(
         {
             COL_TRACK: track,

@@ -376,3 +376,38 @@ def test_earthranger_segments_cut_their_leaders_observations_into_patrol_tracks(
     assert len(on) == inside1 + 3 and set(on["patrol_id"]) <= set(segments["serial_number"].astype(str))
     assert on["track_id"].nunique() == 2 and on["track_id"].str.startswith(("eco_1/", "eco_2/")).all()
     assert (fixes["track_id"] == "driver").sum() == 10
+
+
+def test_earthranger_patrols_json_and_subject_fixes_as_csv(tmp_path, park):
+    import json
+
+    patrols = [
+        {
+            "id": "p-1",
+            "serial_number": 801,
+            "title": "Night patrol",
+            "patrol_segments": [
+                {
+                    "id": "s-1",
+                    "leader": {"name": "Ranger A", "id": "u-1"},
+                    "time_range": {"start_time": "2024-06-01T18:00:00Z", "end_time": "2024-06-01T20:00:00Z"},
+                    "events": [],
+                }
+            ],
+        }
+    ]
+    er = tmp_path / "patrols.json"
+    er.write_text(json.dumps({"data": {"results": patrols}}))
+    times = pd.date_range("2024-06-01T17:00Z", "2024-06-01T21:00Z", freq="10min")
+    fixes = pd.DataFrame(
+        {"subject_name": "Ranger A", "time": times.strftime("%Y-%m-%dT%H:%M:%SZ"), "lon": 35.1, "lat": -2.1}
+    )
+    fixes["lon"] = 35.1 + 0.001 * np.arange(len(fixes))
+    csv = tmp_path / "ranger_a.csv"
+    fixes.to_csv(csv, index=False)
+    run = import_files(park, [csv, er], kind="patrols")
+    f = [f for f in run.files if f.file == csv.name][0]
+    assert f.error is None and f.result.added == 13  # 18:00 to 20:00 every 10 minutes
+    assert [e.error is not None for e in run.files if e.file == er.name] == [True]  # it holds no fixes itself
+    stored = ParkStore(park).records("patrols")
+    assert set(stored.loc[stored["source_file"] == csv.name, "patrol_id"]) == {"801"}
