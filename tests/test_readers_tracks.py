@@ -162,17 +162,17 @@ def test_spread_line_keeps_the_vertices_and_spaces_the_fixes():
     hours=st.floats(0.0, 120.0),
 )
 def test_spread_line_invariants(steps, hours):
-    from layers.importers.lines import LINE_STEP_M, _step_m
+    from layers.importers.lines import LINE_STEP_M, step_lengths_m
 
     xy = np.vstack([[35.0, -2.0], np.array([35.0, -2.0]) + np.cumsum(steps, axis=0)])
     start = pd.Timestamp("2024-01-01", tz="UTC")
     end = start + pd.Timedelta(hours=hours)
     lon, lat, t = spread_line(xy[:, 0], xy[:, 1], start, end)
-    length = _step_m(xy[:, 0], xy[:, 1]).sum()
-    assert _step_m(lon, lat).sum() == pytest.approx(length, rel=1e-6, abs=1e-6)  # the line's own length
+    length = step_lengths_m(xy[:, 0], xy[:, 1]).sum()
+    assert step_lengths_m(lon, lat).sum() == pytest.approx(length, rel=1e-6, abs=1e-6)  # the line's own length
     assert t.iloc[0] == start and t.iloc[-1] == end and t.is_monotonic_increasing
     assert (t.diff().dropna() <= pd.Timedelta(minutes=15, seconds=1)).all()
-    assert (_step_m(lon, lat) <= LINE_STEP_M + 1e-6).all()
+    assert (step_lengths_m(lon, lat) <= LINE_STEP_M + 1e-6).all()
 
 
 def test_shapefile_without_prj_or_with_a_wrong_prj(tmp_path, park):

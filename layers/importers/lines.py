@@ -76,7 +76,7 @@ TRANSPORT_ALIASES = ("transporttype", "transport", "patroltransporttype", "patro
 MANDATE_ALIASES = ("mandate", "patrolmandate", "patrolmand")
 
 
-def _step_m(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+def step_lengths_m(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Great-circle distances between consecutive positions, in metres."""
     lon, lat = np.radians(lon), np.radians(lat)
     a = np.sin(np.diff(lat) / 2) ** 2 + np.cos(lat[:-1]) * np.cos(lat[1:]) * np.sin(np.diff(lon) / 2) ** 2
@@ -86,7 +86,7 @@ def _step_m(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 def n_fixes(lon, lat, start: pd.Timestamp, end: pd.Timestamp, step_m: float = LINE_STEP_M) -> int:
     """How many fixes :func:`spread_line` makes for a line (to check a file's total before making them)."""
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
-    length = float(np.nansum(_step_m(lon, lat))) if len(lon) > 1 else 0.0
+    length = float(np.nansum(step_lengths_m(lon, lat))) if len(lon) > 1 else 0.0
     seconds = max(0.0, (end - start).total_seconds())
     return len(lon) + int(np.ceil(length / step_m)) + int(np.ceil(seconds / (TRACK_MAX_GAP_S / 2)))
 
@@ -105,7 +105,7 @@ def spread_line(lon, lat, start: pd.Timestamp, end: pd.Timestamp, step_m: float 
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     ok = np.isfinite(lon) & np.isfinite(lat)
     lon, lat = lon[ok], lat[ok]
-    cum = np.concatenate([[0.0], np.cumsum(_step_m(lon, lat))]) if len(lon) else np.zeros(0)
+    cum = np.concatenate([[0.0], np.cumsum(step_lengths_m(lon, lat))]) if len(lon) else np.zeros(0)
     total = float(cum[-1]) if len(cum) else 0.0
     seconds = max(0.0, (end - start).total_seconds())
     n = max(1, int(np.ceil(total / step_m)), int(np.ceil(seconds / (TRACK_MAX_GAP_S / 2))))
@@ -205,7 +205,7 @@ def fixes_from_lines(gdf: gpd.GeoDataFrame, path: Path, opts: dict, report: Load
         )
     frames = []
     for i, row, a, b, xys in parts:
-        lengths = [float(np.nansum(_step_m(xy[:, 0], xy[:, 1]))) for xy in xys]
+        lengths = [float(np.nansum(step_lengths_m(xy[:, 0], xy[:, 1]))) for xy in xys]
         whole = sum(lengths) or 1.0
         done = 0.0
         base = "/".join(str(gdf[c].iloc[i]) for c in (pcol, lcol) if c is not None) or f"{path.stem}#{row}"
@@ -244,4 +244,5 @@ __all__ = [
     "leg_problem",
     "n_fixes",
     "spread_line",
+    "step_lengths_m",
 ]
