@@ -43,11 +43,14 @@ from .defaults import (
 from .errors import LayerReadError, LayersError
 from .files import check_file
 from .geochecks import fits_lonlat
+from .importers import erpatrols, kml
 from .importers.categories import map_categories, read_mapping
+from .importers.common import species_word
+from .importers.lines import fixes_from_lines, is_lines
 from .importers.smart_csv import transport_type
 from .loader import ITEM_ALIASES, QUANTITY_ALIASES, TIME_ALIASES, TRACK_ALIASES, TYPE_ALIASES, UNIT_ALIASES
 from .manifest import read_manifest
-from .readers import read_gpx_fixes, read_vector
+from .readers import gpx_track_names, gpx_waypoint_count, read_gpx_fixes, read_vector
 from .report import ERROR, LoadReport
 from .store import ImportResult, ParkStore
 from .tabular import find_column, norm_name
@@ -56,9 +59,10 @@ KINDS = ("incidents", "patrols")
 FORMATS = {
     **importers.FORMATS,
     "gpx": "GPX tracks and waypoints",
-    "kml": "KML/KMZ",
+    "kml": "KML",
+    "kmz": "KMZ (zipped KML)",
     "json": "GeoJSON",
-    "shp": "Shapefile (SMART tracks or other points)",
+    "shp": "Shapefile (SMART patrol legs as lines, or points)",
     "zip": "zipped Shapefile or KMZ",
     "gpkg": "GeoPackage",
     "fgb": "FlatGeobuf",
@@ -158,6 +162,8 @@ def detect_format(path: str | Path) -> str:
         if any(m in names for m in _CYBERTRACKER_MARKS) or "cybertracker" in low:
             return "cybertracker-csv"
         return "csv"
+    if kind == "zip" and kml.is_kmz(path):
+        return "kmz"
     if kind in FORMATS:
         return kind
     raise LayerReadError(
@@ -173,10 +179,19 @@ def kinds_of(path: Path, fmt: str) -> list[str]:
         return ["incidents"]
     if fmt == "gpx":
         return ["patrols", "incidents"]
+    if fmt in ("kml", "kmz"):
+        try:
+            content = kml.read_kml_once(path)
+        except LayersError:
+            return ["incidents"]  # the read says why
+        kinds = (["patrols"] if len(content.fixes) else []) + (["incidents"] if len(content.points) else [])
+        return kinds or ["incidents"]
     try:
         peek = read_vector(path, role=None, max_rows=50)
     except LayersError:
         return ["incidents"]
+    if is_lines(peek):  # patrol legs as lines (SMART tracks as shapefile)
+        return ["patrols"]
     cols = [c for c in peek.columns if c != peek.geometry.name]
     has_type = find_column(cols, TYPE_ALIASES + _TYPE_EXTRA[:3]) is not None
     has_track = find_column(cols, TRACK_ALIASES + _PATROL_ALIASES) is not None
@@ -202,6 +217,12 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
         raise LayerReadError(
             f"{path}: the file does not say its coordinate system, and its coordinates are not longitude/latitude. "
             'Fix: export it with its .prj (or as GeoJSON), or set crs = "EPSG:<code>" under [columns.<kind>]'
+        )
+    if len(gdf) and gdf.crs.is_projected and fits_lonlat(gdf):
+        raise LayerReadError(
+            f"{path}: the file says its coordinates are in {gdf.crs.name} (metres), but they look like "
+            "longitude/latitude in degrees: its .prj is wrong. Fix: export it again with the right .prj, or "
+            'delete the .prj and set crs = "EPSG:4326" under [columns.<kind>]'
         )
     return gdf
 
@@ -257,27 +278,31 @@ def _source_ids(gdf: pd.DataFrame, fmt: str) -> pd.Series:
     return pd.Series(None, index=gdf.index, dtype=object)
 
 
-def _gpx_waypoints(path: Path) -> int:
-    import warnings
+def _kml_content(path: Path, report: LoadReport, kind: str) -> kml.KmlContent:
+    content = kml.read_kml_once(path)
+    rejects = content.track_rejects if kind == "patrols" else content.point_rejects
+    rejects.flush(report, kind, check="bad_row")
+    return content
 
-    import pyogrio
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            info = pyogrio.read_info(str(path), layer="waypoints", force_feature_count=True)
-        return int(info.get("features") or 0)
-    except Exception:  # a broken GPX: the track reader reports it
-        return 0
+def _kml_points(path: Path, report: LoadReport) -> gpd.GeoDataFrame:
+    """A KML/KMZ's waypoints as points in WGS84 (its tracks are read as patrols)."""
+    content = _kml_content(path, report, "incidents")
+    if not len(content.points):
+        raise LayerReadError(f"{path}: the KML holds no waypoints (Placemark points). Fix: import it as patrols")
+    return kml.points_layer(content)
 
 
 def read_incidents(path: Path, fmt: str, opts: dict, mapping: dict, report: LoadReport):
     """A file's incidents, normalised for the store; and the SMART categories left unmapped."""
     if fmt == "gpx":  # a GPX's incidents are its waypoints, never its track points
         opts = {**opts, "layer": "waypoints"}
-        if _gpx_waypoints(path) == 0:
+        if gpx_waypoint_count(path) == 0:
             raise LayerReadError(f"{path}: the GPX file holds no waypoints. Fix: import it as patrols")
-    gdf = read_vector(path, role="incidents", columns=opts, report=report, layer_name="incidents")
+    if fmt in ("kml", "kmz"):
+        gdf = _kml_points(path, report)
+    else:
+        gdf = read_vector(path, role="incidents", columns=opts, report=report, layer_name="incidents")
     if not len(gdf) and not _rejected(report, path.name):
         raise LayerReadError(f"{path}: the file holds no records (only a header?). Fix: export it again with its data")
     gdf = _to_wgs84(gdf, path)
@@ -302,6 +327,11 @@ def read_incidents(path: Path, fmt: str, opts: dict, mapping: dict, report: Load
             )
         raw = gdf[ycol].astype("string")
         types = normalise_types(raw, "incidents", path.name, report)
+        scol = find_column([c for c in filled if c != ycol], ("species", "speciesname", "animal"))
+        if scol is not None:  # a "Carcass" row whose species column names elephant or rhino (CyberTracker)
+            words = gdf[scol].map(species_word)
+            poached = (types == "carcass") & words.notna()
+            types = types.where(~poached, words + "_carcass")
     out = {COL_TIME: time, COL_TYPE: types, "type_raw": raw.astype(object)}
     if "category" in gdf.columns:
         out["category"] = gdf["category"]
@@ -316,10 +346,53 @@ def read_incidents(path: Path, fmt: str, opts: dict, mapping: dict, report: Load
     return frame, unmapped
 
 
-def read_fixes(path: Path, fmt: str, opts: dict, report: LoadReport, transport: str | None):
-    """A file's GPS fixes, normalised for the store (track id, time, transport, mandate, patrol)."""
+def _point_fixes(gdf: gpd.GeoDataFrame, path: Path, opts: dict, report: LoadReport) -> gpd.GeoDataFrame:
+    """GPS fixes of a point layer: track, time, transport, mandate and patrol found by column name."""
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    time = _times(gdf, cols, opts, path, report, "patrols")
+    kcol = find_column(cols, TRACK_ALIASES + _PATROL_ALIASES, _mapped(opts, "track", cols), path, "track")
+    track = gdf[kcol].astype(str) if kcol is not None else pd.Series(path.stem, index=gdf.index)
+    extra = {}
+    for col, aliases in ((COL_TRANSPORT, _TRANSPORT_ALIASES), (COL_MANDATE, _MANDATE_ALIASES)):
+        found = find_column(cols, aliases)
+        if found is not None:
+            extra[col] = gdf[found]
+    pcol = find_column(cols, _PATROL_ALIASES)
+    if pcol is not None:
+        extra[COL_PATROL] = gdf[pcol].astype("string")
+    extra.update({c: gdf[c] for c in erpatrols.SUBJECT_COLUMNS if c in cols})  # to match EarthRanger leaders
+    gdf = gpd.GeoDataFrame(
+        {
+            COL_TRACK: track,
+            COL_TIME: time,
+            COL_SOURCE_FILE: gdf[COL_SOURCE_FILE],
+            COL_SOURCE_ROW: gdf[COL_SOURCE_ROW],
+            **extra,
+        },
+        geometry=gdf.geometry,
+        crs=gdf.crs,
+    )
+    return gdf
+
+
+def read_fixes(path: Path, fmt: str, opts: dict, report: LoadReport, transport: str | None, segments=None):
+    """A file's GPS fixes, normalised for the store (track id, time, transport, mandate, patrol).
+
+    ``segments``: EarthRanger patrol segments given in the same import (:mod:`layers.importers.erpatrols`).
+    """
     fixes = read_gpx_fixes(path) if fmt == "gpx" else None
-    if fixes is not None:  # plain arrays: no point geometry built for millions of fixes
+    if fmt in ("kml", "kmz"):
+        content = _kml_content(path, report, "patrols")
+        if not len(content.fixes):
+            raise LayerReadError(f"{path}: the KML holds no tracks with times. Fix: import it as incidents")
+        gdf = content.fixes
+        gdf.attrs["notes"] = content.notes
+    elif fixes is not None and fixes["time"].isna().all():
+        raise LayerReadError(
+            f"{path}: the GPX tracks have no times, and effort needs the patrol's dates. Fix: export the tracks "
+            "with their times, or SMART's patrol tracks as shapefile (each leg with its start and end dates)"
+        )
+    elif fixes is not None:  # plain arrays: no point geometry built for millions of fixes
         gdf = pd.DataFrame(
             {
                 COL_TRACK: fixes["track_fid"].to_numpy(np.int64) * 100_000 + fixes["track_seg_id"].to_numpy(np.int64),
@@ -330,37 +403,25 @@ def read_fixes(path: Path, fmt: str, opts: dict, report: LoadReport, transport: 
                 "lat": fixes["y"].to_numpy(),
             }
         )
+        fid = fixes["track_fid"].to_numpy(np.int64)
+        names = gpx_track_names(path, int(fid.max()) + 1 if len(fid) else 0)
+        if names is not None:  # a SMART GPX names each track by its patrol
+            gdf[COL_PATROL] = names[fid]
         gdf.attrs["crs"] = fixes.attrs.get("crs") or "EPSG:4326"
         gdf.attrs["cut_short"] = fixes.attrs.get("cut_short")
         bad = gdf[COL_TIME].isna().to_numpy()
         for r in gdf.loc[bad, COL_SOURCE_ROW].to_numpy()[:50]:
             report.add(ERROR, "patrols", path.name, "GPS fix without a time; rejected", row=int(r), check="bad_date")
     else:
-        gdf = read_vector(path, role="patrols", columns=opts, report=report, layer_name="patrols")
-        gdf = _to_wgs84(gdf, path)
-        cols = [c for c in gdf.columns if c != gdf.geometry.name]
-        time = _times(gdf, cols, opts, path, report, "patrols")
-        kcol = find_column(cols, TRACK_ALIASES + _PATROL_ALIASES, _mapped(opts, "track", cols), path, "track")
-        track = gdf[kcol].astype(str) if kcol is not None else pd.Series(path.stem, index=gdf.index)
-        extra = {}
-        for col, aliases in ((COL_TRANSPORT, _TRANSPORT_ALIASES), (COL_MANDATE, _MANDATE_ALIASES)):
-            found = find_column(cols, aliases)
-            if found is not None:
-                extra[col] = gdf[found]
-        pcol = find_column(cols, _PATROL_ALIASES)
-        if pcol is not None:
-            extra[COL_PATROL] = gdf[pcol].astype("string")
-        gdf = gpd.GeoDataFrame(
-            {
-                COL_TRACK: track,
-                COL_TIME: time,
-                COL_SOURCE_FILE: gdf[COL_SOURCE_FILE],
-                COL_SOURCE_ROW: gdf[COL_SOURCE_ROW],
-                **extra,
-            },
-            geometry=gdf.geometry,
-            crs=gdf.crs,
-        )
+        gdf = _to_wgs84(read_vector(path, role="patrols", columns=opts, report=report, layer_name="patrols"), path)
+        if is_lines(gdf):  # SMART patrol legs: lines with start and end dates, no time per vertex
+            gdf = fixes_from_lines(gdf.to_crs("EPSG:4326"), path, opts, report)
+        else:
+            gdf = _point_fixes(gdf, path, opts, report)
+    if segments is not None and fixes is None:
+        notes = list(gdf.attrs.get("notes", []))
+        gdf, note = erpatrols.assign_segments(gdf, segments)
+        gdf.attrs["notes"] = notes + ([note] if note else [])
     if COL_TRANSPORT in gdf.columns:
         gdf[COL_TRANSPORT] = [transport_type(v) or transport for v in gdf[COL_TRANSPORT].to_numpy(dtype=object)]
     elif transport is not None:
@@ -417,6 +478,8 @@ def import_files(
     say = progress or (lambda f, m: None)
     run = ImportRun(dry_run=dry_run)
     inputs = {p.resolve() for p in manifest.all_files().values() if p.exists()}
+    found = [s for s in (erpatrols.segments_from_file(p) for p in files if Path(p).is_file()) if s is not None]
+    segments = pd.concat(found, ignore_index=True) if found else None
     for i, name in enumerate(files):
         path = Path(name)
         say(i / max(1, len(files)), f"reading {path.name}")
@@ -440,7 +503,7 @@ def import_files(
                     for p, n in unmapped.items():
                         run.unmapped[p] = run.unmapped.get(p, 0) + n
                 else:
-                    gdf = read_fixes(path, fmt, opts, report, transport)
+                    gdf = read_fixes(path, fmt, opts, report, transport, segments)
             except (LayersError, OSError, ValueError) as exc:
                 if kind is None and len(kinds) > 1 and "holds no" in str(exc):
                     continue  # e.g. a GPX with tracks but no waypoints
@@ -457,6 +520,7 @@ def import_files(
             seen = {(f, r) for f, r, _ in read_rejects}
             entry.result.rejected = read_rejects + [x for x in entry.result.rejected if (x[0], x[1]) not in seen]
             run.files.append(entry)
+    kml.clear_cache()
     say(1.0, f"{run.added:,} added, {run.merged:,} merged, {len(run.rejected):,} rejected")
     return run
 
@@ -470,18 +534,33 @@ def import_uploads(
     transport: str | None = None,
 ) -> ImportRun:
     """:func:`import_files` for files given as bytes (uploads): each is held in a private temporary folder
-    (outside the park) while it is read, and removed after; the provenance keeps the uploaded name."""
+    (outside the park) while it is read, and removed after; the provenance keeps the uploaded name.
+
+    A shapefile's sidecars (``.dbf``, ``.shx``, ``.prj``, ``.cpg``) uploaded with its ``.shp`` are kept
+    beside it and read with it, not imported as files of their own.
+    """
     import tempfile
 
+    names = [Path(str(name)).name or f"upload-{i + 1}" for i, name in enumerate(uploads)]
+    shp_stems = {Path(n).stem.lower() for n in names if n.lower().endswith(".shp")}
     with tempfile.TemporaryDirectory(prefix="park-import-") as tmp:
-        paths = []
-        for i, (name, data) in enumerate(uploads.items()):
-            safe = Path(str(name)).name or f"upload-{i + 1}"
-            sub = Path(tmp) / str(i)
-            sub.mkdir()
+        paths, folders = [], {}
+        for i, (safe, data) in enumerate(zip(names, uploads.values())):
+            stem, ext = Path(safe).stem.lower(), Path(safe).suffix.lower()
+            sidecar = ext in SHAPEFILE_SIDECARS and stem in shp_stems
+            key = stem if (sidecar or ext == ".shp") else f"#{i}"  # one folder per shapefile, else per file
+            sub = folders.setdefault(key, Path(tmp) / str(len(folders)))
+            sub.mkdir(exist_ok=True)
+            if (sub / safe).exists():  # the same name twice: its own folder
+                sub = Path(tmp) / f"dup-{i}"
+                sub.mkdir()
             (sub / safe).write_bytes(bytes(data))
-            paths.append(sub / safe)
+            if not sidecar:
+                paths.append(sub / safe)
         return import_files(folder, paths, kind=kind, dry_run=dry_run, user=user, transport=transport)
+
+
+SHAPEFILE_SIDECARS = (".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
 
 
 __all__ = ["FORMATS", "FileImport", "ImportRun", "detect_format", "import_files", "import_uploads", "kinds_of"]

@@ -134,6 +134,15 @@ def cut_short(path: Path, kind: str) -> str | None:
     return None
 
 
+def escapes_archive(name: str) -> bool:
+    """Whether a zip member's path points outside the archive: absolute, a drive letter, or ``..``."""
+    import re
+    from pathlib import PurePosixPath
+
+    unix = name.replace("\\", "/")
+    return unix.startswith("/") or ".." in PurePosixPath(unix).parts or bool(re.match(r"^[A-Za-z]:", name))
+
+
 def zip_member(path: Path) -> str:
     """The vector file inside a zip archive, after checking the archive is safe to open."""
     try:
@@ -150,6 +159,12 @@ def zip_member(path: Path) -> str:
             f"{path}: the archive would expand to {total / 1e6:.0f} MB from {packed / 1e6:.1f} MB "
             f"(ratio {total / packed:.0f}), which looks like a damaged or hostile zip. "
             "Fix: unzip it yourself and point park.toml at the layer file"
+        )
+    escaping = [i.filename for i in infos if escapes_archive(i.filename)]
+    if escaping:
+        raise LayerReadError(
+            f"{path}: the archive holds a path that points outside it ({escaping[0][:80]!r}); it was not opened. "
+            "Fix: zip the layer's files again"
         )
     names = [i.filename for i in infos if not i.is_dir() and "__MACOSX" not in i.filename]
     for ext in (".shp", ".gpkg", ".geojson", ".json", ".kml", ".gpx", ".fgb", ".csv"):

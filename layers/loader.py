@@ -31,6 +31,7 @@ from .defaults import (
     COL_UNIT,
 )
 from .errors import LayerReadError, ManifestError
+from .importers.lines import fixes_from_lines, is_lines
 from .manifest import Manifest, RasterLayer
 from .rasters import raster_info
 from .readers import read_gpx_fixes, read_vector
@@ -301,10 +302,13 @@ class LayerLoader:
                     "missing_geometry",
                 )
         else:
-            gdf = self.read(name, path, name, "point")
+            lines = _holds_lines(path)
+            gdf = self.read(name, path, name, "line" if lines else "point")
             if gdf is None or checks.check_empty(gdf, name, path.name, self.report, severity=ERROR):
                 return empty_layer(TRACK_COLUMNS, self.crs)
             n_read = gdf.attrs.get("n_read", len(gdf))
+            if lines:  # patrol legs without vertex times (SMART tracks as shapefile): fixes along each line
+                gdf = self._line_fixes(gdf, path)
             gdf = self.to_park(gdf)
             x, y = shapely.get_x(gdf.geometry.values), shapely.get_y(gdf.geometry.values)
             table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
@@ -374,6 +378,31 @@ class LayerLoader:
                 check="outside_boundary",
             )
         self.report.layers.append(LayerSummary(name, path.name, int(n_read), len(out), self.crs.to_string(), "Point"))
+        return out
+
+    def _line_fixes(self, gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+        """Fixes made along patrol legs given as lines, times spread over each leg's dates (see ``lines``)."""
+        try:
+            fixes = fixes_from_lines(gdf.to_crs("EPSG:4326"), path, self.m.columns.get("patrols", {}), self.report)
+        except LayerReadError as exc:
+            text = str(exc)
+            self.report.add(
+                ERROR,
+                "patrols",
+                path.name,
+                text.split(" Fix: ")[0] + "; layer skipped",
+                text.split(" Fix: ")[-1],
+                check="missing_column",
+            )
+            fixes = pd.DataFrame({"lon": [], "lat": [], COL_TIME: [], COL_TRACK: [], COL_SOURCE_ROW: []})
+        for note in fixes.attrs.get("notes", []):
+            self.report.add(WARNING, "patrols", path.name, note, "", check="line_times")
+        out = gpd.GeoDataFrame(
+            fixes.drop(columns=["lon", "lat"]),
+            geometry=gpd.points_from_xy(fixes["lon"], fixes["lat"]),
+            crs="EPSG:4326",
+        )
+        out[COL_SOURCE_FILE] = path.name
         return out
 
     def _column(self, cols, table, name: str, key: str, aliases, path: Path) -> str | None:
@@ -461,3 +490,11 @@ class LayerLoader:
             )
         )
         return ok
+
+
+def _holds_lines(path: Path) -> bool:
+    """Whether a patrols file is a layer of lines (a peek at its first features; False when it cannot be read)."""
+    try:
+        return is_lines(read_vector(path, role="patrols", max_rows=20))
+    except LayerReadError:
+        return False

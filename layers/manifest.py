@@ -41,7 +41,9 @@ COLUMN_KEYS = ("time", "type", "lon", "lat", "x", "y", "wkt", "name", "track", "
 # Register columns of incidents (read by ``monitoring.register``): own id, species, cause, case reference,
 # people, nationality and section.
 REGISTER_COLUMN_KEYS = ("incident_id", "species", "cause", "case_ref", "people", "nationality", "section")
-COLUMN_KEYS = COLUMN_KEYS + REGISTER_COLUMN_KEYS
+# Patrol legs given as lines without vertex times (SMART tracks as shapefile): the leg's start and end dates.
+LEG_COLUMN_KEYS = ("start", "end")
+COLUMN_KEYS = COLUMN_KEYS + REGISTER_COLUMN_KEYS + LEG_COLUMN_KEYS
 # Columns of the case table, accepted under [columns.cases] only.
 CASE_COLUMN_KEYS = ("case_ref", "event", "date", "sentence", "note")
 COLUMN_OPTIONS = ("date_format", "crs", "timezone", "layer")

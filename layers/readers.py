@@ -13,6 +13,7 @@ Every vector read gets ``COL_SOURCE_FILE`` and ``COL_SOURCE_ROW`` (the
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -200,6 +201,42 @@ def read_gpx_fixes(path: str | Path, max_rows: int | None = None) -> pd.DataFram
     df.attrs["crs"] = meta.get("crs") or "EPSG:4326"
     df.attrs["cut_short"] = cut_short(path, "gpx")
     return df
+
+
+_GPX_TRACK = re.compile(rb"<(?:\w+:)?trk(?:\s[^>]*)?>\s*(?:<(?:\w+:)?name>([^<]*)</(?:\w+:)?name>)?")
+
+
+def gpx_track_names(path: Path, n_tracks: int) -> np.ndarray | None:
+    """The ``<name>`` of each GPX track (by track number), or ``None`` when they cannot all be told.
+
+    A scan of the file's bytes (memory-mapped), not a second XML parse: a track's name is its first child.
+    """
+    import mmap
+
+    try:
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            found = [g.group(1) for g in _GPX_TRACK.finditer(m)]
+    except (OSError, ValueError):
+        return None
+    if len(found) != n_tracks or all(n is None for n in found):
+        return None
+    from xml.sax.saxutils import unescape
+
+    text = [None if n is None else unescape(n.decode("utf-8", "replace")).strip() or None for n in found]
+    return np.asarray(text, dtype=object)
+
+
+def gpx_waypoint_count(path: Path) -> int:
+    """How many waypoints a GPX file holds (0 when it cannot be told: the track reader reports a broken file)."""
+    import pyogrio
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            info = pyogrio.read_info(str(path), layer="waypoints", force_feature_count=True)
+        return int(info.get("features") or 0)
+    except Exception:  # a broken GPX: the track reader reports it
+        return 0
 
 
 def read_vector(

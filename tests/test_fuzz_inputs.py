@@ -66,6 +66,8 @@ HEADS = (
     b"lon,lat,date,type\n",
     b"PK\x03\x04",
     b"PAR1",
+    b'<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>x</name>',
+    b'<kml xmlns:gx="http://www.google.com/kml/ext/2.2"><Placemark><gx:Track><when>2024-01-01T00:00Z</when>',
 )
 
 
@@ -297,6 +299,130 @@ def test_damaged_exports_are_reported_not_raised(tmp_path, base_park, name, cont
     assert snapshot(base_park) == before
 
 
+# --- the track readers: KML/KMZ, shapefile lines, GPX ---------------------------------------------------
+KML_TRACK = (
+    '<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2" xmlns:gx="http://www.google.com/kml/ext/2.2">'
+    "<Document><Placemark><name>walk</name><gx:Track>"
+    + "".join(f"<when>2024-03-01T06:0{i}:00Z</when>" for i in range(5))
+    + "".join(f"<gx:coord>35.1{i} -2.1 0</gx:coord>" for i in range(5))
+    + "</gx:Track></Placemark>"
+    "<Placemark><name>Snare</name><TimeStamp><when>2024-03-01T06:03:00Z</when></TimeStamp>"
+    "<Point><coordinates>35.12,LAT</coordinates></Point></Placemark></Document></kml>"
+)
+
+
+def _zip(path, members, method=None):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", method or zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members:
+            zf.writestr(name, data)
+    return path
+
+
+def _legs_shp(folder, prj: str | None):
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    legs = gpd.GeoDataFrame(
+        {"Patrol_ID": ["P1"], "Start_Date": ["2024-03-04"], "End_Date": ["2024-03-05"]},
+        geometry=[LineString([(35.05, -2.15), (35.07, -2.15)])],
+        crs=pf.WGS84,
+    )
+    if prj == "utm":  # coordinates in metres; the .prj deleted below
+        legs = legs.to_crs(pf.UTM)
+    elif prj == "wrong":  # lon/lat under a .prj that says UTM
+        legs = legs.set_crs(pf.UTM, allow_override=True)
+    return pf.write_shp(folder / "legs.shp", legs, prj=prj == "wrong")
+
+
+def _gpx_9999(folder):
+    path = folder / "future.gpx"
+    path.write_text(
+        '<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+        '<trkpt lat="-2.1" lon="35.1"><time>9999-01-01T00:00:00Z</time></trkpt>'
+        '<trkpt lat="-2.1" lon="35.101"><time>2024-01-01T00:01:00Z</time></trkpt>'
+        '<trkpt lat="-2.1" lon="35.102"><time>2024-01-01T00:02:00Z</time></trkpt></trkseg></trk></gpx>'
+    )
+    return path
+
+
+TRACK_CASES = {
+    "kml-lat-200": lambda d: (d / "t.kml").write_text(KML_TRACK.replace("LAT", "200")) and d / "t.kml",
+    "kml-cut": lambda d: (d / "t.kml").write_text(KML_TRACK[:300]) and d / "t.kml",
+    "kmz-cut": lambda d: (
+        (d / "t.kmz").write_bytes(
+            _zip(d / "full.kmz", [("doc.kml", KML_TRACK.replace("LAT", "-2.1") * 5)]).read_bytes()[:400]
+        )
+        and d / "t.kmz"
+    ),
+    "kmz-bomb": lambda d: _zip(d / "bomb.kmz", [("doc.kml", b"<kml>" + b" " * (30 * 1024**2) + b"</kml>")]),
+    "kmz-escape": lambda d: _zip(d / "x.kmz", [("doc.kml", KML_TRACK), ("../../../../tmp/evil.kml", KML_TRACK)]),
+    "kml-span-1900-9999": lambda d: (
+        (d / "s.kml").write_text(
+            KML_TRACK.replace("LAT", "-2.1").replace(
+                "<Placemark><name>walk</name>",
+                "<Placemark><name>line</name><TimeSpan><begin>1900-01-01</begin><end>9999-01-01</end></TimeSpan>"
+                "<LineString><coordinates>35.1,-2.1 35.2,-2.1</coordinates></LineString></Placemark>"
+                "<Placemark><name>walk</name>",
+            )
+        )
+        and d / "s.kml"
+    ),
+    "kml-entities": lambda d: (d / "e.kml").write_text('<!DOCTYPE k [<!ENTITY a "b">]><kml>&a;</kml>') and d / "e.kml",
+    "shp-no-prj-metres": lambda d: _legs_shp(d, "utm"),
+    "shp-wrong-prj": lambda d: _legs_shp(d, "wrong"),
+    "gpx-9999": _gpx_9999,
+}
+
+
+@pytest.mark.parametrize("case", sorted(TRACK_CASES))
+def test_track_readers_report_damage_and_touch_nothing(tmp_path, base_park, case):
+    ran()
+    folder = tmp_path / "export"
+    folder.mkdir()
+    path = TRACK_CASES[case](folder)
+    before, before_out = snapshot(base_park), snapshot(tmp_path)
+    run = import_files(base_park, [path], dry_run=True)
+    assert run.files
+    for entry in run.files:
+        assert entry.error or entry.result is not None
+        if entry.error:
+            assert "Fix:" in entry.error and "Traceback" not in entry.error
+    # damage is never silent: the file is refused, or the damaged rows are listed with their row
+    refused = [e for e in run.files if e.error]
+    assert refused or run.rejected, run.to_text()
+    if case in ("kml-lat-200", "gpx-9999", "kml-span-1900-9999"):
+        rows = {"kml-lat-200": {2}, "gpx-9999": {1}, "kml-span-1900-9999": {1}}[case]
+        assert not refused and {r for _, r, _ in run.rejected} == rows
+    assert snapshot(base_park) == before and snapshot(tmp_path) == before_out
+    assert not Path("/tmp/evil.kml").exists()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    names=st.lists(
+        unique=True,
+        elements=st.sampled_from(["doc.kml", "a/doc.kml", "../doc.kml", "/abs.kml", "C:/x.kml", "img.png", "b.kml"]),
+        min_size=1,
+        max_size=4,
+    ),
+    body=st.binary(max_size=300),
+    keep=st.floats(0.1, 1.0),
+)
+def test_any_kmz_never_tracebacks(tmp_path_factory, base_park, names, body, keep):
+    ran()
+    folder = tmp_path_factory.mktemp("kmz")
+    full = _zip(folder / "full.kmz", [(n, KML_TRACK.encode().replace(b"LAT", body[:20]) + body) for n in names])
+    path = folder / "x.kmz"
+    path.write_bytes(full.read_bytes()[: max(4, int(full.stat().st_size * keep))])
+    before = snapshot(base_park)
+    run = import_files(base_park, [path], dry_run=True)
+    for entry in run.files:
+        assert entry.error or entry.result is not None
+    assert "Traceback" not in run.to_text() and snapshot(base_park) == before
+
+
 def test_store_named_in_the_manifest_or_a_symlink_is_refused(tmp_path):
     ran(2)
     park = pf.make_park(tmp_path / "park")
@@ -373,6 +499,34 @@ def test_unfittable_parks_are_warned_by_check_and_stopped_by_fit(tmp_path, capsy
     assert "the risk model cannot be fitted" in out
     code, err = _fit(park, capsys)
     assert code == 2 and "\nerror: " in err and "Fix:" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_outside, _not_attacks, _unpatrolled, _metres_as_degrees, _nodata_raster, _one_cell],
+    ids=lambda f: f.__name__,
+)
+def test_unfittable_parks_are_stopped_by_evaluate(tmp_path, capsys, damage):
+    ran(1)
+    from riskmodel.cli import main as risk_main
+
+    park = pf.make_park(tmp_path / "park")
+    damage(park)
+    code = risk_main(["evaluate", str(park), "--train-until", "2024-12-31"])
+    err = capsys.readouterr().err
+    assert code == 2 and "\nerror: " in err and "Fix:" in err and "Traceback" not in err
+
+
+def test_evaluate_checks_its_horizon_before_loading(tmp_path, capsys):
+    ran(2)
+    from riskmodel.cli import main as risk_main
+
+    for months in ("0", "100000"):
+        code = risk_main(
+            ["evaluate", str(tmp_path / "no-park"), "--train-until", "2024-12-31", "--horizon-months", months]
+        )
+        err = capsys.readouterr().err
+        assert code == 2 and "limit" in err and "no-park" not in err
 
 
 def test_sizes_that_drive_memory_are_checked_first(tmp_path, capsys):

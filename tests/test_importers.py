@@ -287,7 +287,7 @@ def test_real_earthranger_parquet():
     assert types["poacher_camp_rep"] == "poacher_camp" and types["fire_rep"] == "other"
     nested = read(ER_PATROLS, "incidents")
     assert sorted(nested["event_id"]) == sorted(events["event_id"])
-    with pytest.raises(LayerReadError, match="not GPS fixes"):
+    with pytest.raises(LayerReadError, match="no GPS fixes"):
         read(ER_PATROLS, "patrols")
 
 

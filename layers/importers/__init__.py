@@ -13,6 +13,12 @@ Rows that cannot be used (no location, unreadable time) are left out and
 listed, with file and 1-based row, in the load report (and in
 ``gdf.attrs["rejected"]`` as ``(row, message, fix, severity)``).
 
+The track readers used by :mod:`layers.fieldimport` (and, for lines, by the
+park loader) live beside them: :mod:`.kml` (KML/KMZ tracks and waypoints),
+:mod:`.lines` (patrol legs as lines without vertex times) and
+:mod:`.erpatrols` (EarthRanger patrol segments cutting their leaders'
+observations into patrol tracks).
+
 Examples
 --------
 >>> detect("data/smart/SMART_000006_001.xml")  # doctest: +SKIP
@@ -115,7 +121,7 @@ def read(
     gdf.attrs["format"] = fmt
     if report is not None:
         from ..report import INFO
-        from ._common import Rejects
+        from .common import Rejects
 
         layer = layer_name or role or path.stem
         for note in gdf.attrs.get("notes", []):

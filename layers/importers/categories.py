@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..defaults import INCIDENT_TYPES, MANIFEST_NAME
 from ..errors import ManifestError
-from ._common import species_word
+from .common import species_word
 
 # Default rules on the category path (and action taken), in order: the first that matches gives the type.
 DEFAULT_RULES = (

@@ -28,7 +28,7 @@ import shapely
 from ..defaults import COL_TIME, COL_TYPE
 from ..errors import LayerReadError
 from ..tabular import read_csv_table
-from ._common import Rejects, finish, parse_utc, species_word
+from .common import Rejects, finish, parse_utc, species_word
 
 # Columns kept (when present) beside time, type and geometry; the rest (updates, files, URLs...) are dropped.
 KEEP_COLUMNS = (
@@ -198,12 +198,69 @@ def read_csv(path: Path, role: str | None, max_rows: int | None = None):
     return events(read_csv_table(path, None), path, max_rows)
 
 
+def patrol_segments(patrols: pd.DataFrame) -> pd.DataFrame:
+    """One row per segment of an EarthRanger patrols table (as the API or ecoscope returns it).
+
+    Columns: ``patrol_id``, ``serial_number``, ``title``, ``state``, ``objective``, ``segment_id``,
+    ``patrol_type``, ``leader`` and ``leader_id`` (the subject whose observations are the track), ``start_time`` and
+    ``end_time`` (UTC), ``start_lon``/``start_lat``, ``end_lon``/``end_lat``, ``n_events``.
+    """
+
+    def get(d, *keys):
+        for k in keys:
+            d = d.get(k) if isinstance(d, dict) else None
+        return d
+
+    rows = []
+    for rec in patrols.to_dict("records"):
+        for seg in [] if rec.get("patrol_segments") is None else list(rec["patrol_segments"]):
+            if not isinstance(seg, dict):
+                continue
+            events = seg.get("events")
+            rows.append(
+                {
+                    "patrol_id": rec.get("id"),
+                    "serial_number": rec.get("serial_number"),
+                    "title": rec.get("title"),
+                    "state": rec.get("state"),
+                    "objective": rec.get("objective"),
+                    "segment_id": seg.get("id"),
+                    "patrol_type": seg.get("patrol_type"),
+                    "leader": get(seg, "leader", "name"),
+                    "leader_id": get(seg, "leader", "id"),
+                    "start_time": get(seg, "time_range", "start_time"),
+                    "end_time": get(seg, "time_range", "end_time"),
+                    "start_lon": get(seg, "start_location", "longitude"),
+                    "start_lat": get(seg, "start_location", "latitude"),
+                    "end_lon": get(seg, "end_location", "longitude"),
+                    "end_lat": get(seg, "end_location", "latitude"),
+                    "n_events": 0 if events is None else len(events),
+                }
+            )
+    cols = ["patrol_id", "serial_number", "title", "state", "objective", "segment_id", "patrol_type", "leader"]
+    cols += ["leader_id"]
+    cols += ["start_time", "end_time", "start_lon", "start_lat", "end_lon", "end_lat", "n_events"]
+    out = pd.DataFrame(rows, columns=cols)
+    for c in ("start_time", "end_time"):
+        out[c] = parse_utc(out[c].astype(object))
+    return out
+
+
 def patrol_events(patrols: pd.DataFrame, path: Path, role: str | None, max_rows: int | None = None):
     """The events held in the segments of an EarthRanger patrols table."""
     if role == "patrols":
+        segs = patrol_segments(patrols)
+        who = ", ".join(
+            f"{s.leader or '?'} {s.start_time:%Y-%m-%d %H:%M} to {s.end_time:%Y-%m-%d %H:%M}"
+            for s in segs.head(5).itertuples()
+            if pd.notna(s.start_time) and pd.notna(s.end_time)
+        )
         raise LayerReadError(
-            f"{path}: EarthRanger patrols hold the start and end of each segment, not GPS fixes. Fix: point "
-            "patrols at the patrol tracks (the patrol observations as parquet, or GPX), and incidents at this file"
+            f"{path}: EarthRanger patrols: {patrols['id'].nunique() if 'id' in patrols else len(patrols)} patrols "
+            f"in {len(segs)} segments ({who or 'no times'}) with {int(segs['n_events'].sum())} events, but no "
+            "GPS fixes: EarthRanger gives a patrol's track as its subject's observations between the segment's "
+            "start and end. Fix: export those observations (ecoscope's patrol observations as parquet, or GPX) "
+            "and import them as patrols; this file gives the incidents"
         )
     records = []
     for pid, serial, segments in zip(
@@ -285,4 +342,12 @@ def read_json(path: Path, role: str | None, max_rows: int | None = None):
     return events(df, path, max_rows)
 
 
-__all__ = ["events", "looks_like_csv", "looks_like_json", "patrol_events", "read_csv", "read_json"]
+__all__ = [
+    "events",
+    "looks_like_csv",
+    "looks_like_json",
+    "patrol_events",
+    "patrol_segments",
+    "read_csv",
+    "read_json",
+]

@@ -20,7 +20,7 @@ from ..defaults import COL_TIME, COL_TRACK
 from ..errors import LayerReadError
 from ..report import WARNING
 from ..tabular import LAT_ALIASES, LON_ALIASES, WKT_ALIASES, find_column, numbers
-from ._common import WGS84, Rejects, finish, parse_utc
+from .common import WGS84, Rejects, finish, parse_utc
 
 MAGIC = b"PAR1"
 TIME_COLUMNS = ("fixtime", "time", "recorded_at", "timestamp", "datetime", "date_time", "time_utc")

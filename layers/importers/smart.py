@@ -28,7 +28,7 @@ import shapely
 
 from ..defaults import COL_TIME, COL_TRACK, COL_TYPE
 from ..errors import LayerReadError
-from ._common import Rejects, finish, species_word
+from .common import Rejects, finish, species_word
 
 NAMESPACE_MARK = b"smartconservationsoftware.org/xml"
 _QUARTER_H_S = 15 * 60

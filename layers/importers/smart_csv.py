@@ -31,8 +31,8 @@ import shapely
 from ..defaults import COL_MANDATE, COL_TIME, COL_TRANSPORT, COL_TYPE
 from ..errors import LayerReadError
 from ..tabular import norm_name, read_csv_table
-from ._common import Rejects, finish
 from .categories import category_path
+from .common import Rejects, finish
 
 REQUIRED = ("patrolid", "waypointid", "waypointdate", "x", "y")
 _FIX = "export the patrol observation query again from SMART as CSV"

@@ -6,6 +6,9 @@ import argparse
 
 from layers.defaults import ATTACK_TYPES
 
+from ..errors import RiskModelError
+from ..guards import MAX_HORIZON_MONTHS, check_trainable
+
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="temporal hold-out scores of every model and baseline")
@@ -16,6 +19,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--cell-size", type=float, default=None, help="grid cell size in metres (default: the manifest's)")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     return p
+
+
+def check_horizon(months: int) -> None:
+    """Stop before any work when ``--horizon-months`` is below 1 or above ``MAX_HORIZON_MONTHS``."""
+    if months < 1 or months > MAX_HORIZON_MONTHS:
+        raise RiskModelError(
+            f"--horizon-months {months}: scores are given for 1 to {MAX_HORIZON_MONTHS} months after the "
+            "training cut-off (the limit). Fix: give e.g. --horizon-months 3"
+        )
 
 
 def _fmt(v, pct=False) -> str:
@@ -29,11 +41,16 @@ def run(args) -> int:
     from layers.park import load_park
 
     from ..evaluation import evaluate
-    from ._common import parse_types
+    from ..surface import park_arrays
+    from .common import parse_types
 
     types = parse_types(args.types)  # before the (slow) load
+    check_horizon(args.horizon_months)
     park = load_park(args.park, cell_size=args.cell_size)
-    ev = evaluate(park, args.train_until, args.horizon_months, types=types, progress=progress_printer())
+    progress = progress_printer()
+    arrays = park_arrays(park, types, progress)
+    check_trainable(arrays, arrays.n_train(args.train_until), args.train_until)  # the fit's own entry guards
+    ev = evaluate(park, args.train_until, args.horizon_months, types=types, progress=progress, arrays=arrays)
     if args.json:
         print(ev.to_json())
         return 0

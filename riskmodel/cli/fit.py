@@ -87,7 +87,7 @@ def run(args) -> int:
 
     from ..errors import RiskModelError
     from ..surface import fit_risk, park_arrays
-    from ._common import parse_types
+    from .common import parse_types
 
     types = parse_types(args.types)  # before the (slow) load
     weights = parse_weights(args.weight)
