@@ -46,3 +46,7 @@ PRIOR_ATTACKS_PER_100KM2_MONTH = 1.0
 PRIOR_KIND = "prior"
 FITTED_KIND = "fitted"
 PRIOR_LABEL = "Prior risk from habitat, animals and access (expert weights, no incident history)"
+
+# The training table's memory, checked before it is built (riskmodel.guards.check_table_memory)
+TABLE_COPY_FACTOR = 3.0  # the table, its binned copy for the trees and the GLM's design, per float32 value
+TABLE_MEMORY_SHARE = 0.5  # share of the machine's memory a fit may plan for ($RISK_MAX_TABLE_GB overrides)

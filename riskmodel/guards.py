@@ -6,10 +6,14 @@ counts on the grid, with their periods).
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 
-from .errors import NotEnoughDataError
+from .defaults import TABLE_COPY_FACTOR, TABLE_MEMORY_SHARE
+from .errors import NotEnoughDataError, RiskModelError
+from .table import MIN_HISTORY, history_feature_names
 
 MAX_HORIZON_MONTHS = 36
 
@@ -77,4 +81,47 @@ def check_trainable(arr, n_train: int, train_until, needs_effort: bool = True) -
             )
 
 
-__all__ = ["MAX_HORIZON_MONTHS", "check_trainable"]
+def memory_limit_bytes() -> float:
+    """What a fit may plan to use: ``$RISK_MAX_TABLE_GB`` when set, else half of the machine's memory."""
+    env = os.environ.get("RISK_MAX_TABLE_GB")
+    if env:
+        try:
+            return float(env) * 1e9
+        except ValueError:
+            raise RiskModelError(f"RISK_MAX_TABLE_GB={env!r} is not a number. Fix: e.g. RISK_MAX_TABLE_GB=8") from None
+    try:
+        return TABLE_MEMORY_SHARE * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system: no check
+        return float("inf")
+
+
+def table_bytes(arr, n_train: int) -> tuple[int, int, float]:
+    """Rows, columns and estimated bytes (with the model's copies) of the training table of ``arr``'s first
+    ``n_train`` months, before it is built."""
+    cells = int(np.asarray(arr.mask, dtype=bool).sum())
+    rows = cells * max(int(n_train) - MIN_HISTORY, 1)
+    cols = len(arr.names) + len(history_feature_names()) + 6  # covariates, history, season, place, effort
+    return rows, cols, rows * cols * 4.0 * TABLE_COPY_FACTOR
+
+
+def check_table_memory(arr, n_train: int, limit_bytes: float | None = None) -> None:
+    """Stop before the training table is built when it would not fit in memory.
+
+    Raises
+    ------
+    RiskModelError
+        The estimated table (rows = cells x training months, columns = features, with the copies the
+        model makes) is above ``limit_bytes`` (default :func:`memory_limit_bytes`).
+    """
+    limit = memory_limit_bytes() if limit_bytes is None else float(limit_bytes)
+    rows, cols, need = table_bytes(arr, n_train)
+    if need > limit:
+        raise RiskModelError(
+            f"the training table would hold {rows:,} rows (cells x months) x {cols} features, about "
+            f"{need / 1e9:,.1f} GB with the model's copies, above the {limit / 1e9:,.1f} GB this fit may use. "
+            "Fix: a coarser cell_size_m under [park], an earlier --train-until with fewer months, or a machine "
+            "(or Dask worker) with more memory (RISK_MAX_TABLE_GB sets the limit)"
+        )
+
+
+__all__ = ["MAX_HORIZON_MONTHS", "check_table_memory", "check_trainable", "memory_limit_bytes", "table_bytes"]

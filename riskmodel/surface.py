@@ -28,7 +28,7 @@ from sklearn.base import clone
 from layers.defaults import ATTACK_TYPES
 
 from .errors import NotEnoughDataError, RiskModelError
-from .guards import MAX_HORIZON_MONTHS, check_mappable, check_trainable
+from .guards import MAX_HORIZON_MONTHS, check_mappable, check_table_memory, check_trainable
 from .models import MODELS, RECOMMENDED, EffortAwareRisk
 from .prior import PRIOR_MODEL, check_weights, prior_from_arrays
 from .riskmap import RiskSurface, risk_classes
@@ -397,6 +397,7 @@ def fit_risk(
         )
     n_train = arr.n_train(train_until)
     check_trainable(arr, n_train, train_until, needs_effort=model != "kde")
+    check_table_memory(arr, n_train)  # sizes that drive memory, before the work
     if progress:
         progress(0.5, f"fitting the {model} model on {n_train} months")
     risk, unc, _, _, _, meta = fit_predict(

@@ -15,7 +15,7 @@ from layers.defaults import ATTACK_TYPES
 from layers.grid import Grid
 from riskmodel import evaluation as E
 from riskmodel import surface as S
-from riskmodel.errors import NotEnoughDataError, TruthError
+from riskmodel.errors import NotEnoughDataError, RiskModelError, TruthError
 from riskmodel.shrinkage import unsearched_weight
 from riskmodel.truth import read_truth
 from simulator.arrays import simulate_park
@@ -145,6 +145,25 @@ def test_not_enough_data(arrays):
         S.fit_risk(None, "2023-03-31", 1, arrays=arr)
     with pytest.raises(NotEnoughDataError, match="choose an earlier"):
         E.evaluate(None, "2024-06-30", 3, arrays=arr)
+
+
+def test_table_memory_is_checked_before_the_fit(arrays, monkeypatch):
+    from riskmodel.guards import check_table_memory, memory_limit_bytes, table_bytes
+
+    arr, _ = arrays
+    n = arr.n_train("2024-03-31")
+    rows, cols, need = table_bytes(arr, n)
+    assert rows == int(arr.mask.sum()) * (n - 3) and need > rows * cols * 4  # float32 values and the copies
+    check_table_memory(arr, n, limit_bytes=need * 1.01)
+    with pytest.raises(RiskModelError, match=r"rows \(cells x months\).*Fix: a coarser cell_size_m"):
+        check_table_memory(arr, n, limit_bytes=need * 0.99)
+    monkeypatch.setenv("RISK_MAX_TABLE_GB", str(need * 0.5 / 1e9))
+    assert memory_limit_bytes() == pytest.approx(need * 0.5)
+    with pytest.raises(RiskModelError, match="RISK_MAX_TABLE_GB"):  # fit_risk stops before building the table
+        S.fit_risk(None, "2024-03-31", 1, arrays=arr)
+    monkeypatch.setenv("RISK_MAX_TABLE_GB", "lots")
+    with pytest.raises(RiskModelError, match="not a number"):
+        memory_limit_bytes()
 
 
 def test_cli_reports_errors_without_traceback(tmp_path, capsys):

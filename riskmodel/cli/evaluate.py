@@ -7,7 +7,7 @@ import argparse
 from layers.defaults import ATTACK_TYPES
 
 from ..errors import RiskModelError
-from ..guards import MAX_HORIZON_MONTHS, check_trainable
+from ..guards import MAX_HORIZON_MONTHS, check_table_memory, check_trainable
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -50,6 +50,7 @@ def run(args) -> int:
     progress = progress_printer()
     arrays = park_arrays(park, types, progress)
     check_trainable(arrays, arrays.n_train(args.train_until), args.train_until)  # the fit's own entry guards
+    check_table_memory(arrays, arrays.n_train(args.train_until))
     ev = evaluate(park, args.train_until, args.horizon_months, types=types, progress=progress, arrays=arrays)
     if args.json:
         print(ev.to_json())
