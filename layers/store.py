@@ -89,8 +89,8 @@ class ImportResult:
         what = "records" if self.kind == "incidents" else "GPS fixes"
         note = " (dry run: nothing written)" if self.dry_run else ""
         return (
-            f"{self.source_file}: {self.added} {what} added, {self.merged} merged with records already in the "
-            f"store, {len(self.rejected)} rejected{note}"
+            f"{self.source_file}: {self.added} {what} added, {self.merged} merged (repeats of stored records or of "
+            f"earlier rows), {len(self.rejected)} rejected{note}"
         )
 
 

@@ -166,7 +166,7 @@ elif folder.is_dir() and roles.can(user, roles.UPLOAD):
                 for f in run.files
             ]
             (st.info if dry else st.success)(
-                f"{run.added:,} records added, {run.merged:,} merged with records already in the store, "
+                f"{run.added:,} records added, {run.merged:,} merged (repeats of stored records or of earlier rows), "
                 f"{len(run.rejected):,} rows rejected" + (" (dry run: nothing written)" if dry else "")
             )
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
