@@ -15,7 +15,7 @@ from riskmodel.defaults import PRIOR_FACTOR_LABELS, PRIOR_WEIGHTS
 from riskmodel.kept import keep_surface
 from riskmodel.models import MODELS, RECOMMENDED
 from riskmodel.prior import PRIOR_MODEL
-from ui import common, jobs
+from ui import common, jobs, jobtasks
 
 DEFAULT_HORIZON = 3
 MODEL_LABELS = {
@@ -76,15 +76,11 @@ def default_settings(park, horizon: int = DEFAULT_HORIZON) -> dict:
 
 
 def _fit(folder: str, content_stamp: str, model: str, train_until: str, horizon: int, weights: tuple, _progress=None):
-    """Fit (or share) a surface on the server's worker thread (:mod:`ui.jobs`)."""
-    from riskmodel.surface import fit_risk
-
-    park = common.load_park(folder)  # on the page's thread: the cached park
-
-    def compute(progress):
-        return fit_risk(park, train_until, horizon, model=model, progress=progress, prior_weights=dict(weights))
-
-    return jobs.result(("fit", folder, content_stamp, model, train_until, horizon, weights), compute, _progress)
+    """Fit (or share) a surface in the job worker process (:mod:`ui.jobs`)."""
+    common.load_park(folder)  # loaded (and on disk) before the worker asks the disk cache for it
+    key = ("fit", folder, content_stamp, model, train_until, horizon, weights)
+    args = (folder, content_stamp, model, train_until, horizon, dict(weights))
+    return jobs.result(key, jobtasks.fit_task, _progress, args=args)
 
 
 def fit(park, model: str, train_until, horizon: int, progress=None, store: str = "risk") -> dict:
@@ -173,14 +169,9 @@ def fit_default(park, progress=None) -> dict:
 
 
 def _evaluate(folder: str, content_stamp: str, train_until: str, horizon: int, _progress=None) -> dict:
-    from riskmodel.evaluation import evaluate
-
-    park = common.load_park(folder)
-
-    def compute(progress):
-        return evaluate(park, train_until, horizon, progress=progress).to_dict()
-
-    return jobs.result(("evaluate", folder, content_stamp, train_until, horizon), compute, _progress)
+    common.load_park(folder)  # loaded (and on disk) before the worker asks the disk cache for it
+    key = ("evaluate", folder, content_stamp, train_until, horizon)
+    return jobs.result(key, jobtasks.evaluate_task, _progress, args=(folder, content_stamp, train_until, horizon))
 
 
 def evaluate(park, train_until, horizon: int, progress=None) -> dict:
