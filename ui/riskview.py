@@ -13,7 +13,6 @@ import streamlit as st
 
 from riskmodel.defaults import PRIOR_FACTOR_LABELS, PRIOR_WEIGHTS
 from riskmodel.kept import keep_surface
-from riskmodel.models import MODELS, RECOMMENDED
 from riskmodel.prior import PRIOR_MODEL
 from ui import common, jobs, jobtasks
 
@@ -45,6 +44,8 @@ def models(park=None) -> list[str]:
     """
     if park is not None and not common.park_months(park):
         return [PRIOR_MODEL]
+    from riskmodel.models import MODELS, RECOMMENDED  # here: the map page need not import scikit-learn
+
     return sorted(MODELS, key=lambda n: n != RECOMMENDED) + [PRIOR_MODEL]
 
 
