@@ -29,6 +29,7 @@ ROWS_PER_DAY_PICKER = 16  # above this many patrols the downloads are listed one
 st.title("Patrol plans")
 user = auth.require(roles.PLAN, "patrol plans")
 park = guard.park_layers_for(user, auth.require_park(user))
+jobs.warm()  # the job worker starts (and imports the libraries) while the user sets up the fit
 sees_risk = roles.can(user, roles.RISK)
 
 risk_page = common.session_risk(park) if sees_risk else None

@@ -17,11 +17,12 @@ from layers.defaults import ATTACK_TYPES
 from riskmodel.defaults import PRIOR_FACTOR_LABELS
 from riskmodel.kept import kept_surfaces
 from riskmodel.prior import PRIOR_MODEL
-from ui import auth, common, maps, riskview
+from ui import auth, common, jobs, maps, riskview
 
 st.title("Risk")
 user = auth.require(roles.RISK, "the risk map")
 park = guard.park_layers_for(user, auth.require_park(user))
+jobs.warm()  # the job worker starts (and imports the libraries) while the user sets up the fit
 
 defaults = riskview.default_settings(park)
 months = common.park_months(park)
