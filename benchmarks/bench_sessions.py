@@ -176,13 +176,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--park", default=str(ROOT / "data" / "demo"))
     ap.add_argument("--sessions", type=int, default=10)
+    ap.add_argument("--log", default=None, help="keep the server's log in this file")
     args = ap.parse_args(argv)
     if not (Path(args.park) / "park.toml").is_file():
         print(f"error: no park in {args.park}. Fix: make demo, or pass --park", file=sys.stderr)
         return 2
     load_before = load_average()
     with tempfile.TemporaryDirectory() as tmp:
-        with app_server(args.park, Path(tmp) / "parks", log=Path(tmp) / "streamlit.log") as url:
+        log = Path(args.log) if args.log else Path(tmp) / "streamlit.log"
+        with app_server(args.park, Path(tmp) / "parks", log=log) as url:
             t0 = time.monotonic()
             out = asyncio.run(drive(url, args.sessions))
             wall = time.monotonic() - t0

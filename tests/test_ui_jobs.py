@@ -159,3 +159,24 @@ def test_a_dead_worker_is_reported_and_replaced():
         jobs.result(("test-process-dies", time.monotonic()), dying_task, args=())
     pid, _, _ = jobs.result(("test-process-after", time.monotonic()), worker_state, args=())
     assert pid != os.getpid()
+
+
+def main_file(progress):
+    import sys
+
+    return getattr(sys.modules.get("__mp_main__"), "__file__", None), getattr(sys.modules["__main__"], "__file__", None)
+
+
+def test_the_worker_does_not_run_the_page_script(tmp_path, monkeypatch):
+    import sys
+    import types
+
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit('the page script ran in the worker')\n")
+    page_main = types.ModuleType("__main__")
+    page_main.__file__ = str(script)  # what streamlit makes __main__ while a page runs
+    monkeypatch.setitem(sys.modules, "__main__", page_main)
+    jobs.restart()  # a new worker, spawned while the page's __main__ is in place
+    files = jobs.result(("test-process-main", time.monotonic()), main_file, args=())
+    assert str(script) not in files
+    assert sys.modules["__main__"] is page_main, "the page's __main__ is back"

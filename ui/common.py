@@ -489,7 +489,15 @@ def keep_work(call: Callable, what: str) -> str | None:
 
 
 def risk_overlays(surface, show_risk: bool = True) -> list:
-    """Risk, uncertainty and class overlays of a risk surface (the risk shown)."""
+    """Risk, uncertainty and class overlays of a risk surface (the risk shown), drawn once per surface."""
+    arrays = (surface.risk, getattr(surface, "uncertainty", None), getattr(surface, "classes", None))
+    digest = "|".join(mapview.array_digest(a) for a in (*arrays, getattr(surface, "unsearched", None)))
+    return list(_risk_overlays(digest, bool(show_risk), _surface=surface))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _risk_overlays(digest: str, show_risk: bool, _surface) -> list:
+    surface = _surface
     grid = surface.grid
     out = [
         maps.grid_overlay(

@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import sys
 import threading
 import time
+import types
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -120,14 +123,31 @@ def _limited(compute: Callable, job: Job):
     return run
 
 
+@contextmanager
+def _plain_main():
+    """A bare ``__main__`` while a worker is spawned (the pool starts its process inside ``submit``).
+
+    A spawned process runs the parent's ``__main__`` file again; while a page
+    runs, streamlit's ``__main__`` is the app script, which must not run in the worker.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 def _start(reg: dict, job: Job, compute: Callable, args: tuple | None) -> Future:
     if args is None:
         return reg["pool"].submit(_limited(compute, job))
-    try:
-        return _processes(reg).submit(jobtasks.run_task, job.id, compute, tuple(args), JOB_THREADS)
-    except BrokenProcessPool:  # the worker died since the last job: start a new one
-        reg["processes"] = None
-        return _processes(reg).submit(jobtasks.run_task, job.id, compute, tuple(args), JOB_THREADS)
+    with _plain_main():
+        try:
+            return _processes(reg).submit(jobtasks.run_task, job.id, compute, tuple(args), JOB_THREADS)
+        except BrokenProcessPool:  # the worker died since the last job: start a new one
+            reg["processes"] = None
+            return _processes(reg).submit(jobtasks.run_task, job.id, compute, tuple(args), JOB_THREADS)
 
 
 def submit(key: tuple, compute: Callable, args: tuple | None = None) -> Job:
@@ -179,6 +199,15 @@ def result(key: tuple, compute: Callable, progress: Callable[[float, str], None]
                 "The server's job worker stopped before the job finished (out of memory, or stopped by the "
                 "system). Fix: try again; if it stops again, close other work on the server or use a smaller park."
             ) from None
+
+
+def restart() -> None:
+    """Let the job worker process go: the next job starts a new one (running jobs finish in the old one)."""
+    reg = _registry()
+    with reg["lock"]:
+        pool, reg["processes"] = reg["processes"], None
+    if pool is not None:
+        pool.shutdown(wait=False)
 
 
 def warm() -> None:

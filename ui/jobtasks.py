@@ -48,6 +48,18 @@ def start_worker(queue, threads: int = 1, nice: int = NICE, warm: tuple[str, ...
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=threads)  # the numeric libraries already loaded
+    import threading
+
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int, every_s: float = 1.0) -> None:
+    """End this worker when the server that started it is gone (killed before it could stop its workers)."""
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(every_s)
+    os._exit(0)
 
 
 def report_progress(job_id: str) -> Callable[[float, str], None]:
@@ -137,3 +149,16 @@ def plan_task(progress, folder: str, content_stamp: str, user, risk, uncertainty
     park = guard.park_layers_for(user, worker_park(folder, content_stamp))
     value = learning_value(risk, uncertainty, unsearched)
     return plan_patrols(park, risk, start, int(days), **settings, progress=progress, uncertainty=value)
+
+
+def scenarios_task(progress, folder: str, content_stamp: str, user, risk, scenarios: list, curve_steps: int):
+    """:func:`patrols.scenarios.run_scenarios` (and the team curve when ``curve_steps``) over ``risk`` (a ``RiskInput``)."""
+    from access import guard
+    from patrols.scenarios import run_scenarios, team_curve
+    from patrols.scenarios.run import ScenarioContext
+
+    park = guard.park_layers_for(user, worker_park(folder, content_stamp))
+    ctx = ScenarioContext(park, risk)
+    results = run_scenarios(park, scenarios, context=ctx, progress=progress)
+    curve = team_curve(park, ctx, steps=int(curve_steps), base_result=results[0]) if curve_steps else None
+    return results, curve

@@ -17,7 +17,7 @@ from layers.defaults import ATTACK_TYPES
 from riskmodel.defaults import PRIOR_FACTOR_LABELS
 from riskmodel.kept import kept_surfaces
 from riskmodel.prior import PRIOR_MODEL
-from ui import auth, common, jobs, maps, riskview
+from ui import auth, common, jobs, maps, mapview, riskview
 
 st.title("Risk")
 user = auth.require(roles.RISK, "the risk map")
@@ -155,8 +155,15 @@ if len(held):
 tab_map, tab_val, tab_dl = st.tabs(["Risk map", "Validation", "Downloads"], key="risk_tab")
 with tab_map:
     overlays = list(common.raster_overlays(str(park.folder))) + common.risk_overlays(surface)
-    base = maps.park_base_map(park, overlays, incident_types=[t for t in ATTACK_TYPES], show_features=False)
-    common.show_map(base, key="risk_map", layers=maps.filter_layers(held))
+    base_key = ("risk_map", str(park.folder), common.stamp(park.folder), user.role)
+    base_key += (tuple(getattr(o, "name", "") for o in overlays), mapview.array_digest(surface.risk))
+    common.show_map(
+        lambda: maps.park_base_map(park, overlays, incident_types=[t for t in ATTACK_TYPES], show_features=False),
+        key="risk_map",
+        layers=lambda: maps.filter_layers(held),
+        base_key=base_key,
+        layer_key=(str(cut), str(end)),
+    )
     st.caption(
         f"Markers: the {len(held)} attack incidents found in the horizon ({cut.date()} to {(end - pd.Timedelta(days=1)).date()}). "
         "Layers: risk, its uncertainty and classes (1 = top 5 % of the park's area, 2 = top 10 %, 3 = top 25 %, 4 = the rest)."
