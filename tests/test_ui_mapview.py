@@ -103,3 +103,18 @@ def test_filtered_layers_are_kept_per_layer_key(park, monkeypatch):
         calls[1]["feature_group"].count("map_div.addLayer") == 1
         and calls[0]["feature_group"].count("map_div.addLayer") == 2
     )
+
+
+def test_risk_rasters_are_written_once_per_surface(park):
+    import io
+    import zipfile
+
+    from riskmodel.prior import prior_risk
+    from ui import riskview
+
+    surface = prior_risk(park)
+    files, zipped = riskview.raster_files(surface)
+    assert riskview.raster_files(surface)[1] is zipped, "the second call reuses the bytes"
+    names = zipfile.ZipFile(io.BytesIO(zipped)).namelist()
+    assert sorted(names) == sorted(files) and any(n.endswith("_classes.tif") for n in names)
+    assert all(data[:2] in (b"II", b"MM") for name, data in files.items() if name.endswith(".tif")), "GeoTIFF bytes"

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import tempfile
-import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -207,20 +203,14 @@ with tab_val:
         riskview.show_evaluation(evaluation, model=s["model"])
 
 with tab_dl:
-    files = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        common.run_library(lambda: surface.write(Path(tmp) / "risk.tif"), "The rasters could not be written")
-        for p in Path(tmp).rglob("*"):
-            if p.is_file():
-                files[p.name] = p.read_bytes()
+    files, zipped = common.run_library(lambda: riskview.raster_files(surface), "The rasters could not be written") or (
+        {},
+        b"",
+    )
     if files:
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name, data in files.items():
-                zf.writestr(name, data)
         st.download_button(
             f"Risk rasters (zip of {len(files)} GeoTIFF files)",
-            auth.audited(buf.getvalue, user, "risk rasters (zip)", park.folder),
+            auth.audited(lambda: zipped, user, "risk rasters (zip)", park.folder),
             file_name="risk-rasters.zip",
             mime="application/zip",
             on_click="ignore",

@@ -7,6 +7,11 @@ plan pages can draw and use it.
 
 from __future__ import annotations
 
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -14,7 +19,7 @@ import streamlit as st
 from riskmodel.defaults import PRIOR_FACTOR_LABELS, PRIOR_WEIGHTS
 from riskmodel.kept import keep_surface
 from riskmodel.prior import PRIOR_MODEL
-from ui import common, jobs, jobtasks
+from ui import common, jobs, jobtasks, mapview
 
 DEFAULT_HORIZON = 3
 MODEL_LABELS = {
@@ -179,6 +184,27 @@ def evaluate(park, train_until, horizon: int, progress=None) -> dict:
     """Metrics of every model and baseline on the held-out months (cached), as a dict."""
     folder = str(park.folder)
     return _evaluate(folder, common.stamp(folder), str(train_until), int(horizon), _progress=progress)
+
+
+def raster_files(surface) -> tuple[dict[str, bytes], bytes]:
+    """The surface's GeoTIFFs (risk, uncertainty, classes) by file name and their zip, written once per surface."""
+    arrays = (surface.risk, getattr(surface, "uncertainty", None), getattr(surface, "classes", None))
+    return _raster_files("|".join(mapview.array_digest(a) for a in arrays), _surface=surface)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _raster_files(digest: str, _surface) -> tuple[dict[str, bytes], bytes]:
+    files = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        _surface.write(Path(tmp) / "risk.tif")
+        for p in sorted(Path(tmp).rglob("*")):
+            if p.is_file():
+                files[p.name] = p.read_bytes()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return files, buf.getvalue()
 
 
 def capture_curve(score: np.ndarray, outcome: np.ndarray, mask: np.ndarray) -> pd.DataFrame:
