@@ -31,8 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from nohistory import make_history_free_park  # noqa: E402
+from servercpu import load_average, server_cpu  # noqa: E402
 from test_browser import app_server, goto_page, leaflet_frame, offline_page, wait_idle, walkthrough  # noqa: E402
 from test_browser_dash import new_park_walkthrough  # noqa: E402
 
@@ -154,21 +156,38 @@ def main(argv: list[str] | None = None) -> int:
     cache = Path(tempfile.mkdtemp(prefix="bench-app-cache-"))
     os.environ["PARK_CACHE_DIR"] = str(cache)
     results = {}
+    cpu = {}
+
+    def cpu_since(url, what, before=None):
+        now = server_cpu(url)
+        base = before or (0.0, 0.0)
+        cpu[what] = (now[0] - base[0], now[1] - base[1])
+        return now
+
+    print(f"load average at start: {load_average()}", flush=True)
     try:
         with sync_playwright() as pw:
             t0 = time.monotonic()
             with app_server(park) as url:
                 results["server_start_s"] = time.monotonic() - t0
+                started = server_cpu(url)
                 results["first_start_s"] = time_to_map(pw, url)
+                cpu_since(url, "first map, empty disk cache (to the whole page)", started)
                 print(f"first map (new server, empty disk cache): {results['first_start_s'][0]:.2f} s", flush=True)
             with app_server(park) as url:
+                started = server_cpu(url)
                 results["cold_start_s"] = time_to_map(pw, url)
+                mark = cpu_since(url, "first map, warm disk cache (to the whole page)", started)
                 print(f"first map (new server, warm disk cache): {results['cold_start_s'][0]:.2f} s", flush=True)
                 redraws = redraw_times(pw, url)
+                mark = cpu_since(url, f"{len(redraws)} filter changes (and opening the page)", mark)
                 print(f"filter changes: {', '.join(f'{r:.2f}' for r in redraws)} s", flush=True)
                 switches = page_switch_times(pw, url)
+                mark = cpu_since(url, f"{len(switches)} page switches (and opening the page)", mark)
                 print(f"page switches: {', '.join(f'{r:.2f}' for r in switches)} s", flush=True)
                 compare = None if args.no_compare else comparison_time(pw, url)
+                if compare is not None:
+                    cpu_since(url, "fit and compare every model", mark)
             if args.docs:
                 shots = Path(cache) / "shots"
                 docs = Path(args.docs)
@@ -213,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
             f"compare every model: {total:.1f} s to the validation table; the progress bar moved {steps} times, "
             f"its longest still stretch {still:.1f} s"
         )
+    for what, (own, workers) in cpu.items():
+        print(f"server CPU, {what}: {own:.1f} s in the server process, {workers:.1f} s in its workers")
+    print(f"load average at the end: {load_average()}")
     cold = max(first, cold)
     ok = cold < COLD_TARGET_S and median < REDRAW_TARGET_S and statistics.median(switches) < SWITCH_TARGET_S
     print("targets met" if ok else "targets NOT met")

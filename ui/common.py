@@ -28,7 +28,7 @@ from monitoring.errors import MonitoringError
 from patrols.errors import PatrolsError
 from riskmodel.errors import RiskModelError
 from riskmodel.riskmap import CLASS_NAMES
-from ui import maps
+from ui import maps, mapview
 
 ROOT = Path(__file__).resolve().parent.parent
 PARK_ENV = "PARK_DIR"  # environment variable naming the park folder to open first
@@ -492,7 +492,15 @@ def keep_work(call: Callable, what: str) -> str | None:
 
 
 def risk_overlays(surface, show_risk: bool = True) -> list:
-    """Risk, uncertainty and class overlays of a risk surface (the risk shown)."""
+    """Risk, uncertainty and class overlays of a risk surface (the risk shown), drawn once per surface."""
+    arrays = (surface.risk, getattr(surface, "uncertainty", None), getattr(surface, "classes", None))
+    digest = "|".join(mapview.array_digest(a) for a in (*arrays, getattr(surface, "unsearched", None)))
+    return list(_risk_overlays(digest, bool(show_risk), _surface=surface))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _risk_overlays(digest: str, show_risk: bool, _surface) -> list:
+    surface = _surface
     grid = surface.grid
     out = [
         maps.grid_overlay(
@@ -553,13 +561,23 @@ def progress_callback(bar) -> Callable[[float, str], None]:
     return progress
 
 
-def show_map(base, key: str, layers=None, height: int = MAP_HEIGHT) -> None:
+def show_map(
+    base, key: str, layers=None, height: int = MAP_HEIGHT, base_key: tuple | None = None, layer_key=None
+) -> None:
     """Draw a base map and the layers that follow the filters, without reruns on pan or zoom.
 
     The base map (built by :func:`ui.maps.park_base_map`) keeps the same
     script while filters change, so the browser only swaps ``layers``
-    instead of redrawing the whole map.
+    instead of redrawing the whole map.  With ``base_key`` the base map is
+    rendered once per key for the server process (:mod:`ui.mapview`) and
+    ``base`` may be a callable building it, called only the first time; so
+    are ``layers`` per ``layer_key``.
     """
+    if base_key is not None:
+        build = base if callable(base) else (lambda: base)
+        control = maps.layer_control()
+        mapview.show(build, base_key, key, layers, height=height, layer_control=control, layer_key=layer_key)
+        return
     from streamlit_folium import st_folium
 
     st_folium(

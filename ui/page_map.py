@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from access import guard, roles
-from ui import auth, common, maps, riskview
+from ui import auth, common, maps, mapview, riskview
 
 st.title("Park map")
 user = auth.require(roles.MAP, "the park map")
@@ -122,19 +122,37 @@ if show_tracks and park.has_tracks and t0 is not None:
     tracks = fixes[(fixes["time"] >= t0) & (fixes["time"] <= t1)]
 
 has_effort = effort_now is not None and float(np.asarray(effort_now.km).sum(dtype=np.float64)) > 0
-base = maps.park_base_map(
+base_scales = effort_scale if has_effort else []
+draw_tracks = tracks is not None and len(tracks) > 1
+base_key = (  # everything the base map draws: it is rendered once per key for every session
+    "park_map",
+    str(park.folder),
+    common.stamp(park.folder),
+    user.role,
+    tuple(user.posts or ()),
+    tuple(getattr(o, "name", "") for o in overlays),
+    mapview.array_digest(risk["surface"].risk) if risk is not None else "",
+    mapview.plan_key(plan["plan"]) if plan else "",
+    tuple(present),
+    repr(base_scales),
+    draw_tracks,
+)
+base = lambda: maps.park_base_map(  # noqa: E731
     park,
     overlays,
     plan=plan["plan"] if plan else None,
     incident_types=present,
-    extra_scales=effort_scale if has_effort else [],
-    tracks=tracks is not None and len(tracks) > 1,
+    extra_scales=base_scales,
+    tracks=draw_tracks,
 )
-layers = maps.filter_layers(sel, filtered_overlays, tracks, incident_table=common.incident_table(str(park.folder)))
+layer_key = (tuple(types), tuple(period) if period else None, draw_tracks, effort_now is not None)  # what they draw
+layers = lambda: maps.filter_layers(  # noqa: E731
+    sel, filtered_overlays, tracks, incident_table=common.incident_table(str(park.folder))
+)
 
 left, right = st.columns([5, 2])
 with left:
-    common.show_map(base, key="park_map", layers=layers)
+    common.show_map(base, key="park_map", layers=layers, base_key=base_key, layer_key=layer_key)
 with right:
     label = riskview.month_range(list(period)) if period else "all dates"
     st.subheader("Filtered period")

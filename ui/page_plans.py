@@ -19,12 +19,10 @@ from access.exports import patrol_files_for, plan_zip_for
 from layers.defaults import DEFAULT_PATROL_KM, DEFAULT_TEAMS_PER_POST
 from patrols import export
 from patrols.defaults import DEFAULT_EXPLORE
-from patrols.explore import learning_value
 from patrols.kept import keep_plan, kept_plans
 from patrols.landmarks import landmarks_from_park
-from patrols.planner import plan_patrols
 from patrols.roster import ROSTER_NAME
-from ui import auth, common, exports, jobs, maps, riskview, times
+from ui import auth, common, exports, jobs, jobtasks, maps, riskview, times
 
 FORECAST = riskview.FORECAST
 RISK_PAGE = riskview.RISK_PAGE
@@ -33,6 +31,7 @@ ROWS_PER_DAY_PICKER = 16  # above this many patrols the downloads are listed one
 st.title("Patrol plans")
 user = auth.require(roles.PLAN, "patrol plans")
 park = guard.park_layers_for(user, auth.require_park(user))
+jobs.warm()  # the job worker starts (and imports the libraries) while the user sets up the fit
 sees_risk = roles.can(user, roles.RISK)
 
 risk_page = common.session_risk(park) if sees_risk else None
@@ -123,22 +122,11 @@ if st.button("Plan patrols", type="primary", disabled=not posts, key="plan_go"):
         risk_now = chosen["surface"].risk
         key = ("plan", str(park.folder), common.stamp(park.folder), jobs.array_key(risk_now), str(start), int(days))
         key += tuple(sorted(settings.items()))
+        surface = chosen["surface"]
+        args = (str(park.folder), common.stamp(park.folder), user, risk_now, surface.uncertainty, surface.unsearched)
+        args += (start, int(days), dict(settings, posts=list(posts)))
         plan = common.run_library(
-            lambda: jobs.result(
-                key,
-                lambda progress: plan_patrols(
-                    park,
-                    risk_now,
-                    start,
-                    int(days),
-                    **dict(settings, posts=list(posts)),
-                    progress=progress,
-                    uncertainty=learning_value(
-                        chosen["surface"].risk, chosen["surface"].uncertainty, chosen["surface"].unsearched
-                    ),
-                ),
-                common.progress_callback(bar),
-            ),
+            lambda: jobs.result(key, jobtasks.plan_task, common.progress_callback(bar), args=args),
             "The plan could not be made",
         )
         if plan is not None:

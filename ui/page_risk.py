@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import tempfile
-import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,11 +13,12 @@ from layers.defaults import ATTACK_TYPES
 from riskmodel.defaults import PRIOR_FACTOR_LABELS
 from riskmodel.kept import kept_surfaces
 from riskmodel.prior import PRIOR_MODEL
-from ui import auth, common, maps, riskview, times
+from ui import auth, common, jobs, maps, mapview, riskview, times
 
 st.title("Risk")
 user = auth.require(roles.RISK, "the risk map")
 park = guard.park_layers_for(user, auth.require_park(user))
+jobs.warm()  # the job worker starts (and imports the libraries) while the user sets up the fit
 
 defaults = riskview.default_settings(park)
 months = common.park_months(park)
@@ -152,8 +149,15 @@ if len(held):
 tab_map, tab_val, tab_dl = st.tabs(["Risk map", "Validation", "Downloads"], key="risk_tab")
 with tab_map:
     overlays = list(common.raster_overlays(str(park.folder))) + common.risk_overlays(surface)
-    base = maps.park_base_map(park, overlays, incident_types=[t for t in ATTACK_TYPES], show_features=False)
-    common.show_map(base, key="risk_map", layers=maps.filter_layers(held))
+    base_key = ("risk_map", str(park.folder), common.stamp(park.folder), user.role)
+    base_key += (tuple(getattr(o, "name", "") for o in overlays), mapview.array_digest(surface.risk))
+    common.show_map(
+        lambda: maps.park_base_map(park, overlays, incident_types=[t for t in ATTACK_TYPES], show_features=False),
+        key="risk_map",
+        layers=lambda: maps.filter_layers(held),
+        base_key=base_key,
+        layer_key=(str(cut), str(end)),
+    )
     st.caption(
         f"Markers: the {len(held)} attack incidents found in the horizon ({cut.date()} to {(end - pd.Timedelta(days=1)).date()}). "
         "Layers: risk, its uncertainty and classes (1 = top 5 % of the park's area, 2 = top 10 %, 3 = top 25 %, 4 = the rest)."
@@ -197,20 +201,14 @@ with tab_val:
         riskview.show_evaluation(evaluation, model=s["model"])
 
 with tab_dl:
-    files = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        common.run_library(lambda: surface.write(Path(tmp) / "risk.tif"), "The rasters could not be written")
-        for p in Path(tmp).rglob("*"):
-            if p.is_file():
-                files[p.name] = p.read_bytes()
+    files, zipped = common.run_library(lambda: riskview.raster_files(surface), "The rasters could not be written") or (
+        {},
+        b"",
+    )
     if files:
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name, data in files.items():
-                zf.writestr(name, data)
         st.download_button(
             f"Risk rasters (zip of {len(files)} GeoTIFF files)",
-            auth.audited(buf.getvalue, user, "risk rasters (zip)", park.folder),
+            auth.audited(lambda: zipped, user, "risk rasters (zip)", park.folder),
             file_name="risk-rasters.zip",
             mime="application/zip",
             on_click="ignore",

@@ -24,17 +24,14 @@ from patrols.scenarios import (
     duplicate_scenario,
     list_scenarios,
     rename_scenario,
-    run_scenarios,
     save_scenario,
     scenario_problems,
     suggest_posts,
-    team_curve,
     write_comparison_pdf,
 )
 from patrols.scenarios.defaults import BASELINE_KM, BASELINE_PATROL_DAYS_PER_MONTH, BASELINE_TEAMS
 from patrols.scenarios.io import scenario_to_toml
-from patrols.scenarios.run import ScenarioContext
-from ui import auth, common, maps, riskview, scenarioview
+from ui import auth, common, jobs, jobtasks, maps, mapview, riskview, scenarioview
 
 FORECAST = riskview.FORECAST
 RISK_PAGE = riskview.RISK_PAGE
@@ -252,12 +249,13 @@ with tab_run:
             picked_names = run_names or others
             chosen_scenarios = [scenarios[0], *[s for s in scenarios if s.name in picked_names]]
 
-            def run():
+            def run():  # in the job worker process, shared by identical requests (ui.jobs)
                 risk = RiskInput.from_surface(entry["surface"])
-                ctx = ScenarioContext(park, risk)
-                progress = common.progress_callback(bar)
-                results = run_scenarios(park, chosen_scenarios, context=ctx, progress=progress)
-                curve = team_curve(park, ctx, steps=int(curve_steps), base_result=results[0]) if curve_steps else None
+                stamp = common.stamp(folder)
+                key = ("scenarios", str(folder), stamp, mapview.array_digest(risk.risk), repr(chosen_scenarios))
+                key += (int(curve_steps), user.role, tuple(user.posts or ()))
+                args = (str(folder), stamp, user, risk, chosen_scenarios, int(curve_steps))
+                results, curve = jobs.result(key, jobtasks.scenarios_task, common.progress_callback(bar), args=args)
                 return results, curve, riskview.describe(entry)
 
             done = common.run_library(run, "The scenarios could not be run")

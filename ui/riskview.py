@@ -7,15 +7,19 @@ plan pages can draw and use it.
 
 from __future__ import annotations
 
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from riskmodel.defaults import PRIOR_FACTOR_LABELS, PRIOR_WEIGHTS
 from riskmodel.kept import keep_surface
-from riskmodel.models import MODELS, RECOMMENDED
 from riskmodel.prior import PRIOR_MODEL
-from ui import common, jobs
+from ui import common, jobs, jobtasks, mapview
 
 DEFAULT_HORIZON = 3
 MODEL_LABELS = {
@@ -45,6 +49,8 @@ def models(park=None) -> list[str]:
     """
     if park is not None and not common.park_months(park):
         return [PRIOR_MODEL]
+    from riskmodel.models import MODELS, RECOMMENDED  # here: the map page need not import scikit-learn
+
     return sorted(MODELS, key=lambda n: n != RECOMMENDED) + [PRIOR_MODEL]
 
 
@@ -76,15 +82,11 @@ def default_settings(park, horizon: int = DEFAULT_HORIZON) -> dict:
 
 
 def _fit(folder: str, content_stamp: str, model: str, train_until: str, horizon: int, weights: tuple, _progress=None):
-    """Fit (or share) a surface on the server's worker thread (:mod:`ui.jobs`)."""
-    from riskmodel.surface import fit_risk
-
-    park = common.load_park(folder)  # on the page's thread: the cached park
-
-    def compute(progress):
-        return fit_risk(park, train_until, horizon, model=model, progress=progress, prior_weights=dict(weights))
-
-    return jobs.result(("fit", folder, content_stamp, model, train_until, horizon, weights), compute, _progress)
+    """Fit (or share) a surface in the job worker process (:mod:`ui.jobs`)."""
+    common.load_park(folder)  # loaded (and on disk) before the worker asks the disk cache for it
+    key = ("fit", folder, content_stamp, model, train_until, horizon, weights)
+    args = (folder, content_stamp, model, train_until, horizon, dict(weights))
+    return jobs.result(key, jobtasks.fit_task, _progress, args=args)
 
 
 def fit(park, model: str, train_until, horizon: int, progress=None, store: str = "risk") -> dict:
@@ -192,20 +194,36 @@ def fit_default(park, progress=None) -> dict:
 
 
 def _evaluate(folder: str, content_stamp: str, train_until: str, horizon: int, _progress=None) -> dict:
-    from riskmodel.evaluation import evaluate
-
-    park = common.load_park(folder)
-
-    def compute(progress):
-        return evaluate(park, train_until, horizon, progress=progress).to_dict()
-
-    return jobs.result(("evaluate", folder, content_stamp, train_until, horizon), compute, _progress)
+    common.load_park(folder)  # loaded (and on disk) before the worker asks the disk cache for it
+    key = ("evaluate", folder, content_stamp, train_until, horizon)
+    return jobs.result(key, jobtasks.evaluate_task, _progress, args=(folder, content_stamp, train_until, horizon))
 
 
 def evaluate(park, train_until, horizon: int, progress=None) -> dict:
     """Metrics of every model and baseline on the held-out months (cached), as a dict."""
     folder = str(park.folder)
     return _evaluate(folder, common.stamp(folder), str(train_until), int(horizon), _progress=progress)
+
+
+def raster_files(surface) -> tuple[dict[str, bytes], bytes]:
+    """The surface's GeoTIFFs (risk, uncertainty, classes) by file name and their zip, written once per surface."""
+    arrays = (surface.risk, getattr(surface, "uncertainty", None), getattr(surface, "classes", None))
+    return _raster_files("|".join(mapview.array_digest(a) for a in arrays), _surface=surface)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _raster_files(digest: str, _surface) -> tuple[dict[str, bytes], bytes]:
+    files = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        _surface.write(Path(tmp) / "risk.tif")
+        for p in sorted(Path(tmp).rglob("*")):
+            if p.is_file():
+                files[p.name] = p.read_bytes()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return files, buf.getvalue()
 
 
 def capture_curve(score: np.ndarray, outcome: np.ndarray, mask: np.ndarray) -> pd.DataFrame:
