@@ -170,6 +170,8 @@ def _decile(values) -> float:
 def _split_columns(split: dict) -> dict:
     """Columns of the searched / unsearched diagnostic (:func:`riskmodel.metrics.searched_split`)."""
     nan = float("nan")
+    split = {k: ({kk: (nan if vv is None else vv) for kk, vv in v.items()} if isinstance(v, dict) else v)
+             for k, v in split.items() if v is not None}  # fmt: skip  # to_dict writes NaN as None
     s, u = split.get("searched", {}), split.get("unsearched", {})
     cells = s.get("cells", 0) + u.get("cells", 0)
     return {
