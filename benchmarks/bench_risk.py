@@ -167,6 +167,9 @@ def _decile(values) -> float:
     return float(np.quantile(v, 0.1)) if v.size else float("nan")
 
 
+_NUMERIC = ("auc", "cap", "kde_auc", "blind_auc", "tau", "cov50", "cov90", "sd_u", "sd_s")
+
+
 def _split_columns(split: dict) -> dict:
     """Columns of the searched / unsearched diagnostic (:func:`riskmodel.metrics.searched_split`)."""
     nan = float("nan")
@@ -227,6 +230,8 @@ def bench_random(n: int, horizons, named: bool = True, first_seed: int = 1, out_
                     "s": fit_s,
                     **_split_columns(ev.get("searched_split") or {}),
                 }  # fmt: skip
+                # to_dict writes NaN as None (a park with too few attacks for a tau or a ratio)
+                row.update({k: float("nan") for k in _NUMERIC if row.get(k) is None})
                 rows.append(row)
                 print(
                     f"  {row['park']:16s} {h:2d} {row['auc'] * 100:7.1f}% {row['cap'] * 100:7.1f}% "
