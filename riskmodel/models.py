@@ -20,11 +20,6 @@
   distance to the median): finds are rare, and the smooth log-linear model
   extrapolates to the unsearched cells (where the trees only repeat their
   nearest leaf) while the trees add interactions and local structure.
-  Recent patrol effort nearby enters only as a deterrence term
-  (:mod:`riskmodel.deterrence`): it may lower the attacks, never raise them,
-  so ground nobody walked is not rated low for lack of patrols (read as a
-  free predictor, the effort history also learns that rangers are sent
-  where attacks were found).
 
 All three accept a :class:`pandas.DataFrame` (columns named as in
 :mod:`riskmodel.table`) or a plain array with the role columns given as
@@ -50,9 +45,7 @@ from threadpoolctl import threadpool_limits
 
 from layers.defaults import DETECTION_SWEEP_KM
 
-from .binning import apply_bins, bin_edges
-from .deterrence import fit_deterrence
-from .table import COL_COVERAGE, COL_EFFORT, COL_X, COL_Y, history_feature_names
+from .table import COL_COVERAGE, COL_EFFORT, COL_X, COL_Y
 
 # Sweep widths (multiples of the default) tried by the profile likelihood.
 SWEEP_GRID = (0.5, 1.0, 2.0)
@@ -60,11 +53,6 @@ SWEEP_GRID = (0.5, 1.0, 2.0)
 BLEND_GRID = tuple(np.round(np.linspace(0.3, 0.9, 7), 2))  # neither model is ever left out
 VALIDATION_PERIODS = 3  # last training periods held out to choose the blend weight
 TAIL_REF = 0.1  # share of the searched rows' distribution whose slope a GLM rank's linear tail continues
-# Recent effort nearby (mean km per period over the last 3, Gaussian 1 and 3 km): the deterrence term's columns.
-DETERRENCE_COLUMNS = ("effort_near1km_lag3", "effort_near3km_lag3")
-# The rest of the effort history is no predictor of the attacks: read freely, it also learns that rangers are
-# sent where attacks were found, and rates the ground nobody walked low for lack of patrols.
-EFFORT_HISTORY = tuple(c for c in history_feature_names() if c.startswith("effort") and c not in DETERRENCE_COLUMNS)
 # Name fragments of the columns the effort-blind baseline leaves out.
 EFFORT_PATTERNS = ("effort", "coverage", "rate")
 
@@ -87,6 +75,38 @@ def _resolve(est, spec, n_features, strict: bool = True) -> list[int]:
         elif names and strict:
             raise ValueError(f"column {item!r} is not in X (columns: {', '.join(names[:8])}...)")
         # a named column on an unnamed array: absent, ignored
+    return out
+
+
+def _bin_edges(X, max_bins: int = 255, rng=None) -> list[np.ndarray]:
+    """Quantile edges per column (from at most 100,000 rows), at most ``max_bins`` bins each."""
+    if len(X) > 100_000:
+        rng = rng or np.random.default_rng(0)
+        X = X[rng.choice(len(X), 100_000, replace=False)]
+    edges = []
+    for j in range(X.shape[1]):
+        col = X[:, j]
+        col = col[np.isfinite(col)]
+        if col.size == 0:
+            edges.append(np.zeros(0, np.float32))
+            continue
+        e = np.unique(np.quantile(col, np.linspace(0, 1, max_bins + 1)[1:-1]).astype(np.float32))
+        edges.append(e)
+    return edges
+
+
+def _apply_bins(X, edges) -> np.ndarray:
+    """Replace values by their bin index (NaN kept): trees see the same splits, binning is instant.
+
+    scikit-learn's weighted binning is slow; pre-binned columns with few
+    distinct values take its fast path.
+    """
+    out = np.empty(X.shape, np.float32)
+    for j, e in enumerate(edges):
+        col = X[:, j]
+        b = np.searchsorted(e, col, side="right").astype(np.float32)
+        b[~np.isfinite(col)] = np.nan
+        out[:, j] = b
     return out
 
 
@@ -261,18 +281,14 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
     coverage_column : str or int
         km walked per km2 of cell in the row's period (the detection term).
     exclude_columns : list of str or int
-        Other columns never used as predictors: those about the row's own
-        period (the effort of a future period is unknown) and, by default,
-        the effort history besides ``deterrence_columns`` (``EFFORT_HISTORY``).
+        Other columns about the row's own period, never used as predictors
+        (the effort of a future period is unknown).
     sweep_km : float or "profile"
-        Sweep width ``s`` (km) of ``d = 1 - exp(-s * coverage)``.  ``"profile"``
-        (the default) picks it from ``SWEEP_GRID`` times the shared detection
-        model's by the likelihood of held-out cells: parks differ, and on 10
-        random parks it raised the mean AUC / limit by 0.6-0.8 points.
-    deterrence_columns : list of str or int
-        Recent effort nearby, the columns of the deterrence term
-        ``exp(z beta)``, ``beta <= 0`` (:mod:`riskmodel.deterrence`); absent
-        names are ignored, an empty list fits no such term.
+        Sweep width ``s`` (km) of ``d = 1 - exp(-s * coverage)``; by default
+        the shared detection model's.  ``"profile"`` picks it from
+        ``SWEEP_GRID`` times the default by the likelihood of held-out cells
+        (for parks whose detection differs; on the demo parks the likelihood
+        is flat enough that the fixed default ranks better).
     n_members : int
         Bootstrap members (over cells when ``groups`` is given to ``fit``).
     max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization :
@@ -316,17 +332,13 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         Held-out Poisson log-likelihood per sweep width tried.
     use_ : list of int
         Predictor columns.
-    deter_idx_ : list of int
-        Deterrence columns; ``deter_coef_`` their coefficients (on each
-        column divided by ``deter_scale_``, its 90th percentile over the
-        searched rows; 0 for a column left out).
     """
 
     def __init__(
         self,
         coverage_column=COL_COVERAGE,
-        exclude_columns=(COL_EFFORT, *EFFORT_HISTORY),
-        sweep_km="profile",
+        exclude_columns=(COL_EFFORT,),
+        sweep_km=DETECTION_SWEEP_KM,
         n_members: int = 4,
         max_iter: int = 100,
         learning_rate: float = 0.05,
@@ -337,7 +349,6 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         glm_weight: float | str = 0.7,
         glm_alpha: float = 1e-5,
         tail_extent: float = 1.0,
-        deterrence_columns=DETERRENCE_COLUMNS,
         n_threads: int | None = 1,
         random_state=0,
     ):
@@ -354,7 +365,6 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         self.glm_weight = glm_weight
         self.glm_alpha = glm_alpha
         self.tail_extent = tail_extent
-        self.deterrence_columns = deterrence_columns
         self.n_threads = n_threads
         self.random_state = random_state
 
@@ -382,10 +392,6 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
             raise ValueError(f"coverage column {self.coverage_column!r} is not in X")
         self.coverage_idx_ = cov_idx[0]
         excluded = {self.coverage_idx_, *_resolve(self, self.exclude_columns, n_feat, strict=False)}
-        self.deter_idx_ = [
-            i for i in _resolve(self, self.deterrence_columns, n_feat, strict=False) if i not in excluded
-        ]
-        excluded |= set(self.deter_idx_)
         self.use_ = [i for i in range(n_feat) if i not in excluded]
         if not self.use_:
             raise ValueError(f"no predictor column left besides the effort columns (X has {n_feat} feature(s))")
@@ -402,10 +408,9 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         if len(searched) > self.max_rows * 2:  # thin very large tables once, before any fit
             searched = np.sort(rng.choice(searched, self.max_rows * 2, replace=False))
         Xs, ys, cs, gs = X[searched][:, self.use_], y[searched], coverage[searched], groups[searched]
-        Zs = np.nan_to_num(X[searched][:, self.deter_idx_].astype(np.float64))
         ps = None if periods is None else np.asarray(periods)[searched]
-        self.bin_edges_ = bin_edges(Xs, rng=rng)
-        Xr, Xs = Xs, apply_bins(Xs, self.bin_edges_)
+        self.bin_edges_ = _bin_edges(Xs, rng=rng)
+        Xr, Xs = Xs, _apply_bins(Xs, self.bin_edges_)
 
         if self.sweep_km == "profile":
             self.profile_ = self._profile(Xs, ys, cs, gs, rng)
@@ -416,9 +421,6 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
             self.sweep_km_ = float(self.sweep_km)
             self.profile_ = {}
         d = self._detection(cs, self.sweep_km_)
-        self.deter_coef_ = np.zeros(len(self.deter_idx_))
-        if self.deter_idx_:
-            d = d * self._fit_deterrence(Xs, Xr, Zs, ys, d, rng)
         self.members_ = []
         uniq, inv = np.unique(gs, return_inverse=True)
         for _ in range(max(1, int(self.n_members))):
@@ -458,24 +460,6 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
             self.glm_ = PoissonRegressor(alpha=self.glm_alpha, max_iter=300)
             self.glm_.fit(self._glm_design(Xs[rows], Xr[rows]), ys[rows] / d[rows], sample_weight=d[rows])
         return self
-
-    def _fit_deterrence(self, Xs, Xr, Zs, ys, d, rng) -> np.ndarray:
-        """Deterrence factor ``g`` of every searched row (:func:`riskmodel.deterrence.fit_deterrence`)."""
-        self.deter_scale_ = np.maximum(np.quantile(Zs, 0.9, axis=0), 1e-6)
-        z = Zs / self.deter_scale_
-        rows = np.arange(len(ys))
-        if len(rows) > self.max_rows:
-            rows = rng.choice(rows, self.max_rows, replace=False)
-        design = self._glm_design(Xs[rows], Xr[rows])
-        self.deter_coef_ = fit_deterrence(design, z[rows], ys[rows], d[rows], self.glm_alpha)
-        return np.exp(z @ self.deter_coef_)
-
-    def _deterrence(self, X) -> np.ndarray:
-        """The fitted deterrence factor of rows ``X`` (validated, all columns): 1 without deterrence columns."""
-        if not getattr(self, "deter_idx_", None):
-            return np.ones(len(X))
-        z = np.nan_to_num(X[:, self.deter_idx_].astype(np.float64)) / self.deter_scale_
-        return np.exp(z @ self.deter_coef_)
 
     def _validate_blend(self, Xs, Xr, ys, d, gs, ps, rng) -> dict:
         """Held-out Poisson log-likelihood of the finds per GLM weight in ``BLEND_GRID``.
@@ -557,14 +541,14 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         """Attack intensity of each row by each member: (n_members, n_rows)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float32, ensure_all_finite="allow-nan")
-        Xu = apply_bins(X[:, self.use_], self.bin_edges_)
+        Xu = _apply_bins(X[:, self.use_], self.bin_edges_)
         with threadpool_limits(limits=self.n_threads, user_api="openmp"):
             out = np.stack([m.predict(Xu) for m in self.members_])
         if getattr(self, "glm_", None) is not None:
             w = float(self.glm_weight_)
             glm = np.log(np.clip(self.glm_.predict(self._glm_design(Xu, X[:, self.use_])), 1e-12, None))
             out = np.exp((1 - w) * np.log(np.clip(out, 1e-12, None)) + w * glm)
-        return out * self._deterrence(X)
+        return out
 
     def predict(self, X):
         """Expected attacks per row (cell and period), found or not."""

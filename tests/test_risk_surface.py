@@ -16,7 +16,6 @@ from layers.grid import Grid
 from riskmodel import evaluation as E
 from riskmodel import surface as S
 from riskmodel.errors import NotEnoughDataError, TruthError
-from riskmodel.models import DETERRENCE_COLUMNS
 from riskmodel.shrinkage import unsearched_weight
 from riskmodel.truth import read_truth
 from simulator.arrays import simulate_park
@@ -204,9 +203,7 @@ def test_history_free_model_takes_over_where_nobody_searched(arrays, monkeypatch
     free, _, free_est, *_ = S.fit_predict(arr, n, 2, settings=free_settings)
     names = list(free_est.feature_names_in_)
     assert not any(names[j].startswith("found") for j in free_est.use_)  # no past finds among its predictors
-    # past effort stays, as the deterrence term (never as a free predictor: rangers walk where attacks were)
-    assert [names[j] for j in free_est.deter_idx_] == list(DETERRENCE_COLUMNS)
-    assert not any(names[j].startswith("effort") for j in free_est.use_)
+    assert any(names[j].startswith("effort") for j in free_est.use_)  # past effort stays
     w = unsearched_weight(arr.km[:n], arr.mask, arr.cell_size_m, est.sweep_km_)[arr.mask]
     assert w.min() < 0.01 and w.max() > 0.99
     lam = [-np.log1p(-r[arr.mask].astype(float)) for r in (blended, full, free)]
