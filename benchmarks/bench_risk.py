@@ -22,7 +22,11 @@
    worst decile (10th percentile over parks) of AUC / limit and top-10 %
    capture / limit of the recommended model; how often the
    effort-conditional validation picks the same best model as the truth;
-   the coverage of the stated 50 % and 90 % intervals.  Targets (means):
+   the coverage of the stated 50 % and 90 % intervals; and where the loss is:
+   the ratios inside searched and inside unsearched cells, the rank
+   correlation with the true intensity in each, and the map's mean
+   intensity of the unsearched ground over the searched against the
+   truth's (``riskmodel.metrics.searched_split``).  Targets (means):
    AUC >= 0.95, capture >= 0.85; coverage within 10 points of nominal.
 4. ``--calibrate N``: chooses the constants of :mod:`riskmodel.uncertainty`
    on N random parks (the pair whose 50 % and 90 % coverage, over all cells
@@ -36,6 +40,7 @@ Run: ``.venv/bin/python benchmarks/bench_risk.py [--behaviours a,b] [--skip-demo
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import sys
 import tempfile
@@ -162,7 +167,27 @@ def _decile(values) -> float:
     return float(np.quantile(v, 0.1)) if v.size else float("nan")
 
 
-def bench_random(n: int, horizons, named: bool = True, first_seed: int = 1) -> bool:
+_NUMERIC = ("auc", "cap", "kde_auc", "blind_auc", "tau", "cov50", "cov90", "sd_u", "sd_s")
+
+
+def _split_columns(split: dict) -> dict:
+    """Columns of the searched / unsearched diagnostic (:func:`riskmodel.metrics.searched_split`)."""
+    nan = float("nan")
+    split = {k: ({kk: (nan if vv is None else vv) for kk, vv in v.items()} if isinstance(v, dict) else v)
+             for k, v in split.items() if v is not None}  # fmt: skip  # to_dict writes NaN as None
+    s, u = split.get("searched", {}), split.get("unsearched", {})
+    cells = s.get("cells", 0) + u.get("cells", 0)
+    return {
+        "unsr_share": u.get("cells", 0) / cells if cells else nan,
+        "auc_s": s.get("auc_ratio", nan), "auc_u": u.get("auc_ratio", nan),
+        "cap_s": s.get("capture_ratio", nan), "cap_u": u.get("capture_ratio", nan),
+        "rho_s": s.get("spearman", nan), "rho_u": u.get("spearman", nan),
+        "lvl_model": split.get("level_model", nan), "lvl_truth": split.get("level_truth", nan),
+        "lvl_err": split.get("level_error", nan),
+    }  # fmt: skip
+
+
+def bench_random(n: int, horizons, named: bool = True, first_seed: int = 1, out_json: str | None = None) -> bool:
     """Ratios to the Bayes limit, validation agreement and interval coverage over random parks."""
     from simulator.poachers import NAMED_BEHAVIOURS
 
@@ -174,7 +199,8 @@ def bench_random(n: int, horizons, named: bool = True, first_seed: int = 1) -> b
     print(f"  {RANDOM_AREA_KM2[0]:g}-{RANDOM_AREA_KM2[1]:g} km2 at {RANDOM_CELL_M:g} m, {RANDOM_MONTHS[0]}-"
           f"{RANDOM_MONTHS[1]} months, cut-off {RANDOM_CUT}, horizons {', '.join(map(str, horizons))} months")  # fmt: skip
     print(f"  {'park':16s} {'h':>2s} {'AUC/lim':>8s} {'cap/lim':>8s} {'KDE AUC':>8s} {'blind AUC':>9s} "
-          f"{'EC best':>12s} {'truth best':>12s} {'cov50':>6s} {'cov90':>6s} {'sd unsrch/srch':>15s} {'fits s':>6s}")  # fmt: skip
+          f"{'EC best':>12s} {'truth best':>12s} {'cov50':>6s} {'cov90':>6s} {'sd unsrch/srch':>15s} {'fits s':>6s} "
+          f"{'unsr':>5s} {'AUC s/u':>11s} {'cap s/u':>11s} {'level u/s model/truth':>21s} {'rho s/u':>11s}")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         for behaviour, seed in jobs:
             arr = _random_park(Path(tmp), seed, behaviour)
@@ -202,13 +228,18 @@ def bench_random(n: int, horizons, named: bool = True, first_seed: int = 1) -> b
                     "sd_u": cov.get("unsearched", {}).get("mean_log_sd", float("nan")),
                     "sd_s": cov.get("searched", {}).get("mean_log_sd", float("nan")),
                     "s": fit_s,
+                    **_split_columns(ev.get("searched_split") or {}),
                 }  # fmt: skip
+                # to_dict writes NaN as None (a park with too few attacks for a tau or a ratio)
+                row.update({k: float("nan") for k in _NUMERIC if row.get(k) is None})
                 rows.append(row)
                 print(
                     f"  {row['park']:16s} {h:2d} {row['auc'] * 100:7.1f}% {row['cap'] * 100:7.1f}% "
                     f"{row['kde_auc'] * 100:7.1f}% {row['blind_auc'] * 100:8.1f}% {row['ec_best']:>12s} "
                     f"{row['truth_best']:>12s} {row['cov50'] * 100:5.0f}% {row['cov90'] * 100:5.0f}% "
-                    f"{row['sd_u']:7.2f}/{row['sd_s']:<7.2f} {row['s']:6.1f}",
+                    f"{row['sd_u']:7.2f}/{row['sd_s']:<7.2f} {row['s']:6.1f} {row['unsr_share'] * 100:4.0f}% "
+                    f"{row['auc_s'] * 100:5.1f}/{row['auc_u'] * 100:5.1f} {row['cap_s'] * 100:5.1f}/{row['cap_u'] * 100:5.1f} "
+                    f"{row['lvl_model']:10.2f}/{row['lvl_truth']:<10.2f} {row['rho_s']:5.2f}/{row['rho_u']:5.2f}",
                     flush=True,
                 )
     ok = True
@@ -233,6 +264,28 @@ def bench_random(n: int, horizons, named: bool = True, first_seed: int = 1) -> b
                 f"{'ok' if passed else 'BELOW TARGET'}",
                 flush=True,
             )
+    print("\nWhere the loss is (means over parks; s = searched cells, u = unsearched, unsearched weight > 0.5):")
+    print(f"  {'parks':7s} {'h':>2s} {'AUC/lim s':>9s} {'AUC/lim u':>9s} {'cap/lim s':>9s} {'cap/lim u':>9s} "
+          f"{'rho s':>6s} {'rho u':>6s} {'level error (model/truth of u/s): geo mean':>43s} {'worst':>6s}")  # fmt: skip
+    for kind in ("random", "named"):
+        for h in horizons:
+            sel = [r for r in rows if r["kind"] == kind and r["h"] == h]
+            if not sel:
+                continue
+            m = {
+                k: float(np.nanmean([r[k] for r in sel]))
+                for k in ("auc_s", "auc_u", "cap_s", "cap_u", "rho_s", "rho_u")
+            }
+            log_err = np.log(np.asarray([r["lvl_err"] for r in sel], float))
+            worst = float(np.exp(log_err[np.nanargmax(np.abs(log_err))])) if np.isfinite(log_err).any() else np.nan
+            print(
+                f"  {kind:7s} {h:2d} {m['auc_s'] * 100:8.1f}% {m['auc_u'] * 100:8.1f}% {m['cap_s'] * 100:8.1f}% "
+                f"{m['cap_u'] * 100:8.1f}% {m['rho_s']:6.2f} {m['rho_u']:6.2f} {np.exp(np.nanmean(np.abs(log_err))):43.2f}x"
+                f" {worst:6.2f}",
+                flush=True,
+            )
+    if out_json:
+        Path(out_json).write_text(json.dumps(rows, indent=1, default=float))
     return ok
 
 
@@ -290,6 +343,7 @@ def main() -> int:
     p.add_argument("--no-named", action="store_true", help="--random without the named behaviours' parks")
     p.add_argument("--named-only", action="store_true", help="only the named behaviours' parks of --random")
     p.add_argument("--first-seed", type=int, default=1, help="seed of the first random park (default 1)")
+    p.add_argument("--json", default=None, metavar="PATH", help="write --random's per-park rows to PATH")
     p.add_argument("--calibrate", type=int, default=0, metavar="N", help="fit the uncertainty constants on N parks")
     args = p.parse_args()
     ok = True
@@ -298,7 +352,7 @@ def main() -> int:
         return 0
     if args.random or args.named_only:
         hs = [int(h) for h in args.horizons.split(",") if h]
-        ok &= bench_random(args.random, hs, named=not args.no_named, first_seed=args.first_seed)
+        ok &= bench_random(args.random, hs, named=not args.no_named, first_seed=args.first_seed, out_json=args.json)
     if not args.skip_scale:
         ok &= bench_scale()
     if not args.skip_demo:

@@ -50,6 +50,9 @@ class Evaluation:
     effort_conditional: dict = field(default_factory=dict)  # model -> scores of expected finds given the effort
     agreement: dict | None = None  # effort-conditional order of the models vs their order against the truth
     coverage: dict | None = None  # share of cells whose true intensity is inside the stated intervals
+    split: dict | None = (
+        None  # the recommended map's scores over searched and unsearched cells (metrics.searched_split)
+    )
 
     def to_dict(self) -> dict:
         return _clean(
@@ -72,6 +75,11 @@ class Evaluation:
                         "there / finds per km overall)"
                     ),
                     "coverage": "share of cells whose true horizon intensity lies inside the stated interval (0-1)",
+                    "searched_split": (
+                        "the recommended map over searched and unsearched cells (unsearched weight > 0.5): AUC and "
+                        "capture as shares of the limit's inside each part, Spearman with the true intensity, and the "
+                        "mean intensity unsearched / searched by the map and by the truth (ratio)"
+                    ),
                 },
                 "effort_conditional": self.effort_conditional,
                 "found": self.found,
@@ -79,6 +87,7 @@ class Evaluation:
                 "ratio_to_bayes_limit": self.ratios,
                 "agreement_with_truth": self.agreement,
                 "interval_coverage": self.coverage,
+                "searched_split": self.split,
                 "importance": self.importance,
                 "partial_dependence": self.partial_dependence,
                 "meta": self.meta,
@@ -226,7 +235,7 @@ def _score(arr: ParkArrays, n_train: int, h: int, fits: dict, truth, models) -> 
     if truth is not None:
         attacks = truth.attack_counts(horizon, mask.shape, arr.types)
         limit = 1 - np.exp(-truth.intensity_sum(horizon))
-    res_found, res_truth, ratios, conditional, coverage, meta = {}, {}, {}, {}, None, {}
+    res_found, res_truth, ratios, conditional, coverage, split, meta = {}, {}, {}, {}, None, None, {}
     for name in models:
         by_h, m = fits[name]
         risk = by_h[h]["risk"]
@@ -242,6 +251,11 @@ def _score(arr: ParkArrays, n_train: int, h: int, fits: dict, truth, models) -> 
                 w = unsearched_weight(arr.km[:n_train], mask, arr.cell_size_m, m.get("sweep_km", DETECTION_SWEEP_KM))
                 truth_h = truth.intensity_sum(horizon)[mask]
                 coverage = interval_coverage(by_h[h]["log_intensity"][mask], by_h[h]["log_sd"][mask], truth_h, w[mask])
+                # the split by the default detection, so that it does not move with the model's sweep width
+                w0 = unsearched_weight(arr.km[:n_train], mask, arr.cell_size_m, DETECTION_SWEEP_KM)[mask]
+                split = metrics.searched_split(
+                    np.exp(by_h[h]["log_intensity"][mask]), truth_h, attacks[mask], limit[mask], w0 > 0.5
+                )
     if truth is not None:
         res_truth["bayes_limit"] = metrics.score_all(limit[mask], attacks[mask], prob=limit[mask])
         lim = res_truth["bayes_limit"]
@@ -264,4 +278,5 @@ def _score(arr: ParkArrays, n_train: int, h: int, fits: dict, truth, models) -> 
         effort_conditional=conditional,
         agreement=ranking_agreement(conditional, res_truth) if truth is not None else None,
         coverage=coverage,
+        split=split,
     )

@@ -12,6 +12,8 @@ scores exactly like chance.
   ``frac`` of area as the positive prediction (Lee & Liu, used in the PAWS
   literature, e.g. Gholami et al. 2018).
 * :func:`calibration` -- predicted vs observed share of attacked cells by decile.
+* :func:`searched_split` -- the scores over searched and unsearched cells and
+  the map's level of the unsearched ground against the searched (demo parks).
 
 Examples
 --------
@@ -129,4 +131,56 @@ def score_all(score, outcome, frac: float = TOP_FRAC, prob=None) -> dict:
     }
     if prob is not None:
         out["calibration"] = calibration(prob, outcome)
+    return out
+
+
+def searched_split(score, truth, attacks, limit, unsearched, frac: float = TOP_FRAC) -> dict:
+    """Where a map loses against the truth: its scores over searched and over unsearched cells.
+
+    Parameters
+    ----------
+    score : array (n,)
+        The map's expected attacks per cell over the horizon (the level
+        ratio needs the intensity itself, not a transform of it).
+    truth : array (n,)
+        True expected attacks per cell over the horizon.
+    attacks : array (n,)
+        True attacks per cell over the horizon.
+    limit : array (n,)
+        The Bayes-limit score (the truth's own map).
+    unsearched : array (n,) of bool
+        Cells nobody searched recently.
+
+    Returns
+    -------
+    dict
+        Per part (``searched``, ``unsearched``): ``auc_ratio`` and
+        ``capture_ratio`` (the map's AUC and top-``frac`` capture inside that
+        part over the limit's there), ``spearman`` (rank correlation of the
+        map with the true intensity there), ``cells``.  And
+        ``level_model`` / ``level_truth``: mean intensity over the unsearched
+        cells divided by that over the searched ones, by the map and by the
+        truth (``level_error`` their quotient: 1 is right, 3 means the map
+        rates the unsearched ground three times too high against the searched).
+    """
+    from scipy.stats import spearmanr
+
+    score, truth, attacks, limit = (np.asarray(a, float).ravel() for a in (score, truth, attacks, limit))
+    u = np.asarray(unsearched, bool).ravel()
+    out: dict = {}
+    for name, sel in (("searched", ~u), ("unsearched", u)):
+        part = {"cells": int(sel.sum())}
+        if sel.sum() >= 10:
+            a_lim, c_lim = roc_auc(limit[sel], attacks[sel]), capture(limit[sel], attacks[sel], frac)
+            a, c = roc_auc(score[sel], attacks[sel]), capture(score[sel], attacks[sel], frac)
+            part["auc_ratio"] = a / a_lim if a_lim else float("nan")
+            part["capture_ratio"] = c / c_lim if c_lim else float("nan")
+            part["spearman"] = float(spearmanr(score[sel], truth[sel]).statistic)
+        else:
+            part.update(auc_ratio=float("nan"), capture_ratio=float("nan"), spearman=float("nan"))
+        out[name] = part
+    if u.any() and (~u).any():
+        out["level_model"] = float(score[u].mean() / max(score[~u].mean(), 1e-300))
+        out["level_truth"] = float(truth[u].mean() / max(truth[~u].mean(), 1e-300))
+        out["level_error"] = out["level_model"] / out["level_truth"] if out["level_truth"] > 0 else float("nan")
     return out

@@ -78,3 +78,22 @@ def test_invariants(pairs, frac):
         assert 0 <= a <= 1
     # the share flagged sums to the requested area
     assert M.top_share(score, frac).sum() == pytest.approx(frac * len(score))
+
+
+def test_searched_split_known_answer():
+    """A map right in ranking but rating the unsearched half at half the truth's level."""
+    rng = np.random.default_rng(0)
+    truth = np.concatenate([rng.gamma(2.0, 1.0, 200), 2.0 * rng.gamma(2.0, 1.0, 200)])  # unsearched twice as high
+    unsearched = np.r_[np.zeros(200, bool), np.ones(200, bool)]
+    attacks = rng.poisson(truth)
+    model = np.where(unsearched, 0.5, 1.0) * truth  # the unsearched level off by 2x, ranks inside each part exact
+    out = M.searched_split(model, truth, attacks, truth, unsearched)
+    assert out["level_truth"] == pytest.approx(truth[200:].mean() / truth[:200].mean())
+    assert out["level_error"] == pytest.approx(0.5)
+    for part in ("searched", "unsearched"):
+        assert out[part]["cells"] == 200
+        assert out[part]["spearman"] == pytest.approx(1.0)
+        assert out[part]["auc_ratio"] == pytest.approx(1.0)  # inside a part the map is the truth
+        assert out[part]["capture_ratio"] == pytest.approx(1.0)
+    # over the whole park the level error costs: the map's AUC falls below the truth's
+    assert M.roc_auc(model, attacks) < M.roc_auc(truth, attacks)
