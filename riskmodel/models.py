@@ -371,17 +371,18 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
     def _detection(self, coverage, s):
         return -np.expm1(-s * coverage)
 
-    def fit(self, X, y, groups=None, periods=None):
+    def fit(self, X, y, groups=None, periods=None, progress=None):
         """Fit on rows ``X`` with found counts ``y``.
 
         ``groups`` (cell ids) make the bootstrap spatial; ``periods`` (the
         row's period index) let ``glm_weight="validate"`` hold out the last
-        periods.
+        periods; ``progress(fraction, message)``, when given, is told as each
+        bootstrap member and the GLM are fitted (a fit of a large park takes minutes).
         """
         with threadpool_limits(limits=self.n_threads, user_api="openmp"):
-            return self._fit(X, y, groups, periods)
+            return self._fit(X, y, groups, periods, progress or (lambda f, m: None))
 
-    def _fit(self, X, y, groups, periods):
+    def _fit(self, X, y, groups, periods, say):
         X, y = validate_data(self, X, y, dtype=np.float32, ensure_all_finite="allow-nan", y_numeric=True)
         y = np.asarray(y, np.float64)
         if np.any(y < 0):
@@ -423,7 +424,9 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         d = self._detection(cs, self.sweep_km_)
         self.members_ = []
         uniq, inv = np.unique(gs, return_inverse=True)
-        for _ in range(max(1, int(self.n_members))):
+        n_members = max(1, int(self.n_members))
+        for k in range(n_members):
+            say(0.9 * k / n_members, f"bootstrap member {k + 1} of {n_members}")
             if self.n_members > 1:
                 mult = np.bincount(rng.integers(0, len(uniq), len(uniq)), minlength=len(uniq))[inv]
             else:
@@ -454,6 +457,7 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         else:
             self.glm_weight_ = float(self.glm_weight)
         if self.glm_weight_ > 0:
+            say(0.9, "the log-linear model (GLM) that carries the map where nobody searched")
             rows = np.arange(len(ys))
             if len(rows) > self.max_rows:
                 rows = rng.choice(rows, self.max_rows, replace=False)

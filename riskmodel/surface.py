@@ -226,7 +226,13 @@ def fit_predict(
                     "effort-aware model has nothing to learn from; choose a later --train-until or more --types"
                 )
             step(0.1, f"{model}: fitting the model ({getattr(est, 'n_members', 1)} bootstrap members)")
-            est.fit(table.X, table.y, groups=table.cell, periods=table.t)
+            est.fit(
+                table.X,
+                table.y,
+                groups=table.cell,
+                periods=table.t,
+                progress=lambda f, msg: step(0.1 + 0.45 * f, f"{model}: {msg}"),
+            )
             step(0.55, f"{model}: correcting by the recent finds")
             mult = _residual_multiplier(est, table, arr, n_train) if SHRINK else np.ones(n)
             free = None

@@ -93,6 +93,17 @@ def test_effort_aware_recovers_a_constant_intensity():
     assert found[X["coverage"].to_numpy() == 0].max() == 0
 
 
+def test_effort_aware_fit_reports_its_progress_and_the_same_model():
+    X, y = _constant_rate_rows(0.4, DETECTION_SWEEP_KM, n=5_000)
+    told = []
+    kw = dict(sweep_km=DETECTION_SWEEP_KM, exclude_columns=(), n_members=3, max_iter=10, random_state=1)
+    est = EffortAwareRisk(**kw).fit(X, y, progress=lambda f, m: told.append((f, m)))
+    fractions = [f for f, _ in told]
+    assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] < 1
+    assert [m for _, m in told if m.startswith("bootstrap")] == [f"bootstrap member {k} of 3" for k in (1, 2, 3)]
+    assert np.array_equal(est.predict(X), EffortAwareRisk(**kw).fit(X, y).predict(X))  # progress changes nothing
+
+
 def test_profile_likelihood_finds_the_sweep_width():
     true = DETECTION_SWEEP_KM * 2.0
     X, y = _constant_rate_rows(0.6, true, n=60_000, seed=1)
