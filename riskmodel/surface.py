@@ -334,8 +334,12 @@ def _residual_multiplier(est: EffortAwareRisk, table, arr: ParkArrays, n_train: 
     exp_f = np.zeros((n_per, shape[0] * shape[1]))
     fnd = np.zeros_like(exp_f)
     ti = table.t[rows] - first
-    exp_f[ti, table.cell[rows]] = est.predict_found(table.X.iloc[rows])
     fnd[ti, table.cell[rows]] = table.y[rows]
+    # expected finds are intensity x detection of the row's own effort: exactly 0 where nobody walked, so only
+    # the patrolled rows are predicted (a large park's table is mostly unpatrolled rows)
+    coverage = np.nan_to_num(table.X.iloc[rows, est.coverage_idx_].to_numpy(dtype=float), nan=0.0)
+    walked = rows[coverage > 0]
+    exp_f[table.t[walked] - first, table.cell[walked]] = est.predict_found(table.X.iloc[walked])
     mult = multiscale_multiplier(
         fnd.reshape(n_per, *shape), exp_f.reshape(n_per, *shape), arr.mask, arr.cell_size_m, scales=SHRINK_SCALES
     )
