@@ -10,11 +10,11 @@ before the bytes are made.
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 
 import numpy as np
+
+from patrols.export import zip_bytes
 
 from .audit import EXACT_EXPORT, EXPORT, AuditLog
 from .errors import AccessError, PermissionDenied
@@ -45,18 +45,6 @@ def allow_exact(user, park_folder, what: str, reason: str, audit: AuditLog | Non
     """
     check_exact(user, reason)
     (audit or AuditLog(park_folder)).record(EXACT_EXPORT, user, what, {"reason": reason, "exact": True})
-
-
-def zip_bytes(files: dict[str, bytes]) -> bytes:
-    """``{name: bytes}`` as one zip (fixed dates, so equal inputs give equal bytes)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, data in files.items():
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, data)
-    return buf.getvalue()
 
 
 # --- patrol files ---------------------------------------------------------------------------

@@ -69,6 +69,7 @@ __all__ = [
     "plan_id",
     "plan_summary",
     "plan_zip_bytes",
+    "zip_bytes",
     "roster_pdf_bytes",
     "sheet_context",
     "safe_name",
@@ -247,7 +248,8 @@ def _plan_files(
     return files
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    """``{name: bytes}`` as one zip (fixed dates, so equal inputs give equal bytes)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in files.items():
@@ -273,7 +275,7 @@ def plan_zip_bytes(
     :func:`patrols.roster.roster_pdf_bytes`); ``workers`` processes draw the
     sheets (by default :func:`export_workers`: several for a large plan).
     """
-    data = _zip(_plan_files(plan, park=park, risk=risk, progress=progress, roster=roster, workers=workers))
+    data = zip_bytes(_plan_files(plan, park=park, risk=risk, progress=progress, roster=roster, workers=workers))
     if progress is not None:
         progress(0.99, "zipping")
     if progress is not None:
@@ -369,7 +371,7 @@ def write_plan(
     files = _plan_files(plan, park=park, risk=risk, progress=progress, roster=roster, workers=workers)
     if progress is not None:
         progress(0.95, "writing files and the zip")
-    zip_data = _zip(files)
+    zip_data = zip_bytes(files)
     names = [*files, ZIP_NAME]
     for stale in set(old) - set(names):  # files of the previous export of this plan that are gone now
         try:
