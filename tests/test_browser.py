@@ -45,12 +45,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def app_server(park_dir: str | Path, parks_dir: str | Path | None = None, log: Path | None = None, env=None):
-    """Run ``streamlit run app.py`` on a free local port; yield its base URL.
+def app_server(
+    park_dir: str | Path,
+    parks_dir: str | Path | None = None,
+    log: Path | None = None,
+    env=None,
+    port: int | None = None,
+    args=(),
+):
+    """Run ``streamlit run app.py`` on ``port`` (a free local one by default); yield its base URL.
 
-    Sign-in is off (``PATROL_AUTH=off``) unless ``env`` says otherwise.
+    Sign-in is off (``PATROL_AUTH=off``) unless ``env`` says otherwise; ``args`` are more
+    ``streamlit run`` options (e.g. ``--secrets.files``).
     """
-    port = free_port()
+    port = port or free_port()
     env = {"PATROL_AUTH": "off", **os.environ, "PARK_DIR": str(park_dir), **(env or {})}
     if parks_dir is not None:
         env["PARKS_DIR"] = str(parks_dir)
@@ -59,7 +67,7 @@ def app_server(park_dir: str | Path, parks_dir: str | Path | None = None, log: P
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
+        "--browser.gatherUsageStats", "false", *args,
     ]  # fmt: skip
     out = open(log, "w") if log else subprocess.DEVNULL
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
