@@ -34,6 +34,7 @@ from layers.defaults import (
     detection_probability,
 )
 
+from .camps import camp_waypoints, segment_pieces, split_days
 from .cost import CostSurface, travel_cost_for_park
 from .defaults import LOOP_SHARE, MAX_DAY_HOURS, TEAM_OVERLAP_PENALTY
 from .errors import PatrolsError, UnreachableError
@@ -268,6 +269,10 @@ class Planner:
         if cost.elevation is not None:
             elev = cost.elevation[cells[:, 0], cells[:, 1]].astype(float)
             elevation = np.concatenate([[elev[0]], elev, [elev[-1]]])
+        hours = pace * (seconds + 2 * graph.lead_s) / 3600.0
+        camps = []
+        if n_days > 1:  # camps at equal shares of the walking time: every day within its hours
+            camps = camp_waypoints(split_days(path_xy, segment_pieces(path_xy, cost.s_per_m, grid), n_days), hours)
         waypoints = [Waypoint(name=graph.name, x=graph.xy[0], y=graph.xy[1], kind="post", note="start and end")]
         # Names unique across a plan, short enough for GPS units: post code, team, date, number.
         code = _slug(graph.name).replace("_", "")[:3].upper() or "WP"
@@ -282,8 +287,7 @@ class Planner:
                     note=f"turning point {k}, reward {scores[int(i) - 1]:.3g}",
                 )
             )
-        if n_days > 1:
-            waypoints += _camps(path_xy, n_days)
+        waypoints += camps
         patrol = Patrol(
             patrol_id=f"{date:%Y%m%d}-{_slug(graph.name)}-T{team}",
             post=graph.name,
@@ -296,27 +300,9 @@ class Planner:
             cells=cells,
             elevation_m=elevation,
             length_km=drawn_m / 1000.0,
-            hours=pace * (seconds + 2 * graph.lead_s) / 3600.0,
+            hours=hours,
         )
         return patrol, patrol_effort(patrol, grid)
-
-
-def _camps(path_xy: np.ndarray, n_days: int) -> list[Waypoint]:
-    """Camps splitting a multi-day route into days of equal length (at the nearest vertex)."""
-    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(path_xy, axis=0).T))])
-    camps = []
-    for d in range(1, n_days):
-        i = max(0, int(np.searchsorted(along, along[-1] * d / n_days, side="right")) - 1)
-        camps.append(
-            Waypoint(
-                name=f"Camp {d}",
-                x=float(path_xy[i, 0]),
-                y=float(path_xy[i, 1]),
-                kind="camp",
-                note=f"end of day {d}, {along[i] / 1000:.1f} km from the start",
-            )
-        )
-    return camps
 
 
 def _slug(name: str) -> str:

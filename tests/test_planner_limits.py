@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, box
 
 from layers.grid import Grid
+from patrols.camps import segment_pieces, split_days
 from patrols.cost import travel_cost
 from patrols.errors import PatrolsError
 from patrols.explore import exploration_bonus
@@ -181,3 +182,44 @@ def test_plan_command_explores_from_the_uncertainty_beside_the_risk(tmp_path, ca
     rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("2024")]
     hours = [float(r[-2]) for r in rows]  # the summary's columns end with km, hours, expected risk
     assert len(hours) >= 1 and max(hours) <= 3.0
+
+
+def walking_seconds(path_xy, cost, along_m, step_m: float = 2.0) -> np.ndarray:
+    """Seconds to walk ``path_xy`` up to each distance ``along_m``, from its pace sampled every ``step_m``."""
+    lengths = np.hypot(*np.diff(path_xy, axis=0).T)
+    start = np.concatenate([[0.0], np.cumsum(lengths)])
+    at = np.arange(0.0, start[-1], step_m) + step_m / 2  # sample centres along the route
+    seg = np.clip(np.searchsorted(start, at, side="right") - 1, 0, len(lengths) - 1)
+    f = (at - start[seg]) / np.maximum(lengths[seg], 1e-12)
+    pts = path_xy[seg] + f[:, None] * (path_xy[seg + 1] - path_xy[seg])
+    rows, cols = cost.grid.rowcol(pts[:, 0], pts[:, 1])
+    pace = cost.s_per_m[rows, cols]
+    pace = np.where(np.isfinite(pace), pace, np.median(pace[np.isfinite(pace)]))
+    elapsed = np.concatenate([[0.0], np.cumsum(pace * step_m)])
+    return np.interp(along_m, np.concatenate([[0.0], at + step_m / 2]), elapsed)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow], phases=NO_SHRINK)
+@given(
+    seed=st.integers(0, 10_000),
+    rows=st.integers(12, 20),
+    cols=st.integers(12, 20),
+    km=st.floats(3.0, 8.0),
+    max_hours=st.floats(0.8, 2.5),
+    n_days=st.integers(2, 3),
+)
+def test_no_day_of_a_multi_day_patrol_exceeds_the_hours_limit(seed, rows, cols, km, max_hours, n_days):
+    park, cost, reward = river_park(seed, rows, cols)
+    plan = plan_patrols(
+        park, reward, "2024-01-01", days=n_days, teams=1, km=km, cost=cost, max_hours=max_hours, patrol_days=n_days
+    )
+    for p in plan.patrols:
+        camps = [w for w in p.waypoints if w.kind == "camp"]
+        assert len(camps) == n_days - 1 and p.hours <= n_days * max_hours + 1e-9
+        split = split_days(p.path_xy, segment_pieces(p.path_xy, cost.s_per_m, cost.grid), n_days)
+        assert np.allclose(split.xy, [(w.x, w.y) for w in camps])  # the plan's camps
+        # the time walked to each camp, integrated independently along the route, gives each day's hours
+        total_m = float(np.hypot(*np.diff(p.path_xy, axis=0).T).sum())
+        at = walking_seconds(p.path_xy, cost, np.concatenate([[0.0], split.along_m, [total_m]]))
+        day_hours = p.hours * np.diff(at) / at[-1]
+        assert day_hours.max() <= max_hours * 1.02, (day_hours, max_hours)  # 2 %: the sampled pace
