@@ -159,6 +159,27 @@ def test_corrupt_smart_xml(tmp_path):
         read_vector(path, role="patrols")
 
 
+def test_hostile_and_oversized_smart_xml_are_refused_before_parsing(tmp_path, monkeypatch):
+    from layers.importers import common
+
+    text = tiny_smart(tmp_path / "good.xml").read_text()
+    head, rest = text.split("<ns2:patrol", 1)
+    laughs = '<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {c} "{("&" + p + ";") * 10}">' for p, c in zip("abcdefgh", "bcdefghi")
+    )
+    for name, dtd in (("bomb.xml", laughs), ("xxe.xml", '<!ENTITY x SYSTEM "file:///etc/passwd">')):
+        path = tmp_path / name
+        path.write_text(f'{head}<!DOCTYPE ns2:patrol [{dtd}]><ns2:patrol note="&{name[0]};"{rest}')
+        assert detect(path) == "smart-xml"
+        with pytest.raises(LayerReadError, match=rf"{name}: the SMART patrol XML declares a DTD or entities"):
+            read(path, "patrols")
+    monkeypatch.setattr(common, "MAX_XML_BYTES", len(text) - 1)
+    with pytest.raises(LayerReadError, match=r"good\.xml: the SMART patrol XML is .* above the limit"):
+        read(tmp_path / "good.xml", "patrols")
+    monkeypatch.undo()
+    assert len(read(tmp_path / "good.xml", "patrols"))  # the same file within the limit reads
+
+
 def test_smart_track_that_cannot_be_decoded(tmp_path):
     text = tiny_smart(tmp_path / "good.xml").read_text()
     start = text.index('geom="') + len('geom="')

@@ -11,9 +11,13 @@ import numpy as np
 import pandas as pd
 
 from ..defaults import COL_SOURCE_FILE, COL_SOURCE_ROW
+from ..errors import LayerReadError
 from ..report import ERROR, report_rows
 
 WGS84 = "EPSG:4326"
+
+MAX_XML_BYTES = 128 * 1024**2  # an XML export (SMART patrol, KML): parsing takes about ten times its size in memory
+XML_DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)  # what an XML bomb or an external entity needs
 
 # Species words that make a carcass label an elephant or rhino carcass for the type normalisation.
 _ELEPHANT = re.compile(r"elephant|loxodonta|elephas|proboscidea|\bele\b", re.IGNORECASE)
@@ -62,6 +66,28 @@ class Rejects:
                 groups.setdefault((message, fix, severity), []).append(row)
         for (message, fix, severity), rows in groups.items():
             report_rows(report, severity, layer, self.file, rows, message, fix, check)
+
+
+def check_xml_bytes(path: Path, data: bytes | None, what: str, fix: str) -> None:
+    """Refuse an XML export that is too big to parse in memory or declares a DTD or entities.
+
+    Field-system exports never declare entities; one that does is damaged or hostile (an entity
+    bomb, or an external entity reaching for a file on this computer).  ``data`` is the document
+    when it is already in memory (a KMZ member), else the file's size and first 64 kB are checked.
+    """
+    size = len(data) if data is not None else path.stat().st_size
+    if size > MAX_XML_BYTES:
+        raise LayerReadError(
+            f"{path}: the {what} is {size / 1e6:,.0f} MB, above the limit of {MAX_XML_BYTES / 1e6:,.0f} MB. Fix: {fix}"
+        )
+    if data is None:
+        with open(path, "rb") as f:
+            data = f.read()
+    if XML_DECLARATION.search(data):
+        raise LayerReadError(
+            f"{path}: the {what} declares a DTD or entities, which it never needs (an XML bomb?); it was not read. "
+            f"Fix: {fix}"
+        )
 
 
 def finish(

@@ -24,7 +24,6 @@ Examples
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
@@ -39,14 +38,13 @@ import pandas as pd
 from ..defaults import COL_SOURCE_FILE, COL_SOURCE_ROW, COL_TIME, COL_TRACK
 from ..errors import LayerReadError
 from ..files import escapes_archive
-from .common import Rejects, parse_utc
+from .common import MAX_XML_BYTES, XML_DECLARATION, Rejects, parse_utc
 from .lines import MAX_LINE_FIXES, leg_problem, n_fixes, spread_line
 
-MAX_KML_BYTES = 128 * 1024**2  # a KML document (alone or inside a KMZ, uncompressed): parsing takes ~10x in memory
+MAX_KML_BYTES = MAX_XML_BYTES  # a KML document (alone or inside a KMZ, uncompressed): parsing takes ~10x in memory
 MAX_KMZ_RATIO = 100.0  # uncompressed / compressed size of that document above 1 MB
 MAX_KMZ_MEMBERS = 10_000
 _RATIO_MIN_BYTES = 1024**2
-_DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 @dataclass
@@ -125,7 +123,7 @@ def kmz_document(path: Path) -> bytes:
 
 
 def _parse(data: bytes, path: Path):
-    if _DECLARATION.search(data[:65536]) or _DECLARATION.search(data):
+    if XML_DECLARATION.search(data):
         raise LayerReadError(
             f"{path}: the KML declares a DTD or entities, which KML never needs (an XML bomb?); it was not read. "
             "Fix: export the KML again from the GPS unit or Google Earth"
