@@ -5,12 +5,14 @@ authorisation, token and JWKS endpoints) on a local port; the app's
 ``[auth]`` secrets point at it, exactly as they would point at a park's
 Google, Microsoft or Keycloak account.  A ranger whose e-mail is in the
 users file signs in with it and gets a ranger's pages; an identity that is
-not in the users file is refused with the fix; signing out ends the session.
+not in the users file is refused with the fix; signing out ends the session at
+the provider too (RP-initiated logout) and returns to the Sign in page.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from test_browser import ARTIFACTS, CHROMIUM, app_server, free_port, leaflet_fra
 from test_browser_access import nav_titles
 
 RANGER_EMAIL = "amina@park.example"
+SIGN_IN_BUTTON = "Sign in with the park's identity provider"
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +48,29 @@ def write_secrets(path: Path, app_port: int, provider_port: int) -> Path:
 def provider_sign_in(page, url: str, subject: str) -> None:
     """From the app's Sign in page, through the provider's consent form, back to the app."""
     page.goto(url)
-    page.get_by_role("button", name="Sign in with the park's identity provider").click()
-    page.get_by_role("heading", name="Authorize Client").wait_for(timeout=60_000)
+    page.get_by_role("button", name=SIGN_IN_BUTTON).click()
+    page.get_by_role("heading", name="Authorize Client").wait_for(timeout=180_000)
     page.get_by_role("button", name=subject, exact=True).click()  # the provider's one-click user
+
+
+def sign_out_through_provider(page, url: str, timeout_s: float = 180.0) -> None:
+    """After "Sign out": confirm the provider's end-session form if the app sent the browser there
+    (RP-initiated logout), until the app's Sign in page has stood for two seconds."""
+    deadline = time.monotonic() + timeout_s
+    since = None
+    while time.monotonic() < deadline:
+        end = page.get_by_role("button", name="End session")
+        if end.count() and end.first.is_visible():
+            end.first.click()
+            since = None
+        elif page.url.startswith(url) and page.get_by_role("button", name=SIGN_IN_BUTTON).count():
+            since = since or time.monotonic()
+            if time.monotonic() - since > 2.0:
+                return
+        else:
+            since = None
+        page.wait_for_timeout(250)
+    raise AssertionError(f"signing out did not come back to the Sign in page (at {page.url})")
 
 
 @pytest.mark.browser
@@ -85,19 +108,19 @@ def test_sign_in_with_an_openid_connect_provider(small_park, tmp_path, monkeypat
         ):
             # an identity the provider vouches for but the park does not know: refused, with the fix
             provider_sign_in(page, url, "stranger-sub")
-            page.get_by_text("is not in the users file").wait_for(timeout=60_000)
+            page.get_by_text("is not in the users file").wait_for(timeout=180_000)
             assert nav_titles(page) in ([], ["Sign in"])
             page.get_by_text("stranger@elsewhere.example").wait_for(timeout=10_000)
             page.context.clear_cookies()  # the provider's own session stays; the app's is dropped
 
             provider_sign_in(page, url, "amina-sub")
-            page.get_by_text("Signed in as").wait_for(timeout=60_000)
+            page.get_by_text("Signed in as").wait_for(timeout=180_000)
             leaflet_frame(page, timeout=60)
             wait_idle(page)
             assert nav_titles(page) == ["Park map", "Patrol plans", "Indicators", "Park data"]
             page.screenshot(path=str(shots / "oidc-ranger.png"))
             page.get_by_role("button", name="Sign out").click()
-            page.get_by_role("button", name="Sign in with the park's identity provider").wait_for(timeout=60_000)
+            sign_out_through_provider(page, url)
             assert nav_titles(page) in ([], ["Sign in"])
             assert not page.errors, page.errors
     monkeypatch.setenv("PATROL_AUDIT_DIR", str(tmp_path / "audit"))  # where app_server kept it
