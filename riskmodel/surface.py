@@ -232,6 +232,8 @@ def fit_predict(
         args = (arr.covariates, arr.names, arr.km[sl], arr.counts[sl], arr.mask, arr.periods[sl])
         step(0.0, f"{model}: building the training table")
         table = build_table(*args, **kw, rows=table_rows if model == "effort-aware" else ALL_ROWS)
+        # rows of the training table (patrolled cell-months, or every one) of the in-park cell-months it spans
+        meta["training_rows"] = {"rows": len(table), "cell_months": n * (n_train - MIN_HISTORY)}
 
         def blocks():
             return forecast_blocks(*args, horizon=horizon, **kw)

@@ -84,11 +84,12 @@ def test_fit_predict_is_the_same_by_blocks_and_with_the_patrolled_table(arr, mod
     settings = ONE if model == "effort-aware" else {"max_iter": 20}
     risk, unc, *_ = S.fit_predict(arr, n, 2, model, settings=settings)
     monkeypatch.setattr(S, "forecast_blocks", functools.partial(T.forecast_blocks, block_cells=13))
-    risk_b, unc_b, _, table, _, _ = S.fit_predict(arr, n, 2, model, settings=settings, table_rows=T.PATROLLED_ROWS)
+    risk_b, unc_b, _, table, _, meta = S.fit_predict(arr, n, 2, model, settings=settings, table_rows=T.PATROLLED_ROWS)
     np.testing.assert_allclose(risk_b, risk, rtol=1e-6, equal_nan=True)
     np.testing.assert_allclose(unc_b, unc, rtol=1e-6, equal_nan=True)
     all_rows = int(arr.mask.sum()) * (n - T.MIN_HISTORY)
     assert len(table) == (table_rows(arr, n, T.PATROLLED_ROWS) if model == "effort-aware" else all_rows)
+    assert meta["training_rows"] == {"rows": len(table), "cell_months": all_rows}
 
 
 def test_memory_estimate_counts_the_patrolled_rows(arr):
