@@ -157,32 +157,40 @@ class _History:
             a = RATE_PRIOR / max(n_eff, 1.0)
         return (found + a * prior_rate) / (det + a)
 
-    def features(self, t: int) -> np.ndarray:
-        """History features of period ``t`` (``0 <= t <= T``): (K, rows, cols) float32."""
+    def features(self, t: int, at=None) -> np.ndarray:
+        """History features of period ``t`` (``0 <= t <= T``): (K, rows, cols) float32.
+
+        ``at``, a pair of row and column index arrays, gives the features of those cells only, (K, n): each
+        feature is taken at the cells as it is computed, so a fine grid never holds all K at once.
+        """
         out = []
+
+        def add(a):
+            out.append(np.asarray(a if at is None else a[at], dtype=np.float32))
+
         for w in LAG_WINDOWS:
             s, n = self.window(self.km, t, w)
-            out.append(s / n)
+            add(s / n)
         for w in LAG_WINDOWS:
             s, n = self.window(self.found, t, w)
-            out.append(s / n)
+            add(s / n)
         for h in SMOOTH_KM:
             for w in (1, 3):
                 s, n = self.window(self.km, t, w)
-                out.append(self.smooth(s / n, h))
+                add(self.smooth(s / n, h))
             s, n = self.window(self.found, t, 12)
-            out.append(self.smooth(s / n, h))
+            add(self.smooth(s / n, h))
         found_all, det_all = self.found[t], self.det[t]
         total_det = float(det_all[self.mask].sum())
         prior = float(found_all[self.mask].sum()) / total_det if total_det > 0 else 0.0
-        out.append(self.rate(found_all, det_all, prior))
+        add(self.rate(found_all, det_all, prior))
         for h in SMOOTH_KM:
-            out.append(self.rate(found_all, det_all, prior, h))
+            add(self.rate(found_all, det_all, prior, h))
             for w in RATE_WINDOWS:
                 fw, _ = self.window(self.found, t, w)
                 dw, _ = self.window(self.det, t, w)
-                out.append(self.rate(fw, dw, prior, h))
-        return np.stack(out).astype(np.float32)
+                add(self.rate(fw, dw, prior, h))
+        return np.stack(out)
 
 
 def _check_inputs(covariates, names, km, counts, mask, periods):
@@ -348,7 +356,7 @@ def build_table(
             r, c, st = rr[keep], cc[keep], {k: v[keep] for k, v in static.items()}
         else:
             keep, r, c, st = None, rr, cc, static
-        h = hist.features(t)[:, r, c]
+        h = hist.features(t, at=(r, c))
         n = len(r)
         frames.append(_assemble(st, hnames, h, np.full(n, periods[t].month), e, e / area))
         ys.append(y)
@@ -401,7 +409,7 @@ def forecast_blocks(
     hist = _History(km, counts, mask, cell_size_m, sweep_km)
     static, cell = _static_block(covariates, names, mask, cell_size_m, categorical)
     rr, cc = np.nonzero(mask)
-    h_all = hist.features(T)
+    h_all = hist.features(T, at=(rr, cc))  # (K, in-park cells)
     del hist
     last = periods[-1] if T else None
     future = pd.period_range(last + 1, periods=horizon, freq=periods.freq)
@@ -410,7 +418,7 @@ def forecast_blocks(
         hi = min(lo + int(block_cells), len(rr))
         n = hi - lo
         st = {k: v[lo:hi] for k, v in static.items()}
-        h = h_all[:, rr[lo:hi], cc[lo:hi]]
+        h = h_all[:, lo:hi]
         nan = np.full(n, np.nan, np.float32)
         frames = [_assemble(st, hnames, h, np.full(n, p.month), nan, nan) for p in future]
         yield (
