@@ -129,7 +129,8 @@ def table_bytes(arr, n_train: int, rows: str = ALL_ROWS, horizon: int = 1) -> tu
 
     On a 20,000 km2 park at 100 m (2 M cells) with 36 months the table of every row (``"all"``) is 66 M rows
     x 37 columns (about 29 GB with the copies); of the patrolled rows only, it is the patrolled share of that
-    (a few per cent on the demo parks), and the history arrays (about 1 GB at 12 months) then dominate.
+    (0.70 M of 16.0 M rows, 4.4 %, on a 2 M-cell demo park with 12 months), and the history arrays (about
+    1 GB at 12 months) then dominate.
     """
     grid = int(np.prod(np.asarray(arr.mask).shape))
     n_rows = table_rows(arr, n_train, rows)
