@@ -7,7 +7,7 @@ import sys
 
 from layers.defaults import ATTACK_TYPES, INCIDENT_TYPES
 
-from .defaults import COL_AUC, COL_ERROR, COL_PARK, COL_PEAK_MB, COL_SECONDS, COL_STATUS, HORIZON_MONTHS
+from .defaults import COL_AUC, COL_CPU, COL_ERROR, COL_PARK, COL_PEAK_MB, COL_SECONDS, COL_STATUS, HORIZON_MONTHS
 from .errors import BatchError
 
 
@@ -40,6 +40,9 @@ def print_row(done: int, total: int, row: dict) -> None:
     line = f"[{done}/{total}] {row[COL_PARK]}: {row[COL_STATUS]}"
     if row.get(COL_SECONDS) == row.get(COL_SECONDS):
         line += f" in {row[COL_SECONDS]:.1f} s"
+        cpu = row.get(COL_CPU)
+        if cpu is not None and cpu == cpu:
+            line += f" (CPU {cpu:.1f} s)"
     if row.get(COL_PEAK_MB) == row.get(COL_PEAK_MB):
         line += f", peak {row[COL_PEAK_MB]:,.0f} MB"
     line += auc_text

@@ -17,6 +17,7 @@ SUMMARY_FILE = "summary.csv"  # OUT/summary.csv
 COL_PARK = "park"
 COL_STATUS = "status"  # "done", "unchanged" (skipped: same inputs, options and code), "failed"
 COL_SECONDS = "seconds"
+COL_CPU = "cpu_seconds"  # CPU time of the park's worker process during the park (every thread)
 COL_PEAK_MB = "peak_memory_mb"
 COL_AUC = "auc_found"  # AUC of the map against the incidents found in its month (NaN when not yet known)
 COL_FOUND = "found_incidents"
@@ -28,6 +29,7 @@ SUMMARY_COLUMNS = (
     COL_PARK,
     COL_STATUS,
     COL_SECONDS,
+    COL_CPU,
     COL_PEAK_MB,
     COL_AUC,
     COL_FOUND,

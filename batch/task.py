@@ -28,6 +28,7 @@ from .defaults import (
     CODE_PACKAGES,
     COL_AUC,
     COL_CELLS,
+    COL_CPU,
     COL_ERROR,
     COL_FILES,
     COL_FOUND,
@@ -102,6 +103,7 @@ def empty_row(park: str) -> dict:
         COL_PARK: park,
         COL_STATUS: STATUS_FAILED,
         COL_SECONDS: float("nan"),
+        COL_CPU: float("nan"),
         COL_PEAK_MB: float("nan"),
         COL_AUC: float("nan"),
         COL_FOUND: 0,
@@ -167,7 +169,7 @@ def run_park(folder, out_root, options: dict) -> dict:
     folder, out_root = Path(folder), Path(out_root)
     out = out_root / folder.name
     row = empty_row(folder.name)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     try:
         digests = park_digests(folder, options, code_packages(options))
         fingerprint = hashlib.sha256(json.dumps(digests, sort_keys=True).encode()).hexdigest()
@@ -180,6 +182,7 @@ def run_park(folder, out_root, options: dict) -> dict:
         row.update({COL_STATUS: STATUS_DONE, COL_PEAK_MB: round(mem.peak_mb, 1)})
         row[COL_FILES] = ";".join(str(p.relative_to(out_root)) for p in written)
         row[COL_SECONDS] = round(time.perf_counter() - t0, 2)
+        row[COL_CPU] = round(time.process_time() - cpu0, 2)
         (out / RECORD_FILE).write_text(
             json.dumps({"fingerprint": fingerprint, "inputs": digests, "options": options, "row": row}, indent=1)
         )

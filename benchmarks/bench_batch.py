@@ -10,12 +10,20 @@
    run as one batch task on a one-worker cluster: the task's time and the
    worker's peak resident memory (goal: under 4 GB per worker).
 
+The machine's load average (1 min) is printed beside every figure, and the
+CPU time of the workers beside the wall time: on a shared machine a figure
+means little without them.  ``--large-park DIR`` reuses a large park written
+before (a folder holding one park folder); the fit and predict times come
+from the map's ``risk.json``.
+
 Run: ``.venv/bin/python benchmarks/bench_batch.py [--n 6] [--parks DIR] [--large] [--large-cell 100]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import tempfile
 import time
@@ -26,6 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from batch.runner import batch_options, connect, run_batch
 
 TRAIN_UNTIL = "2026-09-30"  # demo parks end in October 2026: October scores the maps
+
+
+def load() -> str:
+    """The 1-minute load average, to print beside a figure."""
+    return f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
 def timed_batch(parks: Path, out: Path, workers: int, memory_limit: str = "4GB"):
@@ -54,26 +67,42 @@ def small_parks(args, tmp: Path) -> None:
         done = int((summary["status"] == "done").sum())
         rates[workers] = done / seconds * 3600
         print(
-            f"{workers} worker(s): {done} parks in {seconds:.0f} s = {rates[workers]:.0f} parks per hour; "
+            f"{workers} worker(s): {done} parks in {seconds:.0f} s wall, {summary['cpu_seconds'].sum():.0f} s CPU "
+            f"in the workers = {rates[workers]:.0f} parks per hour ({load()}); "
             f"peak memory per park {summary['peak_memory_mb'].min():.0f}-{summary['peak_memory_mb'].max():.0f} MB; "
             f"AUC against found incidents {summary['auc_found'].mean():.3f} (mean)"
         )
-    print(f"speed-up with 2 workers: {rates[2] / rates[1]:.2f}x")
+    print(f"speed-up with 2 workers: {rates[2] / rates[1]:.2f}x ({load()})")
 
 
 def large_park(args, tmp: Path) -> None:
     from simulator.demo import generate_demo_park
 
-    parks = tmp / "large"
-    t0 = time.perf_counter()
-    generate_demo_park(parks / "park", seed=11, area_km2=args.large_area, cell_size_m=args.large_cell, months=12)
-    cells = args.large_area * 1e6 / args.large_cell**2
-    print(f"wrote a {args.large_area:,.0f} km2 park at {args.large_cell:g} m (~{cells / 1e6:.1f} M cells) "
-          f"in {time.perf_counter() - t0:.0f} s")  # fmt: skip
-    seconds, summary = timed_batch(parks, tmp / "out-large", 1, memory_limit=args.memory_limit)
+    if args.large_park:
+        parks = Path(args.large_park)
+        print(f"large park: {parks} (written before)")
+    else:
+        parks = tmp / "large"
+        t0 = time.perf_counter()
+        generate_demo_park(
+            parks / "park", seed=11, area_km2=args.large_area, cell_size_m=args.large_cell, months=args.large_months
+        )
+        cells = args.large_area * 1e6 / args.large_cell**2
+        print(f"wrote a {args.large_area:,.0f} km2 park at {args.large_cell:g} m (~{cells / 1e6:.1f} M cells) "
+              f"in {time.perf_counter() - t0:.0f} s ({load()})")  # fmt: skip
+    out = Path(args.large_out) if args.large_out else tmp / "out-large"
+    seconds, summary = timed_batch(parks, out, 1, memory_limit=args.memory_limit)
     row = summary.iloc[0]
+    meta_file = out / row["park"] / "risk.json"
+    meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+    timing = (
+        f"fit {meta['fit_s']:.0f} s, predict {meta['predict_s']:.0f} s; "
+        if "fit_s" in meta and "predict_s" in meta
+        else ""
+    )
     print(
-        f"large park: {row['status']} in {seconds:.0f} s (load, covariates, fit and predict), "
+        f"large park: {row['status']} in {row['seconds']:.0f} s wall, {row['cpu_seconds']:.0f} s CPU (load, "
+        f"covariates, fit and predict; {load()}); {timing}"
         f"peak memory of its worker {row['peak_memory_mb']:,.0f} MB (goal < 4,000 MB), {row['cells']:,} cells"
         + (f"; error: {row['error']}" if row["error"] == row["error"] and row["error"] else "")
     )
@@ -87,6 +116,9 @@ def main() -> int:
     ap.add_argument("--large", action="store_true", help="also the large park")
     ap.add_argument("--large-area", type=float, default=20_000.0, help="km2 (default 20,000)")
     ap.add_argument("--large-cell", type=float, default=100.0, help="m (default 100)")
+    ap.add_argument("--large-months", type=int, default=12, help="months of data of the large park (default 12)")
+    ap.add_argument("--large-park", help="folder holding a large park written before (skips writing one)")
+    ap.add_argument("--large-out", help="output folder of the large park (default: a temporary one)")
     ap.add_argument("--memory-limit", default="8GB", help="memory limit of the large park's worker (default 8GB)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

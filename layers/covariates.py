@@ -462,7 +462,10 @@ def compute_covariates(park, progress: Progress = None) -> Covariates:
             categorical.add(name)
         jobs.append((name, lambda layer=layer, is_cat=is_cat: resample_raster(layer.path, grid, is_cat)))
     names: list[str] = []
-    bands: list[np.ndarray] = []
+    # one float32 band at a time into the (F, rows, cols) array: no list of bands stacked at the end (a fine
+    # grid would hold every covariate twice)
+    n_bands = len(jobs) + (2 if "dem" in rasters else 0)
+    data = np.empty((n_bands, *grid.shape), dtype=np.float32)
     for i, (name, job) in enumerate(jobs):
         if progress:
             progress(i / (len(jobs) + 1), f"covariate {name}")
@@ -470,16 +473,17 @@ def compute_covariates(park, progress: Progress = None) -> Covariates:
         if name == "dem":
             dem = band
         names.append(name)
-        bands.append(_mask(grid, band))
+        data[i] = _mask(grid, band)
+        del band
     if dem is not None:
         if progress:
             progress(len(jobs) / (len(jobs) + 1), "slope and ruggedness from the DEM")
         names += ["slope_deg", "ruggedness_m"]
-        bands += [_mask(grid, slope(dem, grid.cell_size)), _mask(grid, ruggedness(dem))]
+        data[len(jobs)] = _mask(grid, slope(dem, grid.cell_size))
+        data[len(jobs) + 1] = _mask(grid, ruggedness(dem))
     if progress:
         progress(1.0, f"{len(names)} covariates")
-    data = np.stack(bands) if bands else np.empty((0, *grid.shape), dtype=np.float32)
-    return Covariates(names=names, data=data, categorical=categorical, grid=grid)
+    return Covariates(names=names, data=data[: len(names)], categorical=categorical, grid=grid)
 
 
 def covariate_names(features: Iterable[str], rasters: Iterable[str], posts: bool = True) -> list[str]:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .defaults import TABLE_COPY_FACTOR, TABLE_MEMORY_SHARE
 from .errors import NotEnoughDataError, RiskModelError
-from .table import MIN_HISTORY, history_feature_names
+from .table import ALL_ROWS, FORECAST_BLOCK_CELLS, MIN_HISTORY, PATROLLED_ROWS, history_feature_names
 
 MAX_HORIZON_MONTHS = 36
 
@@ -95,33 +95,83 @@ def memory_limit_bytes() -> float:
         return float("inf")
 
 
-def table_bytes(arr, n_train: int) -> tuple[int, int, float]:
-    """Rows, columns and estimated bytes (with the model's copies) of the training table of ``arr``'s first
-    ``n_train`` months, before it is built."""
-    cells = int(np.asarray(arr.mask, dtype=bool).sum())
-    rows = cells * max(int(n_train) - MIN_HISTORY, 1)
-    cols = len(arr.names) + len(history_feature_names()) + 6  # covariates, history, season, place, effort
-    return rows, cols, rows * cols * 4.0 * TABLE_COPY_FACTOR
+def table_rows(arr, n_train: int, rows: str = ALL_ROWS) -> int:
+    """Rows of the training table of ``arr``'s first ``n_train`` months, counted on the arrays (no table built).
+
+    ``rows="all"``: in-park cells x training months (after the first ``MIN_HISTORY``); ``"patrolled"``: the
+    in-park cell-months with patrol effort or a find among them (see :func:`riskmodel.table.build_table`).
+    """
+    mask = np.asarray(arr.mask, dtype=bool)
+    months = range(min(MIN_HISTORY, max(int(n_train) - 1, 0)), int(n_train))
+    if rows == ALL_ROWS:
+        return int(mask.sum()) * max(len(months), 1)
+    if rows != PATROLLED_ROWS:
+        raise ValueError(f"rows must be {ALL_ROWS!r} or {PATROLLED_ROWS!r}, got {rows!r}")
+    n = 0
+    for t in months:  # one month at a time: no (months, cells) copy of a fine grid
+        km = np.nan_to_num(np.asarray(arr.km[t], dtype=np.float32))
+        n += int((((km > 0) | (np.asarray(arr.counts[t]) > 0)) & mask).sum())
+    return n
 
 
-def check_table_memory(arr, n_train: int, limit_bytes: float | None = None) -> None:
-    """Stop before the training table is built when it would not fit in memory.
+def table_bytes(arr, n_train: int, rows: str = ALL_ROWS, horizon: int = 1) -> tuple[int, int, float]:
+    """Rows, columns and estimated peak bytes of the fit of ``arr``'s first ``n_train`` months, before any is built.
+
+    The estimate adds up, in float32 (4 bytes a value):
+
+    * the training table, ``rows x columns x TABLE_COPY_FACTOR`` (the table, its binned copy for the trees and
+      the GLM's design);
+    * the history arrays on the full grid, which do not depend on ``rows``: three running sums of
+      ``(months + 1) x grid cells`` and the features of one month, ``features x grid cells`` (twice, as they
+      are stacked);
+    * one block of forecast rows, ``FORECAST_BLOCK_CELLS x horizon x columns`` with its binned copy and the
+      GLM's float64 design (the prediction goes block by block: it does not grow with the park).
+
+    On a 20,000 km2 park at 100 m (2 M cells) with 36 months the table of every row (``"all"``) is 66 M rows
+    x 37 columns (about 29 GB with the copies); of the patrolled rows only, it is the patrolled share of that
+    (0.70 M of 16.0 M rows, 4.4 %, on a 2 M-cell demo park with 12 months), and the history arrays (about
+    1 GB at 12 months) then dominate.
+    """
+    grid = int(np.prod(np.asarray(arr.mask).shape))
+    n_rows = table_rows(arr, n_train, rows)
+    n_hist = len(history_feature_names())
+    cols = len(arr.names) + n_hist + 6  # covariates, history, season, place, effort
+    table = n_rows * cols * 4.0 * TABLE_COPY_FACTOR
+    history = 3 * (int(n_train) + 1) * grid * 4.0 + 3 * grid * 8.0 + 2 * n_hist * grid * 4.0
+    block = min(FORECAST_BLOCK_CELLS, int(np.asarray(arr.mask, dtype=bool).sum())) * max(int(horizon), 1)
+    predict = block * cols * (4.0 + 4.0 + 2 * 8.0)
+    return n_rows, cols, table + history + predict
+
+
+def check_table_memory(
+    arr, n_train: int, limit_bytes: float | None = None, rows: str = ALL_ROWS, horizon: int = 1
+) -> None:
+    """Stop before the training table is built when the fit would not fit in memory.
 
     Raises
     ------
     RiskModelError
-        The estimated table (rows = cells x training months, columns = features, with the copies the
-        model makes) is above ``limit_bytes`` (default :func:`memory_limit_bytes`).
+        The estimate of :func:`table_bytes` (the table of ``rows``, the history arrays on the grid and one
+        block of forecast rows) is above ``limit_bytes`` (default :func:`memory_limit_bytes`).
     """
     limit = memory_limit_bytes() if limit_bytes is None else float(limit_bytes)
-    rows, cols, need = table_bytes(arr, n_train)
+    n_rows, cols, need = table_bytes(arr, n_train, rows, horizon)
     if need > limit:
+        what = "rows (cells x months)" if rows == ALL_ROWS else "rows (patrolled cell-months)"
         raise RiskModelError(
-            f"the training table would hold {rows:,} rows (cells x months) x {cols} features, about "
-            f"{need / 1e9:,.1f} GB with the model's copies, above the {limit / 1e9:,.1f} GB this fit may use. "
+            f"the training table would hold {n_rows:,} {what} x {cols} features: with the model's copies and "
+            f"the history arrays of the {np.asarray(arr.mask).size:,}-cell grid, about {need / 1e9:,.1f} GB, "
+            f"above the {limit / 1e9:,.1f} GB this fit may use. "
             "Fix: a coarser cell_size_m under [park], an earlier --train-until with fewer months, or a machine "
             "(or Dask worker) with more memory (RISK_MAX_TABLE_GB sets the limit)"
         )
 
 
-__all__ = ["MAX_HORIZON_MONTHS", "check_table_memory", "check_trainable", "memory_limit_bytes", "table_bytes"]
+__all__ = [
+    "MAX_HORIZON_MONTHS",
+    "check_table_memory",
+    "check_trainable",
+    "memory_limit_bytes",
+    "table_bytes",
+    "table_rows",
+]

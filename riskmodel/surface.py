@@ -40,7 +40,16 @@ from .shrinkage import (
     multiscale_multiplier,
     unsearched_weight,
 )
-from .table import COL_X, COL_Y, MIN_HISTORY, build_table, forecast_rows, history_feature_names
+from .table import (
+    ALL_ROWS,
+    COL_X,
+    COL_Y,
+    MIN_HISTORY,
+    PATROLLED_ROWS,
+    build_table,
+    forecast_blocks,
+    history_feature_names,
+)
 from .uncertainty import FLOOR_SD, MEMBER_FACTOR, UNSEARCHED_SD, calibrated_log_sd, probability_sd
 
 Progress = Callable[[float, str], None] | None
@@ -166,14 +175,24 @@ def fit_predict(
     settings: dict | None = None,
     horizons: tuple[int, ...] = (),
     progress: Progress = None,
+    table_rows: str = ALL_ROWS,
 ):
     """Fit ``model`` on the first ``n_train`` periods; per-cell results for the next ``horizon`` periods.
 
     ``progress(fraction, message)`` is told each step (table, fit, correction,
     history-free fit, prediction), so a bar keeps moving through a long fit.
 
-    Returns ``(risk, uncertainty, estimator, table, forecast, meta)``, risk and
-    uncertainty as (rows, cols) arrays (NaN outside the park).  The
+    ``table_rows="patrolled"`` builds the effort-aware model's training table
+    from the patrolled cell-periods (and those with a find) only: the same fit,
+    in a fraction of the memory on a large park (:func:`riskmodel.table.build_table`);
+    the returned table then holds those rows only.  The effort-blind baseline
+    always learns from every row.  Forecast rows are built and predicted by
+    blocks of cells (:func:`riskmodel.table.forecast_blocks`), so the
+    prediction's memory does not grow with the park.
+
+    Returns ``(risk, uncertainty, estimator, table, None, meta)``, risk and
+    uncertainty as (rows, cols) arrays (NaN outside the park; the fifth item,
+    once the forecast rows, is None: they are not kept).  The
     effort-aware model adds ``meta["log_intensity"]`` and ``meta["log_sd"]``
     (arrays: callers pop them before writing the meta as JSON).  Each of
     ``horizons`` (at most ``horizon``) adds ``meta["by_horizon"][k]``, the same
@@ -194,7 +213,7 @@ def fit_predict(
     if arr.categorical and model != "kde":
         meta["categorical_covariates"] = list(arr.categorical)
     t0 = time.perf_counter()
-    table = fc = None
+    table = None
     no_unc = np.full(n, np.nan)
 
     def step(fraction: float, message: str) -> None:
@@ -212,8 +231,13 @@ def fit_predict(
     else:
         args = (arr.covariates, arr.names, arr.km[sl], arr.counts[sl], arr.mask, arr.periods[sl])
         step(0.0, f"{model}: building the training table")
-        table = build_table(*args, **kw)
-        fc = forecast_rows(*args, horizon=horizon, **kw)
+        table = build_table(*args, **kw, rows=table_rows if model == "effort-aware" else ALL_ROWS)
+        # rows of the training table (patrolled cell-months, or every one) of the in-park cell-months it spans
+        meta["training_rows"] = {"rows": len(table), "cell_months": n * (n_train - MIN_HISTORY)}
+
+        def blocks():
+            return forecast_blocks(*args, horizon=horizon, **kw)
+
         if model == "effort-aware":
             if not (table.X["coverage"] > 0).any():
                 raise NotEnoughDataError(
@@ -246,8 +270,12 @@ def fit_predict(
             meta["fit_s"] = time.perf_counter() - t0
             t_pred = time.perf_counter()
             step(0.9, f"{model}: predicting the horizon")
-            full = est.predict_members(fc.X).reshape(len(est.members_), horizon, n)
-            prior = None if free is None else free.predict_members(fc.X).reshape(len(free.members_), horizon, n)
+            full = np.empty((len(est.members_), horizon, n))
+            prior = None if free is None else np.empty((len(free.members_), horizon, n))
+            for lo, hi, block in blocks():
+                full[:, :, lo:hi] = est.predict_members(block.X).reshape(len(est.members_), horizon, hi - lo)
+                if prior is not None:
+                    prior[:, :, lo:hi] = free.predict_members(block.X).reshape(len(free.members_), horizon, hi - lo)
 
             def finish(k):
                 members = full[:, :k].sum(axis=1) * mult
@@ -285,8 +313,11 @@ def fit_predict(
         else:
             est.fit(table.X, table.found)
             meta["fit_s"] = time.perf_counter() - t0
-            p = est.predict_proba(fc.X)[:, list(est.classes_).index(1)] if 1 in est.classes_ else np.zeros(len(fc))
-            p = p.reshape(horizon, n)
+            p = np.zeros((horizon, n))
+            if 1 in est.classes_:
+                found_col = list(est.classes_).index(1)
+                for lo, hi, block in blocks():
+                    p[:, lo:hi] = est.predict_proba(block.X)[:, found_col].reshape(horizon, hi - lo)
 
             def finish(k):
                 return 1 - np.prod(1 - p[:k], axis=0), no_unc, {}
@@ -302,7 +333,7 @@ def fit_predict(
                 raise RiskModelError(f"horizon {k} is outside 1-{horizon} months")
             r, u, x = finish(int(k))
             meta["by_horizon"][int(k)] = {"risk": _on_grid(r, arr.mask), "uncertainty": _on_grid(u, arr.mask), **x}
-    return _on_grid(risk, arr.mask), _on_grid(unc, arr.mask), est, table, fc, meta
+    return _on_grid(risk, arr.mask), _on_grid(unc, arr.mask), est, table, None, meta
 
 
 def _on_grid(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -327,7 +358,7 @@ def _without_found_history(exclude) -> tuple:
 
 def _residual_multiplier(est: EffortAwareRisk, table, arr: ParkArrays, n_train: int) -> np.ndarray:
     """Empirical-Bayes multiplier per in-park cell from the finds of the last ``SHRINK_WINDOW`` periods."""
-    first = max(int(table.t.min()), n_train - SHRINK_WINDOW)
+    first = max(MIN_HISTORY, n_train - SHRINK_WINDOW)  # the table's first period (it may hold patrolled rows only)
     rows = np.flatnonzero(table.t >= first)
     n_per = n_train - first
     shape = arr.mask.shape
@@ -407,11 +438,19 @@ def fit_risk(
         )
     n_train = arr.n_train(train_until)
     check_trainable(arr, n_train, train_until, needs_effort=model != "kde")
-    check_table_memory(arr, n_train)  # sizes that drive memory, before the work
+    # the effort-aware model learns only from patrolled rows: its table holds those alone (the same fit)
+    rows = PATROLLED_ROWS if model == "effort-aware" else ALL_ROWS
+    check_table_memory(arr, n_train, rows=rows, horizon=int(horizon_months))  # sizes that drive memory, first
     if progress:
         progress(0.5, f"fitting the {model} model on {n_train} months")
     risk, unc, _, _, _, meta = fit_predict(
-        arr, n_train, int(horizon_months), model, settings=settings, progress=_sub(progress, 0.5, 0.97)
+        arr,
+        n_train,
+        int(horizon_months),
+        model,
+        settings=settings,
+        progress=_sub(progress, 0.5, 0.97),
+        table_rows=rows,
     )
     log_sd = meta.pop("log_sd", None)
     meta.pop("log_intensity", None)

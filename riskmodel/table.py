@@ -115,14 +115,17 @@ class _History:
         area = (cell_size_m / 1000.0) ** 2
         self.mask = mask
         self.cell_km = cell_size_m / 1000.0
-        zero = np.zeros((1, *km.shape[1:]), np.float64)
-        km = np.where(mask, np.nan_to_num(km.astype(np.float64)), 0.0)
-        counts = np.where(mask, counts.astype(np.float64), 0.0)
-        det = 1.0 - np.exp(-sweep_km * km / area)
-        # cum[t] = sum over periods < t; shape (T + 1, rows, cols)
-        self.km = np.concatenate([zero, np.cumsum(km, axis=0)]).astype(np.float32)
-        self.found = np.concatenate([zero, np.cumsum(counts, axis=0)]).astype(np.float32)
-        self.det = np.concatenate([zero, np.cumsum(det, axis=0)]).astype(np.float32)
+        # cum[t] = sum over periods < t; shape (T + 1, rows, cols), float32, summed in float64 one period at a
+        # time (the same sums as a float64 cumsum, without (T, rows, cols) float64 copies of a fine grid)
+        shape = (km.shape[0] + 1, *km.shape[1:])
+        self.km, self.found, self.det = (np.zeros(shape, np.float32) for _ in range(3))
+        acc_km, acc_found, acc_det = (np.zeros(km.shape[1:], np.float64) for _ in range(3))
+        for t in range(km.shape[0]):
+            k = np.where(mask, np.nan_to_num(km[t].astype(np.float64)), 0.0)
+            acc_km += k
+            acc_found += np.where(mask, counts[t].astype(np.float64), 0.0)
+            acc_det += 1.0 - np.exp(-sweep_km * k / area)
+            self.km[t + 1], self.found[t + 1], self.det[t + 1] = acc_km, acc_found, acc_det
         self.mask_f = mask.astype(np.float32)
         self._norm = {h: self._smooth_raw(self.mask_f, h) for h in SMOOTH_KM}
 
@@ -154,32 +157,40 @@ class _History:
             a = RATE_PRIOR / max(n_eff, 1.0)
         return (found + a * prior_rate) / (det + a)
 
-    def features(self, t: int) -> np.ndarray:
-        """History features of period ``t`` (``0 <= t <= T``): (K, rows, cols) float32."""
+    def features(self, t: int, at=None) -> np.ndarray:
+        """History features of period ``t`` (``0 <= t <= T``): (K, rows, cols) float32.
+
+        ``at``, a pair of row and column index arrays, gives the features of those cells only, (K, n): each
+        feature is taken at the cells as it is computed, so a fine grid never holds all K at once.
+        """
         out = []
+
+        def add(a):
+            out.append(np.asarray(a if at is None else a[at], dtype=np.float32))
+
         for w in LAG_WINDOWS:
             s, n = self.window(self.km, t, w)
-            out.append(s / n)
+            add(s / n)
         for w in LAG_WINDOWS:
             s, n = self.window(self.found, t, w)
-            out.append(s / n)
+            add(s / n)
         for h in SMOOTH_KM:
             for w in (1, 3):
                 s, n = self.window(self.km, t, w)
-                out.append(self.smooth(s / n, h))
+                add(self.smooth(s / n, h))
             s, n = self.window(self.found, t, 12)
-            out.append(self.smooth(s / n, h))
+            add(self.smooth(s / n, h))
         found_all, det_all = self.found[t], self.det[t]
         total_det = float(det_all[self.mask].sum())
         prior = float(found_all[self.mask].sum()) / total_det if total_det > 0 else 0.0
-        out.append(self.rate(found_all, det_all, prior))
+        add(self.rate(found_all, det_all, prior))
         for h in SMOOTH_KM:
-            out.append(self.rate(found_all, det_all, prior, h))
+            add(self.rate(found_all, det_all, prior, h))
             for w in RATE_WINDOWS:
                 fw, _ = self.window(self.found, t, w)
                 dw, _ = self.window(self.det, t, w)
-                out.append(self.rate(fw, dw, prior, h))
-        return np.stack(out).astype(np.float32)
+                add(self.rate(fw, dw, prior, h))
+        return np.stack(out)
 
 
 def _check_inputs(covariates, names, km, counts, mask, periods):
@@ -259,6 +270,11 @@ def _assemble(static, hist_names, hist_rows, months, effort_km, coverage):
     return pd.DataFrame({k: np.asarray(v, dtype=np.float32) for k, v in cols.items()})
 
 
+ALL_ROWS = "all"  # build_table(rows=...): every in-park cell of every period
+PATROLLED_ROWS = "patrolled"  # only the cell-periods with patrol effort or a find
+FORECAST_BLOCK_CELLS = 200_000  # in-park cells per block of forecast rows (memory of the prediction)
+
+
 def build_table(
     covariates,
     names,
@@ -272,6 +288,7 @@ def build_table(
     start: int = MIN_HISTORY,
     stop: int | None = None,
     categorical=(),
+    rows: str = ALL_ROWS,
 ) -> TrainingTable:
     """Build the training table of periods ``start`` to ``stop - 1``.
 
@@ -299,11 +316,25 @@ def build_table(
     categorical : collection of str
         Covariates holding class codes (e.g. land cover), turned into
         indicator columns by :func:`class_columns`.
+    rows : {"all", "patrolled"}
+        ``"all"``: a row per in-park cell and period (what the effort-blind
+        baseline learns from).  ``"patrolled"``: only the cell-periods with
+        patrol effort (``km > 0``) or a find.  The effort-aware likelihood
+        gives a row without effort zero weight (the estimator keeps only rows
+        with coverage above 1e-6), so it learns exactly the same from either
+        table, and the residual correction sees every find; the history
+        features are still computed from every cell of the full grid arrays.
+        On a large park most cell-months are unpatrolled: the table then
+        holds a few per cent of the rows of ``"all"``
+        (:func:`riskmodel.guards.table_bytes` estimates both).
 
     Returns
     -------
     TrainingTable
+        Rows ordered by period, then by cell (row-major), whatever ``rows``.
     """
+    if rows not in (ALL_ROWS, PATROLLED_ROWS):
+        raise ValueError(f"rows must be {ALL_ROWS!r} or {PATROLLED_ROWS!r}, got {rows!r}")
     covariates, km, counts, mask, periods = _check_inputs(covariates, names, km, counts, mask, periods)
     T = km.shape[0]
     stop = T if stop is None else min(int(stop), T)
@@ -314,24 +345,94 @@ def build_table(
     static, cell = _static_block(covariates, names, mask, cell_size_m, categorical)
     rr, cc = np.nonzero(mask)
     area = (cell_size_m / 1000.0) ** 2
-    frames, ys, ts = [], [], []
+    frames, ys, ts, cells = [], [], [], []
     hnames = history_feature_names()
     for t in range(start, stop):
-        h = hist.features(t)[:, rr, cc]
         e = np.nan_to_num(km[t][rr, cc])
-        n = len(rr)
-        frames.append(_assemble(static, hnames, h, np.full(n, periods[t].month), e, e / area))
-        ys.append(counts[t][rr, cc].astype(np.int32))
+        y = counts[t][rr, cc].astype(np.int32)
+        if rows == PATROLLED_ROWS:
+            keep = np.flatnonzero((e > 0) | (y > 0))
+            e, y = e[keep], y[keep]
+            r, c, st = rr[keep], cc[keep], {k: v[keep] for k, v in static.items()}
+        else:
+            keep, r, c, st = None, rr, cc, static
+        h = hist.features(t, at=(r, c))
+        n = len(r)
+        frames.append(_assemble(st, hnames, h, np.full(n, periods[t].month), e, e / area))
+        ys.append(y)
         ts.append(np.full(n, t, np.int32))
+        cells.append(cell if keep is None else cell[keep])
     X = pd.concat(frames, ignore_index=True)
     return TrainingTable(
         X=X,
         y=np.concatenate(ys),
         t=np.concatenate(ts),
-        cell=np.tile(cell, stop - start),
+        cell=np.concatenate(cells),
         periods=periods,
         shape=mask.shape,
     )
+
+
+def forecast_blocks(
+    covariates,
+    names,
+    km,
+    counts,
+    mask,
+    periods,
+    *,
+    cell_size_m: float,
+    horizon: int,
+    sweep_km: float = DETECTION_SWEEP_KM,
+    categorical=(),
+    block_cells: int = FORECAST_BLOCK_CELLS,
+):
+    """Forecast rows (as :func:`forecast_rows`) by blocks of at most ``block_cells`` in-park cells.
+
+    The history features are computed once on the full grid; each block's
+    rows are built only when it is asked for, so a fine grid is predicted
+    block by block in memory bounded by the block (rows x features x
+    members), not by the park.
+
+    Yields
+    ------
+    (lo, hi, TrainingTable)
+        The block's in-park cells are ``lo:hi`` in mask order (row-major);
+        its rows are ordered by future period, then by cell.
+    """
+    covariates, km, counts, mask, periods = _check_inputs(covariates, names, km, counts, mask, periods)
+    if horizon < 1:
+        raise ValueError(f"horizon must be at least 1 period, got {horizon}")
+    if block_cells < 1:
+        raise ValueError(f"block_cells must be at least 1, got {block_cells}")
+    T = km.shape[0]
+    hist = _History(km, counts, mask, cell_size_m, sweep_km)
+    static, cell = _static_block(covariates, names, mask, cell_size_m, categorical)
+    rr, cc = np.nonzero(mask)
+    h_all = hist.features(T, at=(rr, cc))  # (K, in-park cells)
+    del hist
+    last = periods[-1] if T else None
+    future = pd.period_range(last + 1, periods=horizon, freq=periods.freq)
+    hnames = history_feature_names()
+    for lo in range(0, max(len(rr), 1), int(block_cells)):  # an empty park: one empty block
+        hi = min(lo + int(block_cells), len(rr))
+        n = hi - lo
+        st = {k: v[lo:hi] for k, v in static.items()}
+        h = h_all[:, lo:hi]
+        nan = np.full(n, np.nan, np.float32)
+        frames = [_assemble(st, hnames, h, np.full(n, p.month), nan, nan) for p in future]
+        yield (
+            lo,
+            hi,
+            TrainingTable(
+                X=pd.concat(frames, ignore_index=True),
+                y=np.zeros(n * horizon, np.int32),
+                t=np.repeat(np.arange(T, T + horizon, dtype=np.int32), n),
+                cell=np.tile(cell[lo:hi], horizon),
+                periods=future,
+                shape=mask.shape,
+            ),
+        )
 
 
 def forecast_rows(
@@ -353,28 +454,13 @@ def forecast_rows(
     history of the first future period); the season is each future period's.
     The effort of a future period is unknown: ``effort_km`` and ``coverage``
     are NaN.  ``y`` is all zero.  ``categorical`` as in :func:`build_table`.
+    Every row at once: :func:`forecast_blocks` builds them block by block.
     """
-    covariates, km, counts, mask, periods = _check_inputs(covariates, names, km, counts, mask, periods)
-    if horizon < 1:
-        raise ValueError(f"horizon must be at least 1 period, got {horizon}")
-    T = km.shape[0]
-    hist = _History(km, counts, mask, cell_size_m, sweep_km)
-    static, cell = _static_block(covariates, names, mask, cell_size_m, categorical)
-    rr, cc = np.nonzero(mask)
-    h = hist.features(T)[:, rr, cc]
-    n = len(rr)
-    last = periods[-1] if T else None
-    future = pd.period_range(last + 1, periods=horizon, freq=periods.freq)
-    nan = np.full(n, np.nan, np.float32)
-    frames = [_assemble(static, history_feature_names(), h, np.full(n, p.month), nan, nan) for p in future]
-    return TrainingTable(
-        X=pd.concat(frames, ignore_index=True),
-        y=np.zeros(n * horizon, np.int32),
-        t=np.repeat(np.arange(T, T + horizon, dtype=np.int32), n),
-        cell=np.tile(cell, horizon),
-        periods=future,
-        shape=mask.shape,
-    )
+    args = (covariates, names, km, counts, mask, periods)
+    kw = dict(cell_size_m=cell_size_m, horizon=horizon, sweep_km=sweep_km, categorical=categorical)
+    n = max(int(np.asarray(mask, bool).sum()) if mask is not None else int(np.prod(np.shape(km)[1:])), 1)
+    ((_, _, table),) = forecast_blocks(*args, **kw, block_cells=n)
+    return table
 
 
 def to_grid(values, cell, shape, fill=np.nan) -> np.ndarray:
