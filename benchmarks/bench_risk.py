@@ -32,9 +32,14 @@
    on N random parks (the pair whose 50 % and 90 % coverage, over all cells
    and over the unsearched ones, is nearest nominal; printed, to be copied
    there by hand).
+5. ``--variants A,B,... --random N [--first-seed S]``: only the recommended model, under each named
+   variant of ``VARIANTS`` (estimator settings and :mod:`riskmodel.surface` flags), on the same N random
+   parks: per park and variant the ratios, the level error of the unsearched ground and the coverage,
+   then means, worst deciles and the paired differences against the first variant (mean +- standard
+   error over parks).  The variants tried so far and their figures: ``benchmarks/risk_level_experiments.md``.
 
 Run: ``.venv/bin/python benchmarks/bench_risk.py [--behaviours a,b] [--skip-demo] [--skip-scale]
-[--random N [--horizons 1,3,6]] [--calibrate N]``.
+[--random N [--horizons 1,3,6] [--variants A,B]] [--calibrate N]``.
 """
 
 from __future__ import annotations
@@ -289,6 +294,91 @@ def bench_random(n: int, horizons, named: bool = True, first_seed: int = 1, out_
     return ok
 
 
+# --variants: candidate changes of the recommended model, each as (estimator settings, riskmodel.surface flags)
+VARIANTS = {
+    "main": ({}, {}),
+    "free-no-effort": ({}, {"FREE_DROP_PAST_EFFORT": True}),
+    "monotone": ({"past_effort": "monotone"}, {}),
+    "both": ({"past_effort": "monotone"}, {"FREE_DROP_PAST_EFFORT": True}),
+    "free-resid": ({}, {"FREE_RESIDUAL_SCALES": ((10.0, 4.0, 12.0), (3.0, 4.0, 12.0))}),
+    "deterrence": ({"past_effort": "deterrence"}, {}),
+    "level-glm-deter": ({"past_effort": "deterrence"}, {"LEVEL_FROM_GLM": True}),
+    "level-glm": ({}, {"LEVEL_FROM_GLM": True}),
+    "level-glm-free": ({}, {"LEVEL_FROM_GLM": True, "FREE_DROP_PAST_EFFORT": True}),
+    "level-glm-mono": ({"past_effort": "monotone"}, {"LEVEL_FROM_GLM": True}),
+    "level-glm-both": ({"past_effort": "monotone"}, {"LEVEL_FROM_GLM": True, "FREE_DROP_PAST_EFFORT": True}),
+}
+
+
+def bench_variants(names, n: int, horizons, first_seed: int, out_json: str | None = None) -> None:
+    """The recommended model under each of ``names`` (``VARIANTS``) on the same random parks, side by side."""
+    rows = []
+    defaults = {k: getattr(S, k) for _, flags in VARIANTS.values() for k in flags}
+    print(f"Variants {', '.join(names)} on random parks {first_seed}-{first_seed + n - 1}")
+    print(f"  {'park':12s} {'variant':16s} {'h':>2s} {'AUC/lim':>8s} {'cap/lim':>8s} {'level err':>9s} "
+          f"{'cov50':>6s} {'cov90':>6s} {'fit s':>6s}")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in range(first_seed, first_seed + n):
+            arr = _random_park(Path(tmp), seed)
+            for name in names:
+                settings, flags = VARIANTS[name]
+                for k, v in {**defaults, **flags}.items():
+                    setattr(S, k, v)
+                t0 = time.perf_counter()
+                try:
+                    evs = E.evaluate_horizons(
+                        None, RANDOM_CUT, horizons, arrays=arr, models=("effort-aware",),
+                        settings={"effort-aware": settings},
+                    )  # fmt: skip
+                except NotEnoughDataError as exc:
+                    print(f"  random-{seed}: not scored ({exc})", flush=True)
+                    break
+                fit_s = time.perf_counter() - t0
+                for h in sorted(evs):
+                    ev = evs[h].to_dict()
+                    r = ev["ratio_to_bayes_limit"]["effort-aware"]
+                    cov = ev["interval_coverage"] or {}
+                    split = _split_columns(ev.get("searched_split") or {})
+                    nan = float("nan")
+                    row = {"park": seed, "variant": name, "h": h, "auc": r["auc"], "cap": r["capture_top10pct"],
+                           "cov50": cov.get("50%"), "cov90": cov.get("90%"), "s": fit_s, **split}  # fmt: skip
+                    row = {k: (nan if v is None else v) for k, v in row.items()}
+                    rows.append(row)
+                    print(f"  random-{seed:<5d} {name:16s} {h:2d} {row['auc'] * 100:7.1f}% {row['cap'] * 100:7.1f}% "
+                          f"{row['lvl_err']:9.2f} {row['cov50'] * 100:5.0f}% {row['cov90'] * 100:5.0f}% {fit_s:6.1f}",
+                          flush=True)  # fmt: skip
+    for k, v in defaults.items():
+        setattr(S, k, v)
+    print("\nSummary: mean / worst decile over parks; level error = geometric mean of max(r, 1/r)")
+    print(f"  {'variant':16s} {'h':>2s} {'n':>3s} {'AUC mean':>9s} {'AUC w10':>8s} {'cap mean':>9s} {'cap w10':>8s} "
+          f"{'level err':>9s} {'cov50':>6s} {'cov90':>6s}")  # fmt: skip
+    for name in names:
+        for h in horizons:
+            sel = [r for r in rows if r["variant"] == name and r["h"] == h]
+            if not sel:
+                continue
+            lvl = np.exp(np.nanmean(np.abs(np.log([r["lvl_err"] for r in sel]))))
+            m = {k: float(np.nanmean([r[k] for r in sel])) for k in ("auc", "cap", "cov50", "cov90")}
+            print(f"  {name:16s} {h:2d} {len(sel):3d} {m['auc'] * 100:8.1f}% {_decile([r['auc'] for r in sel]) * 100:7.1f}% "
+                  f"{m['cap'] * 100:8.1f}% {_decile([r['cap'] for r in sel]) * 100:7.1f}% {lvl:8.2f}x "
+                  f"{m['cov50'] * 100:5.0f}% {m['cov90'] * 100:5.0f}%", flush=True)  # fmt: skip
+    if len(names) > 1:
+        print(f"\nPaired differences against {names[0]} (mean +- standard error over parks)")
+        for name in names[1:]:
+            for h in horizons:
+                base = {r["park"]: r for r in rows if r["variant"] == names[0] and r["h"] == h}
+                sel = [r for r in rows if r["variant"] == name and r["h"] == h and r["park"] in base]
+                if len(sel) < 2:
+                    continue
+                parts = []
+                for k in ("auc", "cap"):
+                    d = np.array([r[k] - base[r["park"]][k] for r in sel])
+                    parts.append(f"{k} {d.mean() * 100:+5.1f} +- {d.std(ddof=1) / np.sqrt(len(d)) * 100:4.1f} pts")
+                print(f"  {name:16s} {h:2d} " + ", ".join(parts), flush=True)
+    if out_json:
+        Path(out_json).write_text(json.dumps(rows, indent=1, default=float))
+
+
 def calibrate(n: int, horizon: int = 3) -> None:
     """Choose FLOOR_SD and UNSEARCHED_SD on ``n`` random parks by the coverage of the 50 % and 90 % intervals."""
     from riskmodel import uncertainty as U
@@ -344,11 +434,20 @@ def main() -> int:
     p.add_argument("--named-only", action="store_true", help="only the named behaviours' parks of --random")
     p.add_argument("--first-seed", type=int, default=1, help="seed of the first random park (default 1)")
     p.add_argument("--json", default=None, metavar="PATH", help="write --random's per-park rows to PATH")
+    p.add_argument("--variants", default="", help=f"with --random: compare variants ({', '.join(VARIANTS)})")
     p.add_argument("--calibrate", type=int, default=0, metavar="N", help="fit the uncertainty constants on N parks")
     args = p.parse_args()
     ok = True
     if args.calibrate:
         calibrate(args.calibrate)
+        return 0
+    if args.variants:
+        hs = [int(h) for h in args.horizons.split(",") if h]
+        names = [v for v in args.variants.split(",") if v]
+        unknown = [v for v in names if v not in VARIANTS]
+        if unknown:
+            p.error(f"unknown variant(s) {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
+        bench_variants(names, args.random or 10, hs, args.first_seed, args.json)
         return 0
     if args.random or args.named_only:
         hs = [int(h) for h in args.horizons.split(",") if h]

@@ -45,6 +45,9 @@ from threadpoolctl import threadpool_limits
 
 from layers.defaults import DETECTION_SWEEP_KM
 
+from .binning import apply_bins as _apply_bins
+from .binning import bin_edges as _bin_edges
+from .binning import past_effort_layout
 from .table import COL_COVERAGE, COL_EFFORT, COL_X, COL_Y
 
 # Sweep widths (multiples of the default) tried by the profile likelihood.
@@ -78,38 +81,6 @@ def _resolve(est, spec, n_features, strict: bool = True) -> list[int]:
     return out
 
 
-def _bin_edges(X, max_bins: int = 255, rng=None) -> list[np.ndarray]:
-    """Quantile edges per column (from at most 100,000 rows), at most ``max_bins`` bins each."""
-    if len(X) > 100_000:
-        rng = rng or np.random.default_rng(0)
-        X = X[rng.choice(len(X), 100_000, replace=False)]
-    edges = []
-    for j in range(X.shape[1]):
-        col = X[:, j]
-        col = col[np.isfinite(col)]
-        if col.size == 0:
-            edges.append(np.zeros(0, np.float32))
-            continue
-        e = np.unique(np.quantile(col, np.linspace(0, 1, max_bins + 1)[1:-1]).astype(np.float32))
-        edges.append(e)
-    return edges
-
-
-def _apply_bins(X, edges) -> np.ndarray:
-    """Replace values by their bin index (NaN kept): trees see the same splits, binning is instant.
-
-    scikit-learn's weighted binning is slow; pre-binned columns with few
-    distinct values take its fast path.
-    """
-    out = np.empty(X.shape, np.float32)
-    for j, e in enumerate(edges):
-        col = X[:, j]
-        b = np.searchsorted(e, col, side="right").astype(np.float32)
-        b[~np.isfinite(col)] = np.nan
-        out[:, j] = b
-    return out
-
-
 def _poisson_params(est) -> dict:
     return dict(
         loss="poisson",
@@ -119,6 +90,7 @@ def _poisson_params(est) -> dict:
         min_samples_leaf=est.min_samples_leaf,
         l2_regularization=est.l2_regularization,
         early_stopping=False,
+        monotonic_cst=getattr(est, "monotonic_cst_", None),
     )
 
 
@@ -313,6 +285,16 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
     tail_extent : float
         How far (in rank units) the GLM's ranks continue linearly beyond the
         range of the searched rows (0: flat, as the trees).
+    past_effort : {"free", "monotone"}
+        How the past-effort features (names starting ``effort_``: km walked
+        in earlier periods) enter.  ``"free"``: as any predictor.
+        ``"monotone"``: the trees may only lower the intensity as past effort
+        rises (deterrence; ``monotonic_cst=-1``) and the GLM leaves them out,
+        so that the zero past effort of unsearched ground cannot carry the
+        level of "where rangers walk".  ``"deterrence"``: the trees as
+        ``"monotone"``; the GLM keeps them as linear terms whose coefficients
+        may only be negative (a term fitted positive is dropped and the GLM
+        refitted), so ground nobody patrolled is rated as undeterred.
     n_threads : int or None
         OpenMP threads of the boosting (1 by default: on a shared machine
         more threads can be many times slower; None uses every core).
@@ -349,6 +331,7 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         glm_weight: float | str = 0.7,
         glm_alpha: float = 1e-5,
         tail_extent: float = 1.0,
+        past_effort: str = "free",
         n_threads: int | None = 1,
         random_state=0,
     ):
@@ -365,6 +348,7 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         self.glm_weight = glm_weight
         self.glm_alpha = glm_alpha
         self.tail_extent = tail_extent
+        self.past_effort = past_effort
         self.n_threads = n_threads
         self.random_state = random_state
 
@@ -396,6 +380,7 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
         self.use_ = [i for i in range(n_feat) if i not in excluded]
         if not self.use_:
             raise ValueError(f"no predictor column left besides the effort columns (X has {n_feat} feature(s))")
+        self._set_past_effort()
         coverage = np.nan_to_num(X[:, self.coverage_idx_].astype(np.float64), nan=0.0)
         searched = np.flatnonzero(coverage > 1e-6)  # a metre or so walked: no information below
         if len(searched) == 0:
@@ -461,9 +446,26 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
             rows = np.arange(len(ys))
             if len(rows) > self.max_rows:
                 rows = rng.choice(rows, self.max_rows, replace=False)
-            self.glm_ = PoissonRegressor(alpha=self.glm_alpha, max_iter=300)
-            self.glm_.fit(self._glm_design(Xs[rows], Xr[rows]), ys[rows] / d[rows], sample_weight=d[rows])
+            self.glm_ = self._fit_glm(Xs[rows], Xr[rows], ys[rows] / d[rows], d[rows])
         return self
+
+    def _set_past_effort(self) -> None:
+        """``monotonic_cst_`` of the trees and ``glm_cols_`` / ``glm_sq_cols_`` (positions in ``use_``) of the GLM."""
+        names = list(getattr(self, "feature_names_in_", []))
+        lay = past_effort_layout([names[i] for i in self.use_] if names else [], len(self.use_), self.past_effort)
+        self.monotonic_cst_, self.glm_cols_, self.glm_sq_cols_, self.past_effort_cols_ = lay
+
+    def _fit_glm(self, Xb, X, target, weight) -> PoissonRegressor:
+        """The GLM of the blend; with ``past_effort="deterrence"`` refitted until no past-effort term is positive."""
+        for _ in range(len(self.past_effort_cols_) + 1):
+            glm = PoissonRegressor(alpha=self.glm_alpha, max_iter=300).fit(self._glm_design(Xb, X), target, weight)
+            if self.past_effort != "deterrence":
+                break
+            positive = [k for i, k in enumerate(self.glm_cols_) if k in self.past_effort_cols_ and glm.coef_[i] > 0]
+            if not positive:
+                break
+            self.glm_cols_ = [k for k in self.glm_cols_ if k not in positive]
+        return glm
 
     def _validate_blend(self, Xs, Xr, ys, d, gs, ps, rng) -> dict:
         """Held-out Poisson log-likelihood of the finds per GLM weight in ``BLEND_GRID``.
@@ -518,6 +520,9 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
                 hi_slope = TAIL_REF / max(float(e[-1] - e[-1 - k]), 1e-9)
                 tail = np.where(x > e[-1], (x - e[-1]) * hi_slope, 0.0) - np.where(x < e[0], (e[0] - x) * lo_slope, 0.0)
                 z[:, j] += np.clip(tail, -ext, ext)
+        cols = getattr(self, "glm_cols_", None)
+        if cols is not None:
+            z, square = z[:, cols], square[:, self.glm_sq_cols_]
         return np.hstack([z, square])
 
     def _profile(self, Xs, ys, cs, gs, rng) -> dict:
@@ -553,6 +558,15 @@ class EffortAwareRisk(RegressorMixin, BaseEstimator):
             glm = np.log(np.clip(self.glm_.predict(self._glm_design(Xu, X[:, self.use_])), 1e-12, None))
             out = np.exp((1 - w) * np.log(np.clip(out, 1e-12, None)) + w * glm)
         return out
+
+    def predict_glm(self, X) -> np.ndarray:
+        """Attack intensity of each row by the GLM of the blend alone (the smooth covariate model)."""
+        check_is_fitted(self)
+        if getattr(self, "glm_", None) is None:
+            raise ValueError("this model has no GLM (glm_weight=0)")
+        X = validate_data(self, X, reset=False, dtype=np.float32, ensure_all_finite="allow-nan")
+        Xu = _apply_bins(X[:, self.use_], self.bin_edges_)
+        return self.glm_.predict(self._glm_design(Xu, X[:, self.use_]))
 
     def predict(self, X):
         """Expected attacks per row (cell and period), found or not."""

@@ -61,6 +61,17 @@ SHRINK_WINDOW = 12  # training periods whose finds feed the correction
 # recently (riskmodel.shrinkage.unsearched_weight): past finds there are no evidence, and the full model would
 # extrapolate its response to them from the few searched rows that look alike.
 HISTORY_FREE_BLEND = True
+# The history-free model also leaves out the past-effort features (covariates and season only): in unsearched
+# ground every past effort is 0, a value the searched rows rarely have.
+FREE_DROP_PAST_EFFORT = False
+# The level of unsearched against searched ground is set by a GLM (the history-free model's, else the full
+# model's): the map's mean over each part is moved to the GLM's ratio, weighted by the unsearched weight, and the
+# trees only rank inside each part.
+LEVEL_FROM_GLM = False
+# Scales (sigma_km, prior, half_life) of an empirical-Bayes residual correction of the history-free model by its
+# own recent residual finds (None: none).  Coarse pooling carries the level found near searched ground into the
+# unsearched ground nearby, and reverts to the covariate prediction (factor 1) away from any data.
+FREE_RESIDUAL_SCALES = None
 FREE_GLM_WEIGHT = None  # GLM weight of the history-free model (None: the full model's)
 MIN_BLEND_WEIGHT = 1e-3  # a park searched everywhere (every weight below this) fits no history-free model
 
@@ -272,15 +283,24 @@ def fit_predict(
             step(0.9, f"{model}: predicting the horizon")
             full = np.empty((len(est.members_), horizon, n))
             prior = None if free is None else np.empty((len(free.members_), horizon, n))
+            ref_model = free if free is not None else est
+            use_ref = LEVEL_FROM_GLM and getattr(ref_model, "glm_", None) is not None
+            ref = np.empty((horizon, n)) if use_ref else None
             for lo, hi, block in blocks():
                 full[:, :, lo:hi] = est.predict_members(block.X).reshape(len(est.members_), horizon, hi - lo)
                 if prior is not None:
                     prior[:, :, lo:hi] = free.predict_members(block.X).reshape(len(free.members_), horizon, hi - lo)
+                if ref is not None:
+                    ref[:, lo:hi] = ref_model.predict_glm(block.X).reshape(horizon, hi - lo)
+            if prior is not None and FREE_RESIDUAL_SCALES:
+                prior = prior * _residual_multiplier(free, table, arr, n_train, FREE_RESIDUAL_SCALES)
 
             def finish(k):
                 members = full[:, :k].sum(axis=1) * mult
                 if prior is not None:
                     members = np.exp((1 - w) * np.log(members + 1e-12) + w * np.log(prior[:, :k].sum(axis=1) + 1e-12))
+                if ref is not None:
+                    members = members * part_level_factor(members.mean(axis=0), ref[:k].sum(axis=0), w)
                 members = smooth_on_mask(members, arr.mask, OUTPUT_SMOOTH_KM, arr.cell_size_m)
                 lam = members.mean(axis=0)
                 log_sd = calibrated_log_sd(np.log(members + 1e-12).std(axis=0), w)
@@ -336,6 +356,21 @@ def fit_predict(
     return _on_grid(risk, arr.mask), _on_grid(unc, arr.mask), est, table, None, meta
 
 
+def part_level_factor(values: np.ndarray, reference: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Per-cell factor moving the unsearched / searched level of ``values`` to that of ``reference``.
+
+    The parts are the cells whose unsearched ``weight`` is above / at most one half; the factor is
+    ``(ratio_reference / ratio_values) ** weight``: 1 on ground searched over and over, the whole correction
+    where nobody walked.  A park with one part only gets factors of 1.
+    """
+    u = weight > 0.5
+    if u.all() or not u.any():
+        return np.ones_like(values, dtype=np.float64)
+    r_ref = reference[u].mean() / max(reference[~u].mean(), 1e-300)
+    r_val = values[u].mean() / max(values[~u].mean(), 1e-300)
+    return (max(r_ref, 1e-12) / max(r_val, 1e-12)) ** weight
+
+
 def _on_grid(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     out = np.full(mask.shape, np.nan, np.float32)
     out[mask] = values
@@ -353,10 +388,11 @@ def _fit_history_free(est: EffortAwareRisk, table) -> EffortAwareRisk:
 def _without_found_history(exclude) -> tuple:
     """``exclude`` plus every feature built from past finds (the history-free model's exclusions)."""
     items = [exclude] if isinstance(exclude, (str, int, np.integer)) else list(exclude or ())
-    return tuple(items) + tuple(c for c in history_feature_names() if c.startswith("found") and c not in items)
+    prefixes = ("found", "effort_") if FREE_DROP_PAST_EFFORT else ("found",)
+    return tuple(items) + tuple(c for c in history_feature_names() if c.startswith(prefixes) and c not in items)
 
 
-def _residual_multiplier(est: EffortAwareRisk, table, arr: ParkArrays, n_train: int) -> np.ndarray:
+def _residual_multiplier(est: EffortAwareRisk, table, arr: ParkArrays, n_train: int, scales=None) -> np.ndarray:
     """Empirical-Bayes multiplier per in-park cell from the finds of the last ``SHRINK_WINDOW`` periods."""
     first = max(MIN_HISTORY, n_train - SHRINK_WINDOW)  # the table's first period (it may hold patrolled rows only)
     rows = np.flatnonzero(table.t >= first)
@@ -372,7 +408,11 @@ def _residual_multiplier(est: EffortAwareRisk, table, arr: ParkArrays, n_train: 
     walked = rows[coverage > 0]
     exp_f[table.t[walked] - first, table.cell[walked]] = est.predict_found(table.X.iloc[walked])
     mult = multiscale_multiplier(
-        fnd.reshape(n_per, *shape), exp_f.reshape(n_per, *shape), arr.mask, arr.cell_size_m, scales=SHRINK_SCALES
+        fnd.reshape(n_per, *shape),
+        exp_f.reshape(n_per, *shape),
+        arr.mask,
+        arr.cell_size_m,
+        scales=scales or SHRINK_SCALES,
     )
     return mult[arr.mask]
 
