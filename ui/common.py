@@ -28,7 +28,7 @@ from monitoring.errors import MonitoringError
 from patrols.errors import PatrolsError
 from riskmodel.errors import RiskModelError
 from riskmodel.riskmap import CLASS_NAMES
-from ui import maps, mapview
+from ui import diskjson, maps, mapview
 
 ROOT = Path(__file__).resolve().parent.parent
 PARK_ENV = "PARK_DIR"  # environment variable naming the park folder to open first
@@ -312,7 +312,8 @@ def effort_if_ready(folder: str | None = None):
 
 @st.cache_resource(show_spinner="Drawing the relief...", max_entries=8)
 def _raster_overlays(folder: str, content_stamp: str):
-    return disk_cached("overlays", folder, content_stamp, lambda: _draw_rasters(_park_view(folder, content_stamp)))
+    name = _cache_name("overlays", folder, content_stamp)  # kept as JSON: PNG data URLs and bounds, no pickle
+    return diskjson.cached_overlays(cache_dir(), name, lambda: _draw_rasters(_park_view(folder, content_stamp)))
 
 
 def _draw_rasters(park) -> list:
@@ -569,14 +570,13 @@ def show_map(
     The base map (built by :func:`ui.maps.park_base_map`) keeps the same
     script while filters change, so the browser only swaps ``layers``
     instead of redrawing the whole map.  With ``base_key`` the base map is
-    rendered once per key for the server process (:mod:`ui.mapview`) and
-    ``base`` may be a callable building it, called only the first time; so
-    are ``layers`` per ``layer_key``.
+    rendered once per key (:mod:`ui.mapview`, kept in memory and as JSON in the
+    private disk cache) and ``base`` may be a callable building it, called only
+    the first time; so are ``layers`` per ``layer_key``.
     """
     if base_key is not None:
-        build = base if callable(base) else (lambda: base)
-        control = maps.layer_control()
-        mapview.show(build, base_key, key, layers, height=height, layer_control=control, layer_key=layer_key)
+        build, control = (base if callable(base) else (lambda: base)), maps.layer_control()
+        mapview.show(build, base_key, key, layers, height, layer_control=control, layer_key=layer_key, disk=cache_dir())
         return
     from streamlit_folium import st_folium
 
