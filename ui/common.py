@@ -62,11 +62,14 @@ def run_library(call: Callable, what: str):
 
 
 # --- the chosen park ---------------------------------------------------------------
+def default_park_dir() -> str:
+    """The park a new session opens: ``$PARK_DIR``, else the demo."""
+    return os.environ.get(PARK_ENV) or str(DEFAULT_PARK)
+
+
 def park_dir() -> str:
-    """The park folder the user is looking at (session, else ``$PARK_DIR``, else the demo)."""
-    if "park_dir" not in st.session_state:
-        st.session_state["park_dir"] = os.environ.get(PARK_ENV) or str(DEFAULT_PARK)
-    return st.session_state["park_dir"]
+    """The park folder the user is looking at (session, else :func:`default_park_dir`)."""
+    return st.session_state.setdefault("park_dir", default_park_dir())
 
 
 def set_park_dir(folder: str | Path) -> None:
@@ -252,6 +255,11 @@ def _park_view(folder: str, content_stamp: str) -> ParkView:
     return disk_cached("view", folder, content_stamp, lambda: _build_view(folder, content_stamp))
 
 
+def park_view(folder: str) -> ParkView:
+    """The :class:`ParkView` of ``folder`` (cached), raising the library's errors."""
+    return _park_view(folder, stamp(folder))
+
+
 def require_park(light: bool = False):
     """The current park, or show why it cannot be loaded and stop the page.
 
@@ -266,7 +274,7 @@ def require_park(light: bool = False):
         )
         st.stop()
     try:
-        return _park_view(folder, stamp(folder)) if light else load_park(folder)
+        return park_view(folder) if light else load_park(folder)
     except library_errors() as exc:
         show_error(exc, f"The park in {folder} cannot be loaded")
         report = getattr(exc, "report", None)
@@ -589,10 +597,3 @@ def show_map(
         feature_group_to_add=list(layers) if layers else None,
         layer_control=maps.layer_control(),
     )
-
-
-def effort_scale_max(effort) -> float:
-    """A fixed top of the effort colour scale: the 95th percentile of km per cell and month."""
-    km = np.asarray(effort.km)
-    positive = km[km > 0]
-    return float(np.percentile(positive, 95)) if positive.size else 1.0

@@ -74,6 +74,13 @@ def km_of_months(folder: str, content_stamp: str, first: str, last: str):
     return effort_of_period(common.effort(folder), (first, last), draw=False)
 
 
+def effort_scale_max(effort) -> float:
+    """A fixed top of the effort colour scale: the 95th percentile of km per cell and month."""
+    km = np.asarray(effort.km)
+    positive = km[km > 0]
+    return float(np.percentile(positive, 95)) if positive.size else 1.0
+
+
 def effort_of_period(effort, period, draw: bool = True):
     """Km patrolled in the filtered period, its effort overlay and the legend ramp (``None, [], []`` without it).
 
@@ -89,7 +96,7 @@ def effort_of_period(effort, period, draw: bool = True):
     km_cells = np.asarray(effort.km)[in_range].sum(axis=0) if in_range.any() else np.zeros(park.grid.shape)
     km_total = float(np.nansum(km_cells))
     units = f"km walked per {park.grid.cell_size:.0f} m cell and month, mean of the period"
-    vmax = common.effort_scale_max(effort)
+    vmax = effort_scale_max(effort)
     scale = [maps.ScaleEntry("Patrol effort", units, maps.ramp("Greens"), 0.0, vmax, True)]
     layers = []
     if km_total > 0 and draw:
