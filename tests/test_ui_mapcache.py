@@ -125,8 +125,11 @@ def test_a_new_process_draws_the_kept_map_without_building_it(park, tmp_path, mo
     assert built == [1]
     first = calls[-1]
     mapview._bases.clear()  # a new server process: nothing in memory
+    prepared = []
+    monkeypatch.setattr(mapview, "_prepare", prepared.append)  # the background build, checked below
     mapview.show(make, key, "m", lambda: 1 / 0, layer_key=("all",), disk=folder, layer_control=maps.layer_control())
     assert built == [1], "the base map and the layers came from disk"
+    assert len(prepared) == 1 and prepared[0].map is None, "the map object is built in the background"
     again = calls[-1]
     assert {k: v for k, v in again.items() if k != "on_change"} == {k: v for k, v in first.items() if k != "on_change"}
     # new layers need the map object: it is built again, with the names the kept script uses

@@ -155,6 +155,14 @@ def render_base(m: folium.Map) -> RenderedBase:
 _BASE_FIELDS = ("html", "header", "script", "map_id", "css_links", "js_links")
 
 
+def _prepare(base: RenderedBase) -> None:
+    with base.lock:
+        try:
+            base.folium_map()
+        except Exception:  # the next filter change builds it and shows the error
+            pass
+
+
 def _read_base(disk, digest: str, build) -> RenderedBase | None:
     kept = diskjson.read(disk, f"mapbase-{digest}") if disk is not None else None
     if not isinstance(kept, dict) or any(not isinstance(kept.get(f), (str, list)) for f in _BASE_FIELDS):
@@ -265,6 +273,8 @@ def show(
     """
     base = rendered(base_key, build, disk)
     groups, lc, css, js = rendered_layers(base_key, base, layer_key, layers, layer_control, disk)
+    if base.map is None:  # read from disk: build the map object now, before a filter change needs it
+        threading.Thread(target=_prepare, args=(base,), name="map-prepare", daemon=True).start()
     hash_key = sf.generate_js_hash(base.script, key, False)
 
     def on_change():
