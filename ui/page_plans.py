@@ -22,7 +22,7 @@ from patrols.defaults import DEFAULT_EXPLORE
 from patrols.kept import keep_plan, kept_plans
 from patrols.landmarks import landmarks_from_park
 from patrols.roster import ROSTER_NAME
-from ui import auth, common, exports, jobs, jobtasks, maps, riskview, times
+from ui import auth, common, exports, jobs, jobtasks, maps, mapview, riskview, times
 
 FORECAST = riskview.FORECAST
 RISK_PAGE = riskview.RISK_PAGE
@@ -159,11 +159,32 @@ if kept is not None and len(kept):
     )
     if picked != now:
         current = common.restore_plan(park, picked) or current
+
+
+def plan_map_key(overlays, surface, shown_plan) -> tuple:
+    """Everything the plan map draws (the plan as the user may see it, the surface): rendered once per key."""
+    return (
+        "plan_map",
+        str(park.folder),
+        common.stamp(park.folder),
+        user.role,
+        tuple(user.posts or ()),
+        tuple(getattr(o, "name", "") for o in overlays),
+        mapview.array_digest(surface.risk) if surface is not None else "",
+        mapview.plan_key(shown_plan),
+    )
+
+
 if current is None:
     overlays = list(common.raster_overlays(str(park.folder), park=park))
     if chosen is not None and sees_risk:
         overlays += common.risk_overlays(guard.risk_for(user, chosen["surface"]))
-    common.show_map(maps.park_base_map(park, overlays, legend_open=False), key="plan_map")
+    common.show_map(
+        lambda: maps.park_base_map(park, overlays, legend_open=False),
+        key="plan_map",
+        base_key=plan_map_key(overlays, chosen["surface"] if chosen is not None and sees_risk else None, None),
+        layer_key=(),  # no layer follows a filter here: the layer control is kept too
+    )
     st.stop()
 
 plan = guard.plan_for(user, current["plan"])
@@ -195,7 +216,11 @@ overlays = list(common.raster_overlays(str(park.folder), park=park))
 if surface is not None and sees_risk:
     overlays += common.risk_overlays(guard.risk_for(user, surface))
 common.show_map(
-    maps.park_base_map(park, overlays, plan=plan, legend_open=False, open_on_routes=True), key="plan_map", height=520
+    lambda: maps.park_base_map(park, overlays, plan=plan, legend_open=False, open_on_routes=True),
+    key="plan_map",
+    height=520,
+    base_key=plan_map_key(overlays, surface if sees_risk else None, plan),
+    layer_key=(),
 )
 table = summary.drop(columns=["post"], errors="ignore").rename(
     columns={

@@ -224,7 +224,14 @@ with tab_suggest:
             f"{suggestion.method} search over {suggestion.candidates} candidate sites; gain: expected attacks a month "
             "within a day's patrol of the site that the set-up before it leaves undetected."
         )
-        common.show_map(scenarioview.suggestion_map(park, suggestion), key="scen_suggest_map", height=420)
+        sites = tuple((s.name, round(s.x, 1), round(s.y, 1), round(s.gain, 4)) for s in suggestion.sites)
+        common.show_map(
+            lambda: scenarioview.suggestion_map(park, suggestion),
+            key="scen_suggest_map",
+            height=420,
+            base_key=("scen_suggest", str(folder), common.stamp(folder), sites),  # rendered once per suggestion
+            layer_key=(),
+        )
         st.caption("The suggested sites are drawn as posts, named with their gain.")
         st.code(scenario_to_toml(suggestion.scenario), language="toml")
         if st.button("Save as a scenario", key="scen_suggest_save"):
@@ -272,7 +279,9 @@ with tab_run:
         st.dataframe(table.round(3), hide_index=True, width="stretch")
         st.subheader("Cost-effectiveness")
         ce = cost_effectiveness(results)
-        st.image(scenarioview.cost_effectiveness_png(ce, curve))
+        if "png" not in kept:  # drawn once per run, not on every rerun
+            kept["png"] = scenarioview.cost_effectiveness_png(ce, curve)
+        st.image(kept["png"])
         if curve is not None:
             st.dataframe(curve, hide_index=True, width="stretch")
         st.subheader("Maps")
@@ -280,19 +289,25 @@ with tab_run:
         for i, (col, r) in enumerate(zip(cols, results[:MAX_MAPS])):
             with col:
                 st.markdown(f"**{r.name}**: {r.outcomes.expected_detections:.1f} expected detections a month")
-                common.show_map(scenarioview.result_map(park, r), key=f"scen_map_{i}", height=360)
+                common.show_map(
+                    lambda r=r: scenarioview.result_map(park, r),
+                    key=f"scen_map_{i}",
+                    height=360,
+                    base_key=("scen_result", str(folder), common.stamp(folder), kept.get("key"), i),
+                    layer_key=(),
+                )
         d1, d2 = st.columns(2)
         d1.download_button(
             "Comparison (CSV)", table.to_csv(index=False).encode(), "scenarios.csv", "text/csv", key="scen_csv"
         )
-        with tempfile.TemporaryDirectory() as tmp:
-            pdf = common.run_library(
-                lambda: write_comparison_pdf(
-                    results, Path(tmp) / "scenarios.pdf", curve, title=f"{park.name}: scenarios"
-                ),
-                "The PDF could not be written",
-            )
-            if pdf is not None:
-                d2.download_button(
-                    "Comparison (PDF)", pdf.read_bytes(), "scenarios.pdf", "application/pdf", key="scen_pdf"
+        if "pdf" not in kept:  # written once per run, not on every rerun
+            with tempfile.TemporaryDirectory() as tmp:
+                pdf = common.run_library(
+                    lambda: write_comparison_pdf(
+                        results, Path(tmp) / "scenarios.pdf", curve, title=f"{park.name}: scenarios"
+                    ),
+                    "The PDF could not be written",
                 )
+                kept["pdf"] = pdf.read_bytes() if pdf is not None else None
+        if kept["pdf"] is not None:
+            d2.download_button("Comparison (PDF)", kept["pdf"], "scenarios.pdf", "application/pdf", key="scen_pdf")
