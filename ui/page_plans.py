@@ -15,9 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from access import guard, roles
-from access.exports import patrol_files_for, plan_zip_for
+from access.exports import patrol_files_for
 from layers.defaults import DEFAULT_PATROL_KM, DEFAULT_TEAMS_PER_POST
-from patrols import export
 from patrols.defaults import DEFAULT_EXPLORE
 from patrols.kept import keep_plan, kept_plans
 from patrols.landmarks import landmarks_from_park
@@ -264,16 +263,20 @@ def patrol_file(suffix: str, patrol) -> bytes:
     return next(data for name, data in bundle.items() if name.endswith(suffix))
 
 
+zip_key = ("plan-zip", str(park.folder), current.get("kept") or id(plan), user.name, user.role)
+zip_args = (str(park.folder), common.stamp(park.folder), user, plan, surface)
+
+
 def zip_work(progress) -> bytes:
-    """The whole plan's files as one zip (run in a worker thread: no streamlit here), as the user may carry it."""
-    if roles.can(user, roles.PLANS_ALL) and roles.can(user, roles.RISK):
-        make = lambda: export.plan_zip_bytes(plan, park=park, risk=surface, progress=progress)  # noqa: E731
-    else:  # a ranger: their own posts' patrols, the risk only along each route
-        make = lambda: plan_zip_for(user, plan, park=park, risk=risk_array)  # noqa: E731
+    """The whole plan's files as one zip, as the user may carry it (:func:`ui.jobtasks.plan_zip_task`).
+
+    It is made in the job worker process (no streamlit there); this server thread only waits and relays
+    the progress.  A ranger gets their own posts' patrols, the risk only along each route.
+    """
+    make = lambda: jobs.result(zip_key + zip_args[1:2], jobtasks.plan_zip_task, progress, args=zip_args)  # noqa: E731
     return auth.audited(make, user, f"plan zip ({len(plan.patrols)} patrols)", park.folder)()
 
 
-zip_key = ("plan-zip", str(park.folder), current.get("kept") or id(plan), user.name, user.role)
 top = st.columns([3, 1])
 top[0].caption(
     "Each patrol's GPX (GPS units), KML (Google Earth), printable PDF sheet and CSV of waypoints. "

@@ -26,7 +26,6 @@ from patrols.scenarios import (
     rename_scenario,
     save_scenario,
     scenario_problems,
-    suggest_posts,
     write_comparison_pdf,
 )
 from patrols.scenarios.defaults import BASELINE_KM, BASELINE_PATROL_DAYS_PER_MONTH, BASELINE_TEAMS
@@ -199,17 +198,18 @@ with tab_suggest:
         bar = st.progress(0.0, text="Starting...")
         entry = risk_entry(bar)
         if entry is not None:
-            suggestion = common.run_library(
-                lambda: suggest_posts(
-                    park,
-                    RiskInput.from_surface(entry["surface"]),
-                    int(n_posts),
-                    near_roads_km=float(near_km) if near else None,
-                    method="exact" if exact else "greedy",
-                    progress=common.progress_callback(bar),
-                ),
-                "No posts could be suggested",
-            )
+
+            def suggest():  # in the job worker process, shared by identical requests (ui.jobs)
+                risk = RiskInput.from_surface(entry["surface"])
+                stamp = common.stamp(folder)
+                near_roads = float(near_km) if near else None
+                method = "exact" if exact else "greedy"
+                key = ("suggest", str(folder), stamp, mapview.array_digest(risk.risk), int(n_posts), near_roads)
+                key += (method, user.role, tuple(user.posts or ()))
+                args = (str(folder), stamp, user, risk, int(n_posts), near_roads, method)
+                return jobs.result(key, jobtasks.suggest_task, common.progress_callback(bar), args=args)
+
+            suggestion = common.run_library(suggest, "No posts could be suggested")
             if suggestion is not None:
                 st.session_state["scen_suggestion"] = {"park": str(folder), "suggestion": suggestion}
         bar.empty()
