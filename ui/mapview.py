@@ -23,6 +23,7 @@ widget receives what ``st_folium`` would send.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -156,10 +157,16 @@ _BASE_FIELDS = ("html", "header", "script", "map_id", "css_links", "js_links")
 
 
 def _prepare(base: RenderedBase) -> None:
+    """Build the map object of a base read from disk, and import what drawing a filtered overlay needs."""
     with base.lock:
         try:
             base.folium_map()
         except Exception:  # the next filter change builds it and shows the error
+            pass
+    for name in ("matplotlib", "rasterio.warp"):  # colour ramps and warping of the effort overlay
+        try:
+            importlib.import_module(name)
+        except ImportError:  # pragma: no cover - the overlay reports it when drawn
             pass
 
 
