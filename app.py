@@ -1,23 +1,24 @@
 """The rhino patrol planner dashboard: ``streamlit run app.py``.
 
-Opens the park in ``$PARK_DIR`` (default ``data/demo``); the pages are in ``ui/``.
-Who may see which page is decided by :mod:`ui.auth` (sign-in, roles).
+Serves the page script ``dashboard.py`` (the pages are in ``ui/``) and, as
+the server starts, prepares in the background what every first page needs
+(:mod:`ui.warmup`), so the first visitor does not wait for it.
 """
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+from pathlib import Path
+
 import streamlit as st
 
-from ui import auth
+
+@asynccontextmanager
+async def lifespan(_app):
+    from ui import warmup
+
+    warmup.start()
+    yield
 
 
-def main() -> None:
-    st.set_page_config(page_title="Rhino patrol planner", layout="wide")
-    # less empty space above each page's title
-    st.html("<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;}</style>")
-    user = auth.current_user()
-    auth.banner(user)
-    st.navigation(auth.pages(user)).run()
-
-
-main()
+app = st.App(Path(__file__).with_name("dashboard.py"), lifespan=lifespan)

@@ -132,19 +132,22 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-async def drive(url: str, n: int) -> dict:
+async def drive(url: str, n: int, own_browsers: bool = False) -> dict:
+    """Drive ``n`` sessions: in one shared Chromium, or (``own_browsers``) one Chromium process each."""
     from playwright.async_api import async_playwright
 
     renders: list = []
     redraws: list[tuple[float, float]] = []  # (start, seconds)
     timings: dict = {}
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launch = lambda: pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # noqa: E731
+        browser = await launch()
+        browsers = [browser] + ([await launch() for _ in range(n - 1)] if own_browsers else [browser] * (n - 1))
         try:
             first = await open_session(browser, url, renders)  # warms the server's caches
             renders.clear()
             opened = await asyncio.gather(
-                *(open_session(browser, url, renders) for _ in range(n - 1)), return_exceptions=True
+                *(open_session(b, url, renders) for b in browsers[1:]), return_exceptions=True
             )
             timings["failed_sessions"] = sum(isinstance(p, BaseException) for p in opened)
             pages = [first] + [p for p in opened if not isinstance(p, BaseException)]
@@ -163,7 +166,8 @@ async def drive(url: str, n: int) -> dict:
             if failed:
                 raise RuntimeError(f"{len(failed)} sessions failed while redrawing: {failed[0]!r}")
         finally:
-            await browser.close()
+            for b in dict.fromkeys(browsers):
+                await b.close()
     during = [d for t0, d in redraws if busy_from <= t0 <= busy_to]
     times = [t for _, t in renders] + [d for _, d in redraws]
     fit_end = timings.get("fit_end", busy_to)
@@ -177,6 +181,11 @@ def main(argv=None) -> int:
     ap.add_argument("--park", default=str(ROOT / "data" / "demo"))
     ap.add_argument("--sessions", type=int, default=10)
     ap.add_argument("--log", default=None, help="keep the server's log in this file")
+    ap.add_argument(
+        "--own-browsers",
+        action="store_true",
+        help="one Chromium process per session (default: one shared Chromium, a tab per session)",
+    )
     args = ap.parse_args(argv)
     if not (Path(args.park) / "park.toml").is_file():
         print(f"error: no park in {args.park}. Fix: make demo, or pass --park", file=sys.stderr)
@@ -186,13 +195,14 @@ def main(argv=None) -> int:
         log = Path(args.log) if args.log else Path(tmp) / "streamlit.log"
         with app_server(args.park, Path(tmp) / "parks", log=log) as url:
             t0 = time.monotonic()
-            out = asyncio.run(drive(url, args.sessions))
+            out = asyncio.run(drive(url, args.sessions, own_browsers=args.own_browsers))
             wall = time.monotonic() - t0
             server_s, workers_s = server_cpu(url)
     times = out["times"]
     freeze = max(out["redraws"]) if out["redraws"] else float("nan")
     p50, p95 = pct(times, 50), pct(times, 95)
-    print(f"park {args.park}, {args.sessions} concurrent sessions, {wall:.0f} s in all")
+    how = "one Chromium each" if args.own_browsers else "one shared Chromium"
+    print(f"park {args.park}, {args.sessions} concurrent sessions ({how}), {wall:.0f} s in all")
     print(f"  load average before {load_before}, after {load_average()} (2 cores)")
     print(f"  server CPU: {server_s:.1f} s in the server process, {workers_s:.1f} s in its job worker")
     if out.get("failed_sessions"):

@@ -32,11 +32,17 @@ def _deviance(y, mu) -> float:
 
 
 def permutation_importance(
-    model: EffortAwareRisk, table: TrainingTable, n_repeats: int = 2, max_rows: int = MAX_ROWS, seed: int = 0
+    model: EffortAwareRisk,
+    table: TrainingTable,
+    n_repeats: int = 2,
+    max_rows: int = MAX_ROWS,
+    seed: int = 0,
+    progress=None,
 ) -> list[dict]:
     """Increase of the Poisson deviance of finds when each predictor is shuffled, largest first.
 
     Returns a list of ``{"feature", "importance", "std"}`` (deviance per row).
+    ``progress(fraction, message)``, when given, is called after each predictor.
     """
     idx, cov = _rows(model, table, max_rows, seed)
     if len(idx) == 0:
@@ -48,8 +54,12 @@ def permutation_importance(
     rng = np.random.default_rng(seed)
     names = list(table.X.columns)
     out = []
-    for j in model.use_:
+    for k, j in enumerate(model.use_):
         name = names[j]
+        if progress is not None:
+            progress(
+                k / len(model.use_), f"which factors drive the map: shuffling {name} ({k + 1} of {len(model.use_)})"
+            )
         scores = []
         for _ in range(n_repeats):
             Xp = X.copy()
@@ -60,18 +70,28 @@ def permutation_importance(
 
 
 def partial_dependence(
-    model: EffortAwareRisk, table: TrainingTable, features, grid_points: int = 10, max_rows: int = 5_000, seed: int = 0
+    model: EffortAwareRisk,
+    table: TrainingTable,
+    features,
+    grid_points: int = 10,
+    max_rows: int = 5_000,
+    seed: int = 0,
+    progress=None,
 ) -> dict:
     """Mean predicted attacks per cell and period as each feature is set to its quantiles.
 
     Returns ``{feature: {"values": [...], "attacks_per_cell_month": [...]}}``.
+    ``progress(fraction, message)``, when given, is called before each feature.
     """
     rng = np.random.default_rng(seed)
     n = len(table.X)
     idx = rng.choice(n, min(n, max_rows), replace=False) if n else np.zeros(0, int)
     X = table.X.iloc[idx].reset_index(drop=True)
     out = {}
-    for name in features:
+    features = list(features)
+    for k, name in enumerate(features):
+        if progress is not None:
+            progress(k / len(features), f"how {name} changes the risk ({k + 1} of {len(features)})")
         col = table.X[name].to_numpy(float)
         col = col[np.isfinite(col)]
         if col.size == 0:

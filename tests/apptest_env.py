@@ -7,7 +7,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
+APP = str(ROOT / "dashboard.py")  # the page script that app.py serves
 
 
 def use_park(monkeypatch, folder: Path, tmp_path: Path, sign_in: bool = False) -> Path:

@@ -18,7 +18,7 @@ def module_name(path: Path) -> str:
 
 
 def dashboard_files() -> list[Path]:
-    return sorted((ROOT / "ui").rglob("*.py")) + [ROOT / "app.py"]
+    return sorted((ROOT / "ui").rglob("*.py")) + [ROOT / "app.py", ROOT / "dashboard.py"]
 
 
 def imports_of(tree: ast.AST) -> list[tuple[str, str | None]]:

@@ -25,7 +25,7 @@ from access.audit import DOWNLOAD, SIGN_IN, SIGN_IN_FAILED, SIGN_OUT, AuditLog
 from access.defaults import OPEN, auth_switched_off
 from access.errors import AccessError, AuditError, PermissionDenied, SessionExpired, SignInError
 from access.users import User, UserStore, check_session, new_session
-from ui import common
+from ui import common, times
 
 SESSION_KEY = "access_session"
 MESSAGE_KEY = "access_message"
@@ -214,7 +214,8 @@ def banner(u: User | None) -> None:
         return
     session = st.session_state.get(SESSION_KEY)
     with st.sidebar:
-        until = f" · until {session.expires:%H:%M} UTC" if session is not None else ""
+        zone = times.folder_zone(common.park_dir())
+        until = f" · until {times.clock_text(session.expires, zone)}" if session is not None else ""
         st.caption(f"Signed in as **{u.label}**{until}")
         if st.button("Sign out", key="access_sign_out"):
             sign_out()

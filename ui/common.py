@@ -28,7 +28,7 @@ from monitoring.errors import MonitoringError
 from patrols.errors import PatrolsError
 from riskmodel.errors import RiskModelError
 from riskmodel.riskmap import CLASS_NAMES
-from ui import maps, mapview
+from ui import diskjson, maps, mapview
 
 ROOT = Path(__file__).resolve().parent.parent
 PARK_ENV = "PARK_DIR"  # environment variable naming the park folder to open first
@@ -62,11 +62,14 @@ def run_library(call: Callable, what: str):
 
 
 # --- the chosen park ---------------------------------------------------------------
+def default_park_dir() -> str:
+    """The park a new session opens: ``$PARK_DIR``, else the demo."""
+    return os.environ.get(PARK_ENV) or str(DEFAULT_PARK)
+
+
 def park_dir() -> str:
-    """The park folder the user is looking at (session, else ``$PARK_DIR``, else the demo)."""
-    if "park_dir" not in st.session_state:
-        st.session_state["park_dir"] = os.environ.get(PARK_ENV) or str(DEFAULT_PARK)
-    return st.session_state["park_dir"]
+    """The park folder the user is looking at (session, else :func:`default_park_dir`)."""
+    return st.session_state.setdefault("park_dir", default_park_dir())
 
 
 def set_park_dir(folder: str | Path) -> None:
@@ -252,6 +255,11 @@ def _park_view(folder: str, content_stamp: str) -> ParkView:
     return disk_cached("view", folder, content_stamp, lambda: _build_view(folder, content_stamp))
 
 
+def park_view(folder: str) -> ParkView:
+    """The :class:`ParkView` of ``folder`` (cached), raising the library's errors."""
+    return _park_view(folder, stamp(folder))
+
+
 def require_park(light: bool = False):
     """The current park, or show why it cannot be loaded and stop the page.
 
@@ -266,7 +274,7 @@ def require_park(light: bool = False):
         )
         st.stop()
     try:
-        return _park_view(folder, stamp(folder)) if light else load_park(folder)
+        return park_view(folder) if light else load_park(folder)
     except library_errors() as exc:
         show_error(exc, f"The park in {folder} cannot be loaded")
         report = getattr(exc, "report", None)
@@ -312,7 +320,8 @@ def effort_if_ready(folder: str | None = None):
 
 @st.cache_resource(show_spinner="Drawing the relief...", max_entries=8)
 def _raster_overlays(folder: str, content_stamp: str):
-    return disk_cached("overlays", folder, content_stamp, lambda: _draw_rasters(_park_view(folder, content_stamp)))
+    name = _cache_name("overlays", folder, content_stamp)  # kept as JSON: PNG data URLs and bounds, no pickle
+    return diskjson.cached_overlays(cache_dir(), name, lambda: _draw_rasters(_park_view(folder, content_stamp)))
 
 
 def _draw_rasters(park) -> list:
@@ -569,14 +578,13 @@ def show_map(
     The base map (built by :func:`ui.maps.park_base_map`) keeps the same
     script while filters change, so the browser only swaps ``layers``
     instead of redrawing the whole map.  With ``base_key`` the base map is
-    rendered once per key for the server process (:mod:`ui.mapview`) and
-    ``base`` may be a callable building it, called only the first time; so
-    are ``layers`` per ``layer_key``.
+    rendered once per key (:mod:`ui.mapview`, kept in memory and as JSON in the
+    private disk cache) and ``base`` may be a callable building it, called only
+    the first time; so are ``layers`` per ``layer_key``.
     """
     if base_key is not None:
-        build = base if callable(base) else (lambda: base)
-        control = maps.layer_control()
-        mapview.show(build, base_key, key, layers, height=height, layer_control=control, layer_key=layer_key)
+        build, control = (base if callable(base) else (lambda: base)), maps.layer_control()
+        mapview.show(build, base_key, key, layers, height, layer_control=control, layer_key=layer_key, disk=cache_dir())
         return
     from streamlit_folium import st_folium
 
@@ -589,10 +597,3 @@ def show_map(
         feature_group_to_add=list(layers) if layers else None,
         layer_control=maps.layer_control(),
     )
-
-
-def effort_scale_max(effort) -> float:
-    """A fixed top of the effort colour scale: the 95th percentile of km per cell and month."""
-    km = np.asarray(effort.km)
-    positive = km[km > 0]
-    return float(np.percentile(positive, 95)) if positive.size else 1.0

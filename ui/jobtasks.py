@@ -162,3 +162,26 @@ def scenarios_task(progress, folder: str, content_stamp: str, user, risk, scenar
     results = run_scenarios(park, scenarios, context=ctx, progress=progress)
     curve = team_curve(park, ctx, steps=int(curve_steps), base_result=results[0]) if curve_steps else None
     return results, curve
+
+
+def plan_zip_task(progress, folder: str, content_stamp: str, user, plan, surface) -> bytes:
+    """The plan's zip as ``user`` may carry it (:func:`patrols.export.plan_zip_bytes` or, for a ranger,
+    :func:`access.exports.plan_zip_for`), made in the worker on the park as ``user`` sees it."""
+    from access import guard, roles
+    from access.exports import plan_zip_for
+    from patrols import export
+
+    park = guard.park_layers_for(user, worker_park(folder, content_stamp))
+    if roles.can(user, roles.PLANS_ALL) and roles.can(user, roles.RISK):
+        return export.plan_zip_bytes(plan, park=park, risk=surface, progress=progress)
+    progress(0.05, "making your patrols' files")
+    return plan_zip_for(user, plan, park=park, risk=None if surface is None else surface.risk)
+
+
+def suggest_task(progress, folder: str, content_stamp: str, user, risk, n: int, near_roads_km, method: str):
+    """:func:`patrols.scenarios.suggest_posts` over ``risk`` (a ``RiskInput``) on the park as ``user`` sees it."""
+    from access import guard
+    from patrols.scenarios import suggest_posts
+
+    park = guard.park_layers_for(user, worker_park(folder, content_stamp))
+    return suggest_posts(park, risk, int(n), near_roads_km=near_roads_km, method=method, progress=progress)

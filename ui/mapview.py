@@ -8,6 +8,13 @@ script, header, bounds and asset links) per ``base_key`` for the whole server
 process, so every session and rerun showing the same base map reuses it, and
 renders only the filtered layers and the layer control, as ``st_folium`` does.
 
+With a cache folder (the app's private 0700 cache) the rendered strings are
+also kept on disk as JSON (:mod:`ui.diskjson`), so a new server process draws
+its first map without building or rendering the folium map.  The map's
+elements get ids derived from ``base_key`` (:func:`fix_ids`), so a map built
+again later, to render new filtered layers against, has the names the kept
+script uses.
+
 It calls the pieces of ``streamlit_folium`` 0.27 that ``st_folium`` is made of
 (pinned in ``requirements.txt``); ``tests/test_mapview.py`` checks that the
 widget receives what ``st_folium`` would send.
@@ -16,10 +23,12 @@ widget receives what ``st_folium`` would send.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import branca
 import folium
@@ -27,6 +36,8 @@ import folium.elements
 import numpy as np
 import streamlit as st
 import streamlit_folium as sf
+
+from ui import diskjson
 
 MAX_BASES = 24  # rendered base maps kept per server process
 MAX_LAYER_SETS = 96  # rendered sets of filtered layers kept per server process
@@ -53,9 +64,13 @@ def array_digest(array) -> str:
 
 @dataclass
 class RenderedBase:
-    """A base map rendered once, and the map object the filtered layers are rendered against."""
+    """A base map rendered once, and the map object the filtered layers are rendered against.
 
-    map: folium.Map
+    ``map`` is ``None`` for a base read from disk until layers need it: ``build``
+    then makes it again (with the same element ids).
+    """
+
+    map: folium.Map | None
     html: str
     header: str
     script: str
@@ -63,6 +78,51 @@ class RenderedBase:
     css_links: list[str]
     js_links: list[str]
     lock: threading.Lock
+    build: Callable[[], folium.Map] | None = None
+
+    def folium_map(self) -> folium.Map:
+        """The folium map (built again from ``build`` for a base read from disk)."""
+        if self.map is None:
+            self.map = self.build()
+        return self.map
+
+
+def fix_ids(m: folium.Map, seed: str) -> folium.Map:
+    """Give ``m``, its figure and every element below ids derived from ``seed`` (same map, same names)."""
+    n = 0
+    seen = set()
+
+    def walk(el):
+        nonlocal n
+        if id(el) in seen:
+            return
+        seen.add(id(el))
+        el._id = hashlib.sha1(f"{seed}:{n}".encode()).hexdigest()[:32]
+        n += 1
+        children = getattr(el, "_children", None)
+        if children:
+            renamed = OrderedDict()
+            for name, child in children.items():
+                old = child.get_name()
+                walk(child)
+                renamed[child.get_name() if name == old else name] = child  # templates use the keys as names
+            el._children = renamed
+        for part in ("header", "html", "script"):  # a figure's or a popup's own elements
+            sub = getattr(el, part, None)
+            if isinstance(sub, branca.element.Element):
+                walk(sub)
+
+    walk(m.get_root())
+    return m
+
+
+def key_digest(key) -> str:
+    """A digest of a cache key and of the code that draws maps (a new version draws again)."""
+    parts = [repr(key), folium.__version__, getattr(sf, "__version__", "")]
+    here = Path(__file__).resolve().parent
+    for f in sorted([*here.joinpath("maps").glob("*.py"), here / "mapview.py"]):
+        parts.append(f"{f.name}:{f.stat().st_mtime_ns}")
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:24]
 
 
 def _links(m) -> tuple[list[str], list[str]]:
@@ -93,21 +153,52 @@ def render_base(m: folium.Map) -> RenderedBase:
     return RenderedBase(m, html, header, script, sf.get_full_id(m), css, js, threading.Lock())
 
 
+_BASE_FIELDS = ("html", "header", "script", "map_id", "css_links", "js_links")
+
+
+def _prepare(base: RenderedBase) -> None:
+    """Build the map object of a base read from disk, and import what drawing a filtered overlay needs."""
+    with base.lock:
+        try:
+            base.folium_map()
+        except Exception:  # the next filter change builds it and shows the error
+            pass
+    for name in ("matplotlib", "rasterio.warp"):  # colour ramps and warping of the effort overlay
+        try:
+            importlib.import_module(name)
+        except ImportError:  # pragma: no cover - the overlay reports it when drawn
+            pass
+
+
+def _read_base(disk, digest: str, build) -> RenderedBase | None:
+    kept = diskjson.read(disk, f"mapbase-{digest}") if disk is not None else None
+    if not isinstance(kept, dict) or any(not isinstance(kept.get(f), (str, list)) for f in _BASE_FIELDS):
+        return None
+    return RenderedBase(None, *(kept[f] for f in _BASE_FIELDS), threading.Lock(), build)
+
+
 @st.cache_resource(show_spinner=False)
 def _bases() -> dict:
     """Rendered base maps and filtered layers of this server process by key (oldest first), and their lock."""
     return {"bases": OrderedDict(), "layers": OrderedDict(), "lock": threading.Lock()}
 
 
-def rendered(base_key: tuple, build: Callable[[], folium.Map]) -> RenderedBase:
-    """The rendered base map of ``base_key``, built and rendered on first use."""
+def rendered(base_key: tuple, build: Callable[[], folium.Map], disk=None) -> RenderedBase:
+    """The rendered base map of ``base_key``, built and rendered on first use (or read from ``disk``)."""
     store = _bases()
     with store["lock"]:
         hit = store["bases"].get(base_key)
         if hit is not None:
             store["bases"].move_to_end(base_key)
             return hit
-    out = render_base(build())
+    digest = key_digest(base_key)
+    made = lambda: fix_ids(build(), digest)  # noqa: E731
+    # rendering names the elements as the kept script does: the filtered layers' control refers to them
+    out = _read_base(disk, digest, lambda: render_base(made()).map)
+    if out is None:
+        out = render_base(made())
+        if disk is not None:
+            diskjson.write(disk, f"mapbase-{digest}", {f: getattr(out, f) for f in _BASE_FIELDS})
     with store["lock"]:
         store["bases"][base_key] = out
         while len(store["bases"]) > MAX_BASES:
@@ -118,15 +209,16 @@ def rendered(base_key: tuple, build: Callable[[], folium.Map]) -> RenderedBase:
 def layer_strings(base: RenderedBase, layers: Sequence[folium.FeatureGroup], control) -> tuple[str | None, str | None]:
     """Leaflet script of the filtered ``layers`` and of the layer control listing them with the base's layers."""
     with base.lock:  # the layers are added to the shared map only while they are rendered
-        before = set(base.map._children)
+        m = base.folium_map()
+        before = set(m._children)
         try:
             groups = None
             if layers:
-                groups = "".join(sf._get_feature_group_string(g, map=base.map, idx=i) for i, g in enumerate(layers))
-            lc = sf._get_layer_control_string(control, base.map) if control is not None else None
+                groups = "".join(sf._get_feature_group_string(g, map=m, idx=i) for i, g in enumerate(layers))
+            lc = sf._get_layer_control_string(control, m) if control is not None else None
         finally:
-            for name in set(base.map._children) - before:
-                del base.map._children[name]
+            for name in set(m._children) - before:
+                del m._children[name]
     return groups, lc
 
 
@@ -140,8 +232,11 @@ def _layer_parts(base: RenderedBase, layers: Sequence[folium.FeatureGroup], cont
     return groups, lc, css, js
 
 
-def rendered_layers(base_key: tuple, base: RenderedBase, layer_key, layers, control) -> tuple:
-    """:func:`_layer_parts`, kept per ``(base_key, layer_key)`` when ``layer_key`` is given (``layers`` may be a callable)."""
+def rendered_layers(base_key: tuple, base: RenderedBase, layer_key, layers, control, disk=None) -> tuple:
+    """:func:`_layer_parts`, kept per ``(base_key, layer_key)`` when ``layer_key`` is given (``layers`` may be a callable).
+
+    With ``disk`` they are kept there too, as JSON.
+    """
     if layer_key is None:
         return _layer_parts(base, list(layers() if callable(layers) else layers or []), control)
     store, key = _bases(), (base_key, layer_key)
@@ -150,7 +245,14 @@ def rendered_layers(base_key: tuple, base: RenderedBase, layer_key, layers, cont
         if hit is not None:
             store["layers"].move_to_end(key)
             return hit
-    out = _layer_parts(base, list(layers() if callable(layers) else layers or []), control)
+    name = f"maplayers-{key_digest(key)}"
+    kept = diskjson.read(disk, name) if disk is not None else None
+    if isinstance(kept, list) and len(kept) == 4:
+        out = tuple(kept)
+    else:
+        out = _layer_parts(base, list(layers() if callable(layers) else layers or []), control)
+        if disk is not None:
+            diskjson.write(disk, name, list(out))
     with store["lock"]:
         store["layers"][key] = out
         while len(store["layers"]) > MAX_LAYER_SETS:
@@ -166,6 +268,7 @@ def show(
     height: int = 600,
     layer_control=None,
     layer_key=None,
+    disk=None,
 ) -> None:
     """Draw the base map of ``base_key`` (``build()`` makes it the first time) with the filtered ``layers``.
 
@@ -173,9 +276,12 @@ def show(
     files, the overlays, the plan, the legend's entries).  With ``layer_key``
     (which must change whenever the layers do) the layers' script is kept too,
     and ``layers`` may be a callable making them, called only the first time.
+    With ``disk`` (a private cache folder) both are kept there between server starts.
     """
-    base = rendered(base_key, build)
-    groups, lc, css, js = rendered_layers(base_key, base, layer_key, layers, layer_control)
+    base = rendered(base_key, build, disk)
+    groups, lc, css, js = rendered_layers(base_key, base, layer_key, layers, layer_control, disk)
+    if base.map is None:  # read from disk: build the map object now, before a filter change needs it
+        threading.Thread(target=_prepare, args=(base,), name="map-prepare", daemon=True).start()
     hash_key = sf.generate_js_hash(base.script, key, False)
 
     def on_change():

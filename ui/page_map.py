@@ -68,8 +68,25 @@ def effort_of_months(folder: str, content_stamp: str, first: str, last: str):
     return effort_of_period(common.effort(folder), (first, last))
 
 
-def effort_of_period(effort, period):
-    """Km patrolled in the filtered period, its effort overlay and the legend ramp (``None, [], []`` without it)."""
+@st.cache_resource(show_spinner=False, max_entries=48)
+def km_of_months(folder: str, content_stamp: str, first: str, last: str):
+    """Km patrolled from month ``first`` to ``last`` and the effort's legend ramp, without drawing its overlay."""
+    return effort_of_period(common.effort(folder), (first, last), draw=False)
+
+
+def effort_scale_max(effort) -> float:
+    """A fixed top of the effort colour scale: the 95th percentile of km per cell and month."""
+    km = np.asarray(effort.km)
+    positive = km[km > 0]
+    return float(np.percentile(positive, 95)) if positive.size else 1.0
+
+
+def effort_of_period(effort, period, draw: bool = True):
+    """Km patrolled in the filtered period, its effort overlay and the legend ramp (``None, [], []`` without it).
+
+    With ``draw=False`` the overlay is not drawn (the list is empty): the map's
+    layers, kept on disk, usually need it not.
+    """
     if effort is None or period is None:
         return None, [], []
     p0, p1 = pd.Period(period[0], "M"), pd.Period(period[1], "M")
@@ -79,10 +96,10 @@ def effort_of_period(effort, period):
     km_cells = np.asarray(effort.km)[in_range].sum(axis=0) if in_range.any() else np.zeros(park.grid.shape)
     km_total = float(np.nansum(km_cells))
     units = f"km walked per {park.grid.cell_size:.0f} m cell and month, mean of the period"
-    vmax = common.effort_scale_max(effort)
+    vmax = effort_scale_max(effort)
     scale = [maps.ScaleEntry("Patrol effort", units, maps.ramp("Greens"), 0.0, vmax, True)]
     layers = []
-    if km_total > 0:
+    if km_total > 0 and draw:
         mean = km_cells / n_months
         layers.append(
             maps.grid_overlay(
@@ -102,11 +119,17 @@ def effort_of_period(effort, period):
 # The effort reads every GPS fix: the first paint uses it only when it is already at hand.
 effort_now = common.effort_if_ready(str(park.folder))
 if effort_now is not None and period is not None:
-    km_total, filtered_overlays, effort_scale = effort_of_months(
-        str(park.folder), common.stamp(park.folder), period[0], period[1]
-    )
+    km_total, _, effort_scale = km_of_months(str(park.folder), common.stamp(park.folder), period[0], period[1])
 else:
-    km_total, filtered_overlays, effort_scale = None, [], []
+    km_total, effort_scale = None, []
+
+
+def filtered_overlays() -> list:
+    """The effort overlay of the period, drawn only when the filtered layers are rendered."""
+    if effort_now is None or period is None:
+        return []
+    return effort_of_months(str(park.folder), common.stamp(park.folder), period[0], period[1])[1]
+
 
 overlays = list(common.raster_overlays(str(park.folder), park=park))
 risk = common.session_risk(park) if roles.can(user, roles.RISK) else None
@@ -147,7 +170,7 @@ base = lambda: maps.park_base_map(  # noqa: E731
 )
 layer_key = (tuple(types), tuple(period) if period else None, draw_tracks, effort_now is not None)  # what they draw
 layers = lambda: maps.filter_layers(  # noqa: E731
-    sel, filtered_overlays, tracks, incident_table=common.incident_table(str(park.folder))
+    sel, filtered_overlays(), tracks, incident_table=common.incident_table(str(park.folder))
 )
 
 left, right = st.columns([5, 2])

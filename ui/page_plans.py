@@ -15,14 +15,13 @@ import pandas as pd
 import streamlit as st
 
 from access import guard, roles
-from access.exports import patrol_files_for, plan_zip_for
+from access.exports import patrol_files_for
 from layers.defaults import DEFAULT_PATROL_KM, DEFAULT_TEAMS_PER_POST
-from patrols import export
 from patrols.defaults import DEFAULT_EXPLORE
 from patrols.kept import keep_plan, kept_plans
 from patrols.landmarks import landmarks_from_park
 from patrols.roster import ROSTER_NAME
-from ui import auth, common, exports, jobs, jobtasks, maps, riskview, times
+from ui import auth, common, exports, jobs, jobtasks, maps, mapview, riskview, times
 
 FORECAST = riskview.FORECAST
 RISK_PAGE = riskview.RISK_PAGE
@@ -159,11 +158,32 @@ if kept is not None and len(kept):
     )
     if picked != now:
         current = common.restore_plan(park, picked) or current
+
+
+def plan_map_key(overlays, surface, shown_plan) -> tuple:
+    """Everything the plan map draws (the plan as the user may see it, the surface): rendered once per key."""
+    return (
+        "plan_map",
+        str(park.folder),
+        common.stamp(park.folder),
+        user.role,
+        tuple(user.posts or ()),
+        tuple(getattr(o, "name", "") for o in overlays),
+        mapview.array_digest(surface.risk) if surface is not None else "",
+        mapview.plan_key(shown_plan),
+    )
+
+
 if current is None:
     overlays = list(common.raster_overlays(str(park.folder), park=park))
     if chosen is not None and sees_risk:
         overlays += common.risk_overlays(guard.risk_for(user, chosen["surface"]))
-    common.show_map(maps.park_base_map(park, overlays, legend_open=False), key="plan_map")
+    common.show_map(
+        lambda: maps.park_base_map(park, overlays, legend_open=False),
+        key="plan_map",
+        base_key=plan_map_key(overlays, chosen["surface"] if chosen is not None and sees_risk else None, None),
+        layer_key=(),  # no layer follows a filter here: the layer control is kept too
+    )
     st.stop()
 
 plan = guard.plan_for(user, current["plan"])
@@ -195,7 +215,11 @@ overlays = list(common.raster_overlays(str(park.folder), park=park))
 if surface is not None and sees_risk:
     overlays += common.risk_overlays(guard.risk_for(user, surface))
 common.show_map(
-    maps.park_base_map(park, overlays, plan=plan, legend_open=False, open_on_routes=True), key="plan_map", height=520
+    lambda: maps.park_base_map(park, overlays, plan=plan, legend_open=False, open_on_routes=True),
+    key="plan_map",
+    height=520,
+    base_key=plan_map_key(overlays, surface if sees_risk else None, plan),
+    layer_key=(),
 )
 table = summary.drop(columns=["post"], errors="ignore").rename(
     columns={
@@ -239,16 +263,20 @@ def patrol_file(suffix: str, patrol) -> bytes:
     return next(data for name, data in bundle.items() if name.endswith(suffix))
 
 
+zip_key = ("plan-zip", str(park.folder), current.get("kept") or id(plan), user.name, user.role)
+zip_args = (str(park.folder), common.stamp(park.folder), user, plan, surface)
+
+
 def zip_work(progress) -> bytes:
-    """The whole plan's files as one zip (run in a worker thread: no streamlit here), as the user may carry it."""
-    if roles.can(user, roles.PLANS_ALL) and roles.can(user, roles.RISK):
-        make = lambda: export.plan_zip_bytes(plan, park=park, risk=surface, progress=progress)  # noqa: E731
-    else:  # a ranger: their own posts' patrols, the risk only along each route
-        make = lambda: plan_zip_for(user, plan, park=park, risk=risk_array)  # noqa: E731
+    """The whole plan's files as one zip, as the user may carry it (:func:`ui.jobtasks.plan_zip_task`).
+
+    It is made in the job worker process (no streamlit there); this server thread only waits and relays
+    the progress.  A ranger gets their own posts' patrols, the risk only along each route.
+    """
+    make = lambda: jobs.result(zip_key + zip_args[1:2], jobtasks.plan_zip_task, progress, args=zip_args)  # noqa: E731
     return auth.audited(make, user, f"plan zip ({len(plan.patrols)} patrols)", park.folder)()
 
 
-zip_key = ("plan-zip", str(park.folder), current.get("kept") or id(plan), user.name, user.role)
 top = st.columns([3, 1])
 top[0].caption(
     "Each patrol's GPX (GPS units), KML (Google Earth), printable PDF sheet and CSV of waypoints. "

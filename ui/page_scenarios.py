@@ -26,7 +26,6 @@ from patrols.scenarios import (
     rename_scenario,
     save_scenario,
     scenario_problems,
-    suggest_posts,
     write_comparison_pdf,
 )
 from patrols.scenarios.defaults import BASELINE_KM, BASELINE_PATROL_DAYS_PER_MONTH, BASELINE_TEAMS
@@ -199,17 +198,18 @@ with tab_suggest:
         bar = st.progress(0.0, text="Starting...")
         entry = risk_entry(bar)
         if entry is not None:
-            suggestion = common.run_library(
-                lambda: suggest_posts(
-                    park,
-                    RiskInput.from_surface(entry["surface"]),
-                    int(n_posts),
-                    near_roads_km=float(near_km) if near else None,
-                    method="exact" if exact else "greedy",
-                    progress=common.progress_callback(bar),
-                ),
-                "No posts could be suggested",
-            )
+
+            def suggest():  # in the job worker process, shared by identical requests (ui.jobs)
+                risk = RiskInput.from_surface(entry["surface"])
+                stamp = common.stamp(folder)
+                near_roads = float(near_km) if near else None
+                method = "exact" if exact else "greedy"
+                key = ("suggest", str(folder), stamp, mapview.array_digest(risk.risk), int(n_posts), near_roads)
+                key += (method, user.role, tuple(user.posts or ()))
+                args = (str(folder), stamp, user, risk, int(n_posts), near_roads, method)
+                return jobs.result(key, jobtasks.suggest_task, common.progress_callback(bar), args=args)
+
+            suggestion = common.run_library(suggest, "No posts could be suggested")
             if suggestion is not None:
                 st.session_state["scen_suggestion"] = {"park": str(folder), "suggestion": suggestion}
         bar.empty()
@@ -224,7 +224,14 @@ with tab_suggest:
             f"{suggestion.method} search over {suggestion.candidates} candidate sites; gain: expected attacks a month "
             "within a day's patrol of the site that the set-up before it leaves undetected."
         )
-        common.show_map(scenarioview.suggestion_map(park, suggestion), key="scen_suggest_map", height=420)
+        sites = tuple((s.name, round(s.x, 1), round(s.y, 1), round(s.gain, 4)) for s in suggestion.sites)
+        common.show_map(
+            lambda: scenarioview.suggestion_map(park, suggestion),
+            key="scen_suggest_map",
+            height=420,
+            base_key=("scen_suggest", str(folder), common.stamp(folder), sites),  # rendered once per suggestion
+            layer_key=(),
+        )
         st.caption("The suggested sites are drawn as posts, named with their gain.")
         st.code(scenario_to_toml(suggestion.scenario), language="toml")
         if st.button("Save as a scenario", key="scen_suggest_save"):
@@ -272,7 +279,9 @@ with tab_run:
         st.dataframe(table.round(3), hide_index=True, width="stretch")
         st.subheader("Cost-effectiveness")
         ce = cost_effectiveness(results)
-        st.image(scenarioview.cost_effectiveness_png(ce, curve))
+        if "png" not in kept:  # drawn once per run, not on every rerun
+            kept["png"] = scenarioview.cost_effectiveness_png(ce, curve)
+        st.image(kept["png"])
         if curve is not None:
             st.dataframe(curve, hide_index=True, width="stretch")
         st.subheader("Maps")
@@ -280,19 +289,25 @@ with tab_run:
         for i, (col, r) in enumerate(zip(cols, results[:MAX_MAPS])):
             with col:
                 st.markdown(f"**{r.name}**: {r.outcomes.expected_detections:.1f} expected detections a month")
-                common.show_map(scenarioview.result_map(park, r), key=f"scen_map_{i}", height=360)
+                common.show_map(
+                    lambda r=r: scenarioview.result_map(park, r),
+                    key=f"scen_map_{i}",
+                    height=360,
+                    base_key=("scen_result", str(folder), common.stamp(folder), kept.get("key"), i),
+                    layer_key=(),
+                )
         d1, d2 = st.columns(2)
         d1.download_button(
             "Comparison (CSV)", table.to_csv(index=False).encode(), "scenarios.csv", "text/csv", key="scen_csv"
         )
-        with tempfile.TemporaryDirectory() as tmp:
-            pdf = common.run_library(
-                lambda: write_comparison_pdf(
-                    results, Path(tmp) / "scenarios.pdf", curve, title=f"{park.name}: scenarios"
-                ),
-                "The PDF could not be written",
-            )
-            if pdf is not None:
-                d2.download_button(
-                    "Comparison (PDF)", pdf.read_bytes(), "scenarios.pdf", "application/pdf", key="scen_pdf"
+        if "pdf" not in kept:  # written once per run, not on every rerun
+            with tempfile.TemporaryDirectory() as tmp:
+                pdf = common.run_library(
+                    lambda: write_comparison_pdf(
+                        results, Path(tmp) / "scenarios.pdf", curve, title=f"{park.name}: scenarios"
+                    ),
+                    "The PDF could not be written",
                 )
+                kept["pdf"] = pdf.read_bytes() if pdf is not None else None
+        if kept["pdf"] is not None:
+            d2.download_button("Comparison (PDF)", kept["pdf"], "scenarios.pdf", "application/pdf", key="scen_pdf")

@@ -7,6 +7,7 @@ results live in ``st.session_state["scenarios"]`` for the park they were run on.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 
 import geopandas as gpd
@@ -17,7 +18,7 @@ from shapely.geometry import Point
 
 from layers.defaults import COL_NAME
 from patrols.scenarios.compare import plot_cost_effectiveness
-from ui import maps
+from ui import maps, mapview
 
 STATE = "scenarios"
 
@@ -31,7 +32,15 @@ def session_results(park) -> dict | None:
 
 
 def keep_results(park, results, curve, risk_label: str) -> None:
-    st.session_state[STATE] = {"park": str(park.folder), "results": results, "curve": curve, "risk": risk_label}
+    """Keep a run's results in the session, with a key naming them (their maps are rendered once per key)."""
+    key = "|".join(f"{r.name}:{mapview.plan_key(r.plan)}:{mapview.array_digest(r.km)}" for r in results)
+    st.session_state[STATE] = {
+        "park": str(park.folder),
+        "results": results,
+        "curve": curve,
+        "risk": risk_label,
+        "key": hashlib.sha1(key.encode()).hexdigest()[:16],
+    }
 
 
 def setup_park(park, result):

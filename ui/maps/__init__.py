@@ -39,7 +39,9 @@ from ui.maps.raster import (
     hillshade,
     hillshade_overlay,
     jpeg_data_url,
+    overlay_from_dict,
     overlay_group,
+    overlay_to_dict,
     png_data_url,
     ramp,
     raster_file_overlay,
@@ -51,6 +53,7 @@ from ui.maps.styles import (
     DEFAULT_FEATURE_STYLE,
     FEATURE_STYLES,
     INCIDENT_COLOURS,
+    LEGEND_RAMPS,
     RASTER_CMAPS,
     RASTER_TITLES,
     RASTER_UNITS,
@@ -73,6 +76,9 @@ from ui.maps.vector import (
 )
 
 __all__ = [
+    "LEGEND_RAMPS",
+    "overlay_from_dict",
+    "overlay_to_dict",
     "BACKGROUND",
     "DEFAULT_FEATURE_STYLE",
     "FEATURE_STYLES",

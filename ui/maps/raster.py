@@ -7,6 +7,7 @@ overlays warped to Web Mercator and embedded as PNG (or JPEG) data URLs.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ import folium
 import numpy as np
 
 from ui.maps.legend import ScaleEntry
-from ui.maps.styles import BACKGROUND, CATEGORY_COLOURS, RASTER_CMAPS, RASTER_UNITS
+from ui.maps.styles import BACKGROUND, CATEGORY_COLOURS, LEGEND_RAMPS, RASTER_CMAPS, RASTER_UNITS
 
 
 def hillshade(elevation: np.ndarray, cell_size: float, azimuth: float = 315.0, altitude: float = 45.0) -> np.ndarray:
@@ -84,6 +85,8 @@ def class_colours(codes, names: dict | None = None, colours: dict | None = None)
 
 def ramp(cmap: str, n: int = 6) -> list[str]:
     """``n`` hex colours along a matplotlib colour map, for legends."""
+    if n == 6 and cmap in LEGEND_RAMPS:
+        return list(LEGEND_RAMPS[cmap])  # the map page's legends need no matplotlib import
     import matplotlib
     from matplotlib.colors import to_hex
 
@@ -163,6 +166,20 @@ class Overlay:
     scale: ScaleEntry | None = None
     opacity: float = 0.7
     show: bool = True
+
+
+def overlay_to_dict(overlay: Overlay) -> dict:
+    """An :class:`Overlay` as plain JSON-able values (kept on disk as JSON, never pickled)."""
+    return dataclasses.asdict(overlay)
+
+
+def overlay_from_dict(d: dict) -> Overlay:
+    """The :class:`Overlay` that :func:`overlay_to_dict` gave ``d`` of."""
+    d = dict(d)
+    scale = d.pop("scale", None)
+    if scale is not None:
+        scale = ScaleEntry(**{**scale, "categories": [tuple(c) for c in scale.get("categories") or ()]})
+    return Overlay(**d, scale=scale)
 
 
 def grid_overlay(

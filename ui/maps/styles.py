@@ -45,3 +45,16 @@ RASTER_UNITS = {
 }
 RASTER_TITLES = {"dem": "Elevation (DEM)", "elevation": "Elevation", "ndvi": "NDVI"}
 RASTER_CMAPS = {"ndvi": "YlGn", "elephant_density": "Purples", "rhino_density": "Reds", "landcover": "tab20"}
+
+# Six legend colours along the colour maps the pages use (matplotlib's values, checked by
+# tests/test_ui_mapcache.py): a legend then needs no matplotlib import on the map page.
+LEGEND_RAMPS = {
+    "Greens": ("#f7fcf5", "#d3eecd", "#98d594", "#4bb062", "#157f3b", "#00441b"),
+    "inferno_r": ("#fcffa4", "#fca50a", "#dd513a", "#932667", "#420a68", "#000004"),
+    "Blues": ("#f7fbff", "#d0e1f2", "#94c4df", "#4a98c9", "#1764ab", "#08306b"),
+    "Greys": ("#ffffff", "#e2e2e2", "#b5b5b5", "#7a7a7a", "#404040", "#000000"),
+    "viridis": ("#440154", "#414487", "#2a788e", "#22a884", "#7ad151", "#fde725"),
+    "YlGn": ("#ffffe5", "#e5f5ac", "#a2d88a", "#4cb063", "#15793e", "#004529"),
+    "Purples": ("#fcfbfd", "#e2e2ef", "#b6b6d8", "#8683bd", "#61409b", "#3f007d"),
+    "Reds": ("#fff5f0", "#fdcab5", "#fc8a6a", "#f14432", "#bc141a", "#67000d"),
+}
