@@ -43,7 +43,7 @@ lint: install-dev
 
 test: install-dev browser demo
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal
 
 bench: install-dev demo
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
