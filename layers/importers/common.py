@@ -68,26 +68,30 @@ class Rejects:
             report_rows(report, severity, layer, self.file, rows, message, fix, check)
 
 
-def check_xml_bytes(path: Path, data: bytes | None, what: str, fix: str) -> None:
-    """Refuse an XML export that is too big to parse in memory or declares a DTD or entities.
+def refuse_xml_declarations(data: bytes, path: Path, what: str, fix: str) -> None:
+    """Refuse an XML document that declares a DTD or entities.
 
     Field-system exports never declare entities; one that does is damaged or hostile (an entity
-    bomb, or an external entity reaching for a file on this computer).  ``data`` is the document
-    when it is already in memory (a KMZ member), else the file's size and first 64 kB are checked.
+    bomb, or an external entity reaching for a file on this computer).
     """
-    size = len(data) if data is not None else path.stat().st_size
-    if size > MAX_XML_BYTES:
-        raise LayerReadError(
-            f"{path}: the {what} is {size / 1e6:,.0f} MB, above the limit of {MAX_XML_BYTES / 1e6:,.0f} MB. Fix: {fix}"
-        )
-    if data is None:
-        with open(path, "rb") as f:
-            data = f.read()
     if XML_DECLARATION.search(data):
         raise LayerReadError(
             f"{path}: the {what} declares a DTD or entities, which it never needs (an XML bomb?); it was not read. "
             f"Fix: {fix}"
         )
+
+
+def read_xml_bytes(path: Path, what: str, fix: str) -> bytes:
+    """The bytes of an XML export, read once: refused when above ``MAX_XML_BYTES`` (checked from its size,
+    before reading) or when it declares a DTD or entities (:func:`refuse_xml_declarations`)."""
+    size = path.stat().st_size
+    if size > MAX_XML_BYTES:
+        raise LayerReadError(
+            f"{path}: the {what} is {size / 1e6:,.0f} MB, above the limit of {MAX_XML_BYTES / 1e6:,.0f} MB. Fix: {fix}"
+        )
+    data = path.read_bytes()
+    refuse_xml_declarations(data, path, what, fix)
+    return data
 
 
 def finish(

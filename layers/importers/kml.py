@@ -38,7 +38,7 @@ import pandas as pd
 from ..defaults import COL_SOURCE_FILE, COL_SOURCE_ROW, COL_TIME, COL_TRACK
 from ..errors import LayerReadError
 from ..files import escapes_archive
-from .common import MAX_XML_BYTES, XML_DECLARATION, Rejects, parse_utc
+from .common import MAX_XML_BYTES, Rejects, parse_utc, refuse_xml_declarations
 from .lines import MAX_LINE_FIXES, leg_problem, n_fixes, spread_line
 
 MAX_KML_BYTES = MAX_XML_BYTES  # a KML document (alone or inside a KMZ, uncompressed): parsing takes ~10x in memory
@@ -123,11 +123,7 @@ def kmz_document(path: Path) -> bytes:
 
 
 def _parse(data: bytes, path: Path):
-    if XML_DECLARATION.search(data):
-        raise LayerReadError(
-            f"{path}: the KML declares a DTD or entities, which KML never needs (an XML bomb?); it was not read. "
-            "Fix: export the KML again from the GPS unit or Google Earth"
-        )
+    refuse_xml_declarations(data, path, "KML", "export the KML again from the GPS unit or Google Earth")
     try:
         return ET.fromstring(data)
     except ET.ParseError as exc:

@@ -28,7 +28,7 @@ import shapely
 
 from ..defaults import COL_TIME, COL_TRACK, COL_TYPE
 from ..errors import LayerReadError
-from .common import Rejects, check_xml_bytes, finish, species_word
+from .common import Rejects, finish, read_xml_bytes, species_word
 
 NAMESPACE_MARK = b"smartconservationsoftware.org/xml"
 _QUARTER_H_S = 15 * 60
@@ -52,8 +52,7 @@ def _children(elem, name: str):
 
 def _parse(path: Path) -> ET.Element:
     try:
-        check_xml_bytes(path, None, "SMART patrol XML", f"{_FIX_EXPORT}, a month or a patrol at a time")
-        root = ET.parse(path).getroot()
+        root = ET.fromstring(read_xml_bytes(path, "SMART patrol XML", f"{_FIX_EXPORT}, a month or a patrol at a time"))
     except ET.ParseError as exc:
         line, col = getattr(exc, "position", (None, None))
         where = f" at line {line}, column {col}" if line else ""
