@@ -30,12 +30,12 @@ from .route import Waypoint
 
 @dataclass
 class DaySplit:
-    """The camps of a route: ``xy`` (k, 2) on the route, ``along_m`` how far along it each is,
-    ``shares`` each day's share of the patrol's walking time."""
+    """The camps of a route: ``xy`` (k, 2) on the route, ``along_m`` how far along it each is.
+
+    The ``k + 1`` days between them take equal shares of the patrol's walking time."""
 
     xy: np.ndarray
     along_m: np.ndarray
-    shares: np.ndarray
 
 
 def segment_pieces(path_xy: np.ndarray, s_per_m: np.ndarray, grid) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -90,7 +90,7 @@ def split_days(path_xy: np.ndarray, pieces, n_days: int) -> DaySplit:
     total = float(seg_s.sum())
     n_days = max(1, int(n_days))
     if n_days == 1 or len(points) < 2 or total <= 0:
-        return DaySplit(np.zeros((0, 2)), np.zeros(0), np.ones(n_days) / n_days)
+        return DaySplit(np.zeros((0, 2)), np.zeros(0))
     elapsed = np.concatenate([[0.0], np.cumsum(seg_s)])
     start_m = np.concatenate([[0.0], np.cumsum(lengths)])
     xy, along = [], []
@@ -104,18 +104,19 @@ def split_days(path_xy: np.ndarray, pieces, n_days: int) -> DaySplit:
         f = float(np.clip(breaks[j] + share * (breaks[j + 1] - breaks[j]), 0.0, 1.0))
         xy.append(points[i] + f * (points[i + 1] - points[i]))
         along.append(start_m[i] + f * lengths[i])
-    return DaySplit(np.asarray(xy), np.asarray(along), np.full(n_days, 1.0 / n_days))
+    return DaySplit(np.asarray(xy), np.asarray(along))
 
 
 def camp_waypoints(split: DaySplit, hours: float) -> list[Waypoint]:
     """The camps as waypoints, each noting how far along the route and after how many hours of that day."""
+    day_hours = hours / (len(split.xy) + 1)
     return [
         Waypoint(
             name=f"Camp {d}",
             x=float(x),
             y=float(y),
             kind="camp",
-            note=f"end of day {d}: {along / 1000:.1f} km from the start, {hours * split.shares[d - 1]:.1f} h walked that day",
+            note=f"end of day {d}: {along / 1000:.1f} km from the start, {day_hours:.1f} h walked that day",
         )
         for d, ((x, y), along) in enumerate(zip(split.xy, split.along_m), start=1)
     ]
