@@ -28,6 +28,13 @@ def use_park(monkeypatch, folder: Path, tmp_path: Path, sign_in: bool = False) -
     return folder
 
 
+def use_history_free_park(monkeypatch, tmp_path: Path) -> Path:
+    """A park on its first day (layers, no incidents or tracks) written under ``tmp_path``, the app pointed at it."""
+    from nohistory import make_history_free_park
+
+    return use_park(monkeypatch, make_history_free_park(tmp_path / "new-park"), tmp_path)
+
+
 def no_exception(at: AppTest, errors: bool = True) -> None:
     """The run raised nothing (and, with ``errors``, showed no ``st.error``)."""
     assert not at.exception, [e.message for e in at.exception]

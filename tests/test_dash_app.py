@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_env import APP, no_exception, use_park
+from apptest_env import APP, no_exception, use_history_free_park
 from nohistory import make_history_free_park
 from streamlit.testing.v1 import AppTest
 
@@ -15,9 +15,7 @@ TIMEOUT = 180
 
 @pytest.fixture
 def new_park(tmp_path, monkeypatch) -> Path:
-    folder = make_history_free_park(tmp_path / "new-park")
-    use_park(monkeypatch, folder, tmp_path)
-    return folder
+    return use_history_free_park(monkeypatch, tmp_path)
 
 
 def texts(at: AppTest) -> str:

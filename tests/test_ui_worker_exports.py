@@ -6,8 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from apptest_env import APP, no_exception, use_park
-from nohistory import make_history_free_park
+from apptest_env import APP, no_exception, use_history_free_park
 from streamlit.testing.v1 import AppTest
 
 from ui import exports, jobs, jobtasks
@@ -17,9 +16,7 @@ TIMEOUT = 240
 
 @pytest.fixture
 def new_park(tmp_path, monkeypatch) -> Path:
-    folder = make_history_free_park(tmp_path / "new-park")
-    use_park(monkeypatch, folder, tmp_path)
-    return folder
+    return use_history_free_park(monkeypatch, tmp_path)
 
 
 @pytest.fixture
