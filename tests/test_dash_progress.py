@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
-from affine import Affine
+from simarrays import sim_arrays
 
-from layers.defaults import ATTACK_TYPES
-from layers.grid import Grid
 from riskmodel import evaluation as E
-from riskmodel import surface as S
 from simulator.arrays import simulate_park
 
 
 def test_the_comparison_bar_moves_through_each_fit():
     sim = simulate_park(rows=16, cols=20, months=15, seed=4, attacks_per_month=80)
-    grid = Grid(
-        transform=Affine(500, 0, 300000, 0, -500, 8000000), shape=sim.mask.shape, crs="EPSG:32736", mask=sim.mask
-    )
-    arr = S.ParkArrays(
-        grid=grid, covariates=sim.covariates, names=sim.names, km=sim.km, counts=sim.found,
-        periods=sim.periods, types=ATTACK_TYPES,
-    )  # fmt: skip
+    arr = sim_arrays(sim)
     seen: list[tuple[float, str]] = []
     fast = {"effort-aware": {"n_members": 2, "max_iter": 40}, "effort-blind": {"max_iter": 20}}
     E.evaluate(None, str(sim.periods[-3].end_time.date()), 2, arrays=arr, settings=fast,

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from affine import Affine
+from simarrays import sim_arrays
 
-from layers.defaults import ATTACK_TYPES
-from layers.grid import Grid
 from riskmodel import evaluation as E
-from riskmodel import surface as S
 from simulator.arrays import simulate_park
 
 
 def test_explanations_report_each_factor_and_the_bar_never_moves_back():
     sim = simulate_park(rows=16, cols=20, months=12, seed=3, attacks_per_month=80)
-    grid = Grid(
-        transform=Affine(500, 0, 300000, 0, -500, 8000000), shape=sim.mask.shape, crs="EPSG:32736", mask=sim.mask
-    )
-    arr = S.ParkArrays(
-        grid=grid, covariates=sim.covariates, names=sim.names, km=sim.km, counts=sim.found,
-        periods=sim.periods, types=ATTACK_TYPES, folder=None,
-    )  # fmt: skip
+    arr = sim_arrays(sim)
     seen = []
     fast = {"n_members": 2, "max_iter": 40}
     ev = E.evaluate(

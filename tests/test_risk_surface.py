@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import rasterio
 from affine import Affine
+from simarrays import sim_arrays, sim_grid
 
-from layers.defaults import ATTACK_TYPES
 from layers.grid import Grid
 from riskmodel import evaluation as E
 from riskmodel import surface as S
@@ -43,13 +43,9 @@ def _write_truth(folder, grid, sim):
 @pytest.fixture(scope="module")
 def arrays(tmp_path_factory):
     sim = simulate_park(rows=24, cols=30, months=18, seed=2, attacks_per_month=120)
-    grid = Grid(transform=Affine(500, 0, 300000, 0, -500, 8000000), shape=sim.mask.shape, crs=CRS, mask=sim.mask)
     folder = tmp_path_factory.mktemp("park")
-    _write_truth(folder, grid, sim)
-    arr = S.ParkArrays(
-        grid=grid, covariates=sim.covariates, names=sim.names, km=sim.km, counts=sim.found,
-        periods=sim.periods, types=ATTACK_TYPES, folder=folder,
-    )  # fmt: skip
+    _write_truth(folder, sim_grid(sim), sim)
+    arr = sim_arrays(sim, folder)
     return arr, sim
 
 

@@ -6,10 +6,8 @@ import functools
 
 import numpy as np
 import pytest
-from affine import Affine
+from simarrays import sim_arrays
 
-from layers.defaults import ATTACK_TYPES
-from layers.grid import Grid
 from riskmodel import surface as S
 from riskmodel import table as T
 from riskmodel.guards import check_table_memory, table_bytes, table_rows
@@ -26,13 +24,7 @@ def sim():
 
 @pytest.fixture(scope="module")
 def arr(sim):
-    grid = Grid(
-        transform=Affine(500, 0, 300000, 0, -500, 8000000), shape=sim.mask.shape, crs="EPSG:32736", mask=sim.mask
-    )
-    return S.ParkArrays(
-        grid=grid, covariates=sim.covariates, names=sim.names, km=sim.km, counts=sim.found,
-        periods=sim.periods, types=ATTACK_TYPES,
-    )  # fmt: skip
+    return sim_arrays(sim)
 
 
 def _args(sim, stop=None):
